@@ -1,0 +1,36 @@
+"""dstft_np — a differentiable short-time Fourier transform with closed-form gradients.
+
+Notation shared by the code and docs/derivation.md (DESIGN.md §2):
+
+=========  =====================================================
+x[k]       real signal, sample k = 0..K-1, zero outside [0, K)
+N          n_fft (even); F = N/2 + 1 one-sided bins m = 0..F-1
+t_n        position (centre) of frame n = 0..T-1, in samples, real
+θ          window length in samples, 0 < θ <= N (``win_length``)
+h          hop in samples (``hop_length``); t_n = t_0 + Σ_{i<n} h_i
+ω(u; θ)    c(θ) h(u/θ) on |u| <= θ/2, c = N/θ (norm="area") or 1
+S[m, n]    Σ_k ω(k - t_n; θ[m, n]) x[k] e^{-j2π m φ_n(k)/N}
+=========  =====================================================
+
+Every derivative is computed in closed form by Numba kernels
+(``dstft_np._kernels``); nothing is compiled at import.
+"""
+
+from ._validation import get_memory_limit, set_memory_limit
+from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
+from .transform import stft, stft_partials, stft_vjp
+from .windows import window
+
+__all__ = [
+    "stft",
+    "stft_partials",
+    "stft_vjp",
+    "frame_positions",
+    "positions_from_hops",
+    "positions_from_hops_vjp",
+    "window",
+    "set_memory_limit",
+    "get_memory_limit",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,27 @@
+"""The allowed values of every string option, written once.
+
+Kernels receive the integer code of an option (its index in the tuple), so
+that one compiled function serves every combination of window, phase and
+norm.
+"""
+
+__all__ = ["WINDOWS", "PHASES", "NORMS", "option_code"]
+
+#: Base windows h(v) on [-1/2, 1/2]; the order is the kernel code.
+WINDOWS = ("hann", "blackman", "gaussian")
+
+#: Phase reference φ_n(k) of the DFT: k, k - t_n, k - (t_n - N/2).
+PHASES = ("absolute", "center", "start")
+
+#: Window normalisation c(θ): N/θ ("area") or 1 (None).
+NORMS = ("area", None)
+
+
+def option_code(name, value, allowed):
+    """Return the index of `value` in `allowed`, or raise a ValueError listing them."""
+    for code, candidate in enumerate(allowed):
+        if value is candidate or (isinstance(value, str) and value == candidate):
+            return code
+    raise ValueError(
+        f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
+    )

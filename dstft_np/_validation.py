@@ -1,0 +1,110 @@
+"""Input checks shared by every public function (the only place they live)."""
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_signal",
+    "check_n_fft",
+    "check_win_length",
+    "check_positions",
+    "check_finite",
+    "check_memory",
+    "set_memory_limit",
+    "get_memory_limit",
+]
+
+_memory_limit = [4 * 2**30]
+
+
+def set_memory_limit(n_bytes):
+    """Set the largest working array (in bytes) a transform may allocate; default 4 GiB.
+
+    Calls that would need more raise a ValueError before allocating anything.
+    Returns the previous limit.
+    """
+    if isinstance(n_bytes, bool) or not isinstance(n_bytes, numbers.Real) or not n_bytes > 0:
+        raise ValueError(f"memory limit must be a positive number of bytes, got {n_bytes!r}")
+    previous = _memory_limit[0]
+    _memory_limit[0] = n_bytes
+    return previous
+
+
+def get_memory_limit():
+    """The current limit set by ``set_memory_limit``, in bytes."""
+    return _memory_limit[0]
+
+
+def check_memory(n_bytes, what):
+    """Raise a ValueError if an array of `n_bytes` would exceed the memory limit."""
+    if n_bytes > _memory_limit[0]:
+        raise ValueError(
+            f"{what} would need {n_bytes / 2**20:.1f} MiB, above the memory limit of "
+            f"{_memory_limit[0] / 2**20:.1f} MiB; use fewer frames or a smaller n_fft, or raise "
+            f"the limit with dstft_np.set_memory_limit"
+        )
+
+
+def _as_real_array(value, name):
+    """`value` as a real ndarray (integers and bools become float64); TypeError otherwise."""
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def check_finite(arr, name):
+    """Raise a ValueError naming `name` if `arr` holds NaN or inf."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; it contains NaN or inf")
+
+
+def check_signal(x, name="x"):
+    """x as float32 or float64 of shape (..., K) with K >= 1 and finite values.
+
+    float32 stays float32; integers, bools and float16 become float64.
+    The input is never modified (a view or a converted copy is returned).
+    """
+    arr = _as_real_array(x, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension (..., K), got a 0-d array")
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name} must hold at least one sample along its last axis, got shape {arr.shape}")
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_n_fft(n_fft):
+    """n_fft as a Python int: even and >= 2."""
+    if isinstance(n_fft, bool) or not isinstance(n_fft, numbers.Integral):
+        raise TypeError(f"n_fft must be an even integer >= 2, got {n_fft!r}")
+    n_fft = int(n_fft)
+    if n_fft < 2 or n_fft % 2:
+        raise ValueError(f"n_fft must be an even integer >= 2, got {n_fft}")
+    return n_fft
+
+
+def check_win_length(win_length, n_fft, name="win_length"):
+    """θ as float64, finite, in (0, n_fft]."""
+    arr = _as_real_array(win_length, name).astype(np.float64, copy=False)
+    check_finite(arr, name)
+    if arr.size and not (np.all(arr > 0) and np.all(arr <= n_fft)):
+        bad = arr[(arr <= 0) | (arr > n_fft)].flat[0]
+        raise ValueError(f"{name} must be in (0, n_fft={n_fft}], got {float(bad)!r}")
+    return arr
+
+
+def check_positions(positions, name="positions"):
+    """t_n as float64 of shape (..., T), T >= 1, finite (a scalar is one frame)."""
+    arr = _as_real_array(positions, name).astype(np.float64, copy=False)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name} must hold at least one frame along its last axis, got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr

@@ -1,0 +1,149 @@
+"""The forward transform against independent references (DESIGN.md §2).
+
+References: the plain double loop of tests/naive.py, scipy.signal.ShortTimeFFT,
+torch.stft (skipped when torch is absent), and float64 for float32.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.signal
+
+import dstft_np
+
+from . import naive
+
+N_FFT = 64
+N_BINS = N_FFT // 2 + 1
+PHASES = ("absolute", "center", "start")
+NORMS = ("area", None)
+WINDOWS = ("hann", "blackman", "gaussian")
+# non-integer positions, both ends of the signal, and frames beyond them
+POSITIONS = np.array([-40.0, -20.3, 0.0, 17.25, 100.5, 250.0, 290.7, 320.0, 400.2])
+
+
+def theta_shapes(rng, n_frames, low=5.0, high=N_FFT):
+    """θ as a scalar, per frame, per bin and per cell."""
+    return {
+        "scalar": 40.3,
+        "per-frame": rng.uniform(low, high, (1, n_frames)),
+        "per-bin": rng.uniform(low, high, (N_BINS, 1)),
+        "per-cell": rng.uniform(low, high, (N_BINS, n_frames)),
+    }
+
+
+def assert_close_to(actual, reference, rtol, what):
+    """max |actual - reference| <= rtol · max |reference| (a norm-wise relative error)."""
+    scale = np.max(np.abs(reference))
+    np.testing.assert_allclose(actual, reference, rtol=0, atol=rtol * scale, err_msg=what)
+
+
+@pytest.mark.parametrize("phase, norm, window", itertools.product(PHASES, NORMS, WINDOWS))
+def test_matches_naive_double_loop(rng, phase, norm, window):
+    x = rng.standard_normal(301)
+    for label, theta in theta_shapes(rng, POSITIONS.size).items():
+        S = dstft_np.stft(x, theta, POSITIONS, n_fft=N_FFT, window=window, norm=norm, phase=phase)
+        reference = naive.stft(x, theta, POSITIONS, N_FFT, window, norm, phase)
+        assert S.shape == (N_BINS, POSITIONS.size)
+        assert_close_to(S, reference, 1e-10, f"{label} θ, {phase=}, {norm=}, {window=}")
+
+
+@pytest.mark.parametrize("n_samples, hop", [(255, 1), (256, 64), (257, N_FFT), (50, 7)])
+def test_matches_naive_on_default_grids(rng, n_samples, hop):
+    """Odd and even lengths, hop 1 and hop = n_fft, θ = N (integer window edges)."""
+    x = rng.standard_normal(n_samples)
+    positions = dstft_np.frame_positions(n_samples, hop)
+    assert positions.size == 1 + n_samples // hop
+    for theta in (float(N_FFT), 31.0):
+        S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, phase="center")
+        reference = naive.stft(x, theta, positions, N_FFT, phase="center")
+        assert_close_to(S, reference, 1e-10, f"K={n_samples}, hop={hop}, θ={theta}")
+
+
+def test_batch_axes_broadcast_like_numpy(rng):
+    """x (2, 1, K), positions (3, T), θ per cell (F, T): S has batch shape (2, 3)."""
+    x = rng.standard_normal((2, 1, 200))
+    positions = np.stack([POSITIONS[:5] + shift for shift in (0.0, 3.3, -7.1)])
+    theta = rng.uniform(8, N_FFT, (N_BINS, 5))
+    for theta_case in (theta, theta[:1], 22.5):
+        S = dstft_np.stft(x, theta_case, positions, n_fft=N_FFT, phase="start")
+        assert S.shape == (2, 3, N_BINS, 5)
+        for b, c in itertools.product(range(2), range(3)):
+            reference = naive.stft(x[b, 0], theta_case, positions[c], N_FFT, phase="start")
+            assert_close_to(S[b, c], reference, 1e-10, f"batch ({b}, {c})")
+
+
+def test_per_cell_theta_constant_along_frequency_equals_per_frame(rng):
+    """An (F, T) θ with equal rows takes the FFT path; the values cannot change."""
+    x = rng.standard_normal(300)
+    per_frame = rng.uniform(8, N_FFT, (1, POSITIONS.size))
+    S_frame = dstft_np.stft(x, per_frame, POSITIONS, n_fft=N_FFT)
+    S_cell = dstft_np.stft(x, np.repeat(per_frame, N_BINS, axis=0), POSITIONS, n_fft=N_FFT)
+    reference = naive.stft(x, per_frame, POSITIONS, N_FFT)
+    assert_close_to(S_frame, reference, 1e-10, "per-frame θ")
+    assert_close_to(S_cell, reference, 1e-10, "per-cell θ with equal rows")
+
+
+def test_scipy_short_time_fft_parity(rng):
+    """θ = N, t_n = p·hop, norm="area", phase="center" is scipy's ShortTimeFFT."""
+    n_fft, hop = 128, 32
+    x = rng.standard_normal(1000)
+    sft = scipy.signal.ShortTimeFFT(scipy.signal.windows.hann(n_fft, sym=False), hop, fs=1.0, mfft=n_fft)
+    reference = sft.stft(x)
+    p = np.arange(sft.p_min, sft.p_max(x.size))
+    S = dstft_np.stft(x, n_fft, p * hop, n_fft=n_fft, norm="area", phase="center")
+    assert reference.shape == S.shape
+    assert_close_to(S, reference, 1e-10, "scipy.signal.ShortTimeFFT")
+
+
+def test_torch_stft_parity(rng):
+    """Integer even θ = W <= N, norm=None, phase="start" is torch.stft(center=True, constant pad)."""
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    n_fft, hop = 128, 40
+    x = rng.standard_normal(1001)
+    for win in (n_fft, 96, 50):
+        reference = torch.stft(
+            torch.from_numpy(x), n_fft, hop, win_length=win,
+            window=torch.hann_window(win, dtype=torch.float64), center=True,
+            pad_mode="constant", return_complex=True,
+        ).numpy()
+        positions = dstft_np.frame_positions(x.size, hop)
+        S = dstft_np.stft(x, float(win), positions, n_fft=n_fft, norm=None, phase="start")
+        assert_close_to(S, reference, 1e-10, f"torch.stft win_length={win}")
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_window_at_full_length_is_the_periodic_scipy_window(window):
+    n = np.arange(N_FFT)
+    values = dstft_np.window(n - N_FFT // 2, N_FFT, n_fft=N_FFT, window=window)
+    if window == "gaussian":
+        expected = scipy.signal.windows.gaussian(N_FFT + 1, std=N_FFT / 8)[:-1]
+    else:
+        expected = getattr(scipy.signal.windows, window)(N_FFT, sym=False)
+    np.testing.assert_allclose(values, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_area_norm_keeps_window_sum_near_half_n_fft():
+    """c(θ) = N/θ: Σ_u ω(u) = N/2 for Hann at integer θ, and within a Riemann-sum error otherwise."""
+    u = np.arange(-256, 257)
+    for theta, rtol in ((16.0, 1e-12), (512.0, 1e-12), (100.3, 1e-5), (255.5, 1e-5)):
+        total = dstft_np.window(u, theta, n_fft=512).sum()
+        np.testing.assert_allclose(total, 256.0, rtol=rtol, err_msg=f"θ={theta}")
+
+
+def test_float32_agrees_with_float64(rng):
+    x = rng.standard_normal(400)
+    for label, theta in theta_shapes(rng, POSITIONS.size).items():
+        for phase in PHASES:
+            S64 = dstft_np.stft(x, theta, POSITIONS, n_fft=N_FFT, phase=phase)
+            S32 = dstft_np.stft(x.astype(np.float32), theta, POSITIONS, n_fft=N_FFT, phase=phase)
+            assert S32.dtype == np.complex64 and S64.dtype == np.complex128
+            assert_close_to(S32, S64, 1e-5, f"float32, {label} θ, {phase=}")
+
+
+def test_integer_signal_is_converted_to_float64(rng):
+    x = rng.integers(-100, 100, 300)
+    S = dstft_np.stft(x, 33.3, POSITIONS, n_fft=N_FFT)
+    assert S.dtype == np.complex128
+    assert_close_to(S, naive.stft(x, 33.3, POSITIONS, N_FFT), 1e-10, "int64 signal")
