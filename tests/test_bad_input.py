@@ -275,7 +275,7 @@ MEMORY_CASES = [
     # (id, call, bytes the call would need at least)
     ("stft-frames", lambda: dstft_np.stft(np.ones(100), 8.0, np.arange(20000.0), n_fft=4096),
      20000 * 4096 * 8),
-    ("stft_partials-per-bin", lambda: dstft_np.stft_partials(np.ones(100), np.full((2049, 1), 8.0),
+    ("stft_partials-per-bin", lambda: dstft_np.stft_partials(np.ones(100), np.linspace(2.0, 8.0, 2049)[:, None],
                                                               np.arange(20000.0), n_fft=4096),
      2049 * 20000 * 16),
     ("stft_vjp-frames", lambda: dstft_np.stft_vjp(np.ones(100), 8.0, np.arange(20000.0),
