@@ -207,7 +207,8 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
     ------
     ValueError
         Non-finite values, θ outside (0, n_fft], odd n_fft, shapes that do
-        not broadcast, an unknown option, or an output above the memory limit.
+        not broadcast, an unknown option, an output above the memory limit,
+        or a result that overflows its float type (never a silent inf/NaN).
     TypeError
         Complex or non-numeric x, win_length or positions; non-integer n_fft.
 

@@ -157,6 +157,15 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
     w : np.ndarray [shape=(...)], float64
         The requested values; zero where |u| > θ/2.
 
+    Raises
+    ------
+    ValueError
+        Non-finite u or win_length, win_length outside (0, n_fft], n_fft
+        not an even integer >= 2, an unknown option.
+    TypeError
+        Complex or non-numeric u, a win_length that is not one real number,
+        a non-integer n_fft.
+
     Examples
     --------
     >>> import numpy as np, scipy.signal
