@@ -368,7 +368,7 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
     >>> x, G = rng.standard_normal(500), rng.standard_normal((65, 8)) + 0j
     >>> t = dstft_np.frame_positions(500, 64)
     >>> lhs = np.real(np.vdot(G, dstft_np.stft(x, 100.0, t, n_fft=128)))
-    >>> rhs = x @ dstft_np.stft_adjoint(G, 100.0, t, n_fft=128, length=500)
+    >>> rhs = x @ dstft_np.inverse.stft_adjoint(G, 100.0, t, n_fft=128, length=500)
     >>> bool(np.isclose(lhs, rhs))
     True
     """
