@@ -18,7 +18,7 @@ import numpy as np
 import scipy.fft
 
 from . import _kernels
-from ._validation import check_finite
+from ._validation import check_finite, check_memory
 from .transform import (
     _complex_dtype,
     _prepare,
@@ -89,6 +89,9 @@ def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase
             f"{plan.positions.shape[1]} positions (batch axes of positions and win_length included), "
             f"got {S.shape}"
         )
+    if plan.per_cell:
+        n_batch, n_frames = plan.positions.shape
+        check_memory(n_batch * n_frames * (plan.n_fft + 1) * 8, "the adjoint's frame buffer (batch, T, n_fft + 1)")
     return plan
 
 
