@@ -193,7 +193,7 @@ def cell_vjp(x, positions, win_length, shift, code, area, cos_table, sin_table, 
 
 from .windows import VALUE  # noqa: E402  (kept beside the kernels that use it)
 
-__all__ += ["overlap_add", "cell_adjoint", "cell_weight", "add_frames"]
+__all__ += ["overlap_add", "cell_adjoint", "add_frames"]
 
 
 @njit(cache=True)
@@ -229,14 +229,16 @@ def overlap_add(positions, win_length, shift, code, area, frames, skip_aliased, 
 
 
 @njit(cache=True, parallel=True)
-def cell_adjoint(positions, win_length, shift, code, area, cos_table, sin_table, g_re, g_im, n_samples,
-                 out):
+def cell_adjoint(positions, win_length, shift, code, area, cos_table, sin_table, g_re, g_im, squared,
+                 n_samples, out):
     """out[b, n, k - ⌈t_n - N/2⌉] = Σ_m ω(k - t_n; θ[b,m,n]) Re(conj(G[b,m,n]) e^{-j2π m (k - s_n)/N}).
 
     Frame n's share of the adjoint S*(G) when θ varies along frequency
     (the transpose of ``cell_transform``, which = VALUE). g_re, g_im
     (B, F, T) with the residual phase already folded in; out (B, T, N + 1)
     float64, zero-filled; ``add_frames`` sums the frames into the signal.
+    With squared, out gets Σ_m ω(k - t_n; θ[b,m,n])² instead (frame n's
+    share of the diagonal of S*S; G is not read).
     """
     n_batch = positions.shape[0]
     n_bins, n_frames = win_length.shape[1], win_length.shape[2]
@@ -251,10 +253,15 @@ def cell_adjoint(positions, win_length, shift, code, area, cos_table, sin_table,
             k_lo, j0, j1 = _support(t, theta, n_samples)
             if j1 <= j0:
                 continue
-            gr = g_re[b, m, n]
-            gi = g_im[b, m, n]
             offset = k_lo - t
             base_index = k_lo - origin
+            if squared:
+                for j in range(j0, j1):
+                    w = window_term(VALUE, code, area, offset + j, theta, n_fft)
+                    out[b, n, base_index + j] += w * w
+                continue
+            gr = g_re[b, m, n]
+            gi = g_im[b, m, n]
             slot = (m * ((k_lo + j0 - shift[b, n]) % n_fft)) % n_fft
             for j in range(j0, j1):
                 w = window_term(VALUE, code, area, offset + j, theta, n_fft)
@@ -262,28 +269,6 @@ def cell_adjoint(positions, win_length, shift, code, area, cos_table, sin_table,
                 slot += m
                 if slot >= n_fft:
                     slot -= n_fft
-
-
-@njit(cache=True, parallel=True)
-def cell_weight(positions, win_length, code, area, n_samples, out):
-    """out[b, n, k - ⌈t_n - N/2⌉] = Σ_m ω(k - t_n; θ[b,m,n])²: frame n's share of the diagonal of S*S.
-
-    win_length (B, F, T); out (B, T, N + 1) float64, zero-filled, N = out.shape[2] - 1.
-    """
-    n_batch = positions.shape[0]
-    n_bins, n_frames = win_length.shape[1], win_length.shape[2]
-    n_fft = out.shape[2] - 1
-    for bn in prange(n_batch * n_frames):
-        b = bn // n_frames
-        n = bn % n_frames
-        t = positions[b, n]
-        origin = math.ceil(t - 0.5 * n_fft)
-        for m in range(n_bins):
-            theta = win_length[b, m, n]
-            k_lo, j0, j1 = _support(t, theta, n_samples)
-            for j in range(j0, j1):
-                w = window_term(VALUE, code, area, k_lo - t + j, theta, n_fft)
-                out[b, n, k_lo + j - origin] += w * w
 
 
 @njit(cache=True)

@@ -102,19 +102,26 @@ def _rotate_back(S, plan):
     return S if rotation is None else S * rotation
 
 
+def _cell_overlap(plan, G, squared):
+    """Σ_n of ``cell_adjoint``'s frames (B, K): S*(G), or diag(S*S) when squared (G unused)."""
+    n_batch, n_samples = plan.x.shape
+    cos_table, sin_table = _twiddles(plan.n_fft)
+    frames = np.zeros((n_batch, plan.positions.shape[1], plan.n_fft + 1))
+    _kernels.cell_adjoint(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
+                          cos_table, sin_table, np.ascontiguousarray(G.real),
+                          np.ascontiguousarray(G.imag), squared, n_samples, frames)
+    out = np.zeros((n_batch, n_samples))
+    _kernels.add_frames(plan.positions, frames, out)
+    return out
+
+
 def _adjoint(plan, G):
     """S*(G) of shape (B, K), float64; G (B, F, T) complex, residual phase not yet removed."""
-    n_batch, n_samples = plan.x.shape
     G = _rotate_back(G, plan)
-    out = np.zeros((n_batch, n_samples))
     if plan.per_cell:
-        cos_table, sin_table = _twiddles(plan.n_fft)
-        frames = np.zeros((n_batch, plan.positions.shape[1], plan.n_fft + 1))
-        _kernels.cell_adjoint(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                              cos_table, sin_table, np.ascontiguousarray(G.real),
-                              np.ascontiguousarray(G.imag), n_samples, frames)
-        _kernels.add_frames(plan.positions, frames, out)
+        out = _cell_overlap(plan, G, squared=False)
     else:
+        out = np.zeros(plan.x.shape)
         # g_n[i] = Re Σ_m conj(G[m,n]) e^{-j2π m i/N}: an irfft of G·N/2 with
         # bins 0 and N/2 counted once (as in stft_vjp)
         half = np.swapaxes(G, -1, -2) * (plan.n_fft / 2)
@@ -126,14 +133,10 @@ def _adjoint(plan, G):
     return out
 
 
-def _cell_diagonal(plan, n_samples):
+def _cell_diagonal(plan):
     """diag(S*S)[k] = Σ_{m,n} ω(k - t_n; θ[m,n])² (B, K): zero exactly where no window reaches sample k."""
-    n_batch, n_frames = plan.positions.shape
-    frames = np.zeros((n_batch, n_frames, plan.n_fft + 1))
-    _kernels.cell_weight(plan.positions, plan.win_length, plan.code, plan.area, n_samples, frames)
-    diagonal = np.zeros((n_batch, n_samples))
-    _kernels.add_frames(plan.positions, frames, diagonal)
-    return diagonal
+    unused = np.zeros((1, 1, 1), dtype=np.complex128)
+    return _cell_overlap(plan, unused, squared=True)
 
 
 def _check_covered(weight, eps, batch_shape):
@@ -310,7 +313,7 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     # conjugate gradients and the reported residuals run in float64 whatever the precision of S
     plan64 = plan._replace(x=plan.x.astype(np.float64))
     if plan.per_cell:
-        diagonal = _cell_diagonal(plan64, length)
+        diagonal = _cell_diagonal(plan64)
         _check_covered(diagonal, np.finfo(np.float64).eps, plan.batch_shape)
         x, iterations, normal_residual = _conjugate_gradients(S, plan64, diagonal, rtol, max_iter)
         if normal_residual > rtol:
