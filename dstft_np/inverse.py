@@ -20,7 +20,6 @@ import scipy.fft
 from . import _kernels
 from ._validation import check_finite, check_memory
 from .transform import (
-    _complex_dtype,
     _prepare,
     _residual_rotation,
     _transform,

@@ -75,7 +75,8 @@ def test_frames_outside_the_signal_and_uneven_hops(rng):
     assert positions[0] < -N_FFT and positions[-1] > n_samples + N_FFT
     theta = np.full((1, positions.size), float(N_FFT))
     S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, window="blackman", phase="start")
-    n_covered = int(np.floor(positions[-2] + N_FFT / 2))  # samples past the second-last frame: none
+    # the last frame lies beyond K + N and reaches nothing: coverage ends at the second-last window
+    n_covered = int(np.floor(positions[-2] + N_FFT / 2))
     y = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=min(n_covered, n_samples),
                        window="blackman", phase="start")
     np.testing.assert_allclose(y, x[:y.size], rtol=0, atol=ATOL64)

@@ -126,7 +126,8 @@ def test_windows_over_the_signal(rng):
     np.testing.assert_allclose(ax.get_xlim(), [-20.0 - 40.0, 1040.0 + 64.0])
     ax = plot.windows(x, 100.0, positions, n_fft=N_FFT, every=4, sample_rate=100.0)
     assert len(ax.lines) == 1 + 2 and ax.get_xlabel() == "time (s)"
-    np.testing.assert_allclose(ax.lines[2].get_xdata()[[0, -1]], [(900.0 - 50) / 100, (900.0 + 50) / 100])  # frames 0, 4
+    # every=4 draws frames 0 and 4
+    np.testing.assert_allclose(ax.lines[2].get_xdata()[[0, -1]], [(900.0 - 50) / 100, (900.0 + 50) / 100])
 
 
 def test_png_has_the_expected_pixel_size(tmp_path, example):
