@@ -14,6 +14,7 @@ __all__ = [
     "check_scalar",
     "check_finite_output",
     "check_memory",
+    "check_sample_rate",
     "set_memory_limit",
     "get_memory_limit",
 ]
@@ -146,3 +147,11 @@ def check_positions(positions, name="positions"):
         raise ValueError(f"{name} must hold at least one frame along its last axis, got shape {arr.shape}")
     check_finite(arr, name)
     return arr
+
+
+def check_sample_rate(sample_rate, name="sample_rate"):
+    """The sample rate in Hz as given (int or float): a finite number > 0."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) \
+            or not np.isfinite(sample_rate) or not sample_rate > 0:
+        raise ValueError(f"{name} must be a finite number of Hz > 0, got {sample_rate!r}")
+    return sample_rate
