@@ -16,7 +16,9 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
+from . import losses
 from ._validation import get_memory_limit, set_memory_limit
+from .optim import Adam
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
 from .windows import window
@@ -31,6 +33,8 @@ __all__ = [
     "window",
     "set_memory_limit",
     "get_memory_limit",
+    "losses",
+    "Adam",
 ]
 
 __version__ = "0.1.0"
