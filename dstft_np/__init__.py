@@ -18,6 +18,7 @@ Every derivative is computed in closed form by Numba kernels
 
 from . import losses
 from ._validation import get_memory_limit, set_memory_limit
+from .model import DSTFT, FitHistory
 from .optim import Adam
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
@@ -35,6 +36,8 @@ __all__ = [
     "get_memory_limit",
     "losses",
     "Adam",
+    "DSTFT",
+    "FitHistory",
 ]
 
 __version__ = "0.1.0"
