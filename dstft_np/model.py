@@ -403,7 +403,7 @@ class DSTFT:
             n_fft/50 for θ and hop_length/20 for the hops.
         factor, patience : float, int
             Reduce-on-plateau schedule: multiply lr by `factor` after
-            `patience` steps without a relative improvement of 1e-4.
+            `patience` steps without a lower loss.
         min_lr : float or dict, optional
             Floor of the schedule; default lr/1000.
         callback : callable, optional

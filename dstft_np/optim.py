@@ -175,6 +175,8 @@ class ReduceOnPlateau:
         Floor of each lr (0 for none).
     threshold : float >= 0
         Relative improvement that counts: value < best - threshold·|best|.
+        The default 0 counts any decrease; a loss with a large constant part
+        (an entropy of ~10 nats varying by 1e-5 near its optimum) needs it.
 
     Examples
     --------
@@ -186,7 +188,7 @@ class ReduceOnPlateau:
     ([False, False, False, True], {'x': 0.5})
     """
 
-    def __init__(self, optimizer, *, factor=0.5, patience=10, min_lr=0.0, threshold=1e-4):
+    def __init__(self, optimizer, *, factor=0.5, patience=10, min_lr=0.0, threshold=0.0):
         if not isinstance(optimizer, Adam):
             raise TypeError(f"optimizer must be an Adam, got {type(optimizer).__name__}")
         if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
