@@ -379,8 +379,10 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     """Penalty for gaps between windows: 0 while every sample of [0, K-1] is covered.
 
     Window n covers [t_n - r_n, t_n + r_n] with r_n = reach · θ_n / 2. The
-    penalty is the squared hinge of each gap between consecutive windows and
-    of the parts of the signal before the first and after the last window.
+    penalty is the squared hinge of each gap between consecutive windows, of
+    the parts of the signal before the first and after the last window, and
+    of frame centres outside [0, K] (the span of the default grid
+    t_n = n·hop, T = 1 + K // hop).
 
     Parameters
     ----------
@@ -407,18 +409,22 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     Notes
     -----
     With g_n = (t_{n+1} - r_{n+1}) - (t_n + r_n) for n < T-1, the start gap
-    a = t_0 - r_0 and the end gap e = (K - 1) - (t_{T-1} + r_{T-1}), and
-    [z]_+ = max(z, 0), for each row:
+    a = t_0 - r_0, the end gap e = (K - 1) - (t_{T-1} + r_{T-1}), the
+    overruns b = -t_0 and o = t_{T-1} - K, and [z]_+ = max(z, 0), for each
+    row:
 
-        C = (Σ_n [g_n]_+² + [a]_+² + [e]_+²) / scale²
+        C = (Σ_n [g_n]_+² + [a]_+² + [e]_+² + [b]_+² + [o]_+²) / scale²
         ∂C/∂t_{n+1} += 2[g_n]_+ / scale²,   ∂C/∂t_n -= 2[g_n]_+ / scale²
         ∂C/∂r_{n+1} -= 2[g_n]_+ / scale²,   ∂C/∂r_n -= 2[g_n]_+ / scale²
-        ∂C/∂t_0 += 2[a]_+ / scale²,         ∂C/∂r_0 -= 2[a]_+ / scale²
-        ∂C/∂t_{T-1} -= 2[e]_+ / scale²,     ∂C/∂r_{T-1} -= 2[e]_+ / scale²
+        ∂C/∂t_0 += 2([a]_+ - [b]_+) / scale²,      ∂C/∂r_0 -= 2[a]_+ / scale²
+        ∂C/∂t_{T-1} -= 2([e]_+ - [o]_+) / scale²,  ∂C/∂r_{T-1} -= 2[e]_+ / scale²
         ∂r_n/∂θ_n = reach / 2
 
     The squared hinge is C¹: the penalty and its gradient grow continuously
-    from 0 as a gap opens.
+    from 0 as a gap opens. The overrun terms matter when the frame count is
+    fixed and the hops are learned: frames pushed off the signal are silent,
+    and a spectrogram with fewer non-empty frames has a lower entropy, a
+    minimum that has nothing to do with the signal.
 
     Examples
     --------
@@ -451,9 +457,11 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     gaps = np.maximum((t[1:] - half[:, 1:]) - (t[:-1] + half[:, :-1]), 0.0)
     start = np.maximum(t[0] - half[:, 0], 0.0)
     end = np.maximum((n_samples - 1) - (t[-1] + half[:, -1]), 0.0)
+    before = max(-t[0], 0.0)
+    after = max(t[-1] - n_samples, 0.0)
     n_rows = rows.shape[0]
     unit = 1.0 / (scale**2 * n_rows)
-    value = unit * (np.sum(gaps**2) + np.sum(start**2) + np.sum(end**2))
+    value = unit * (np.sum(gaps**2) + np.sum(start**2) + np.sum(end**2) + n_rows * (before**2 + after**2))
 
     grad_t = np.zeros((n_rows, t.size))
     grad_half = np.zeros((n_rows, t.size))
@@ -465,6 +473,8 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     grad_half[:, 0] -= 2 * start
     grad_t[:, -1] -= 2 * end
     grad_half[:, -1] -= 2 * end
+    grad_t[:, 0] -= 2 * before
+    grad_t[:, -1] += 2 * after
     grad_pos = unit * grad_t.sum(axis=0)
     grad_win = _sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
     return float(value), grad_pos, grad_win

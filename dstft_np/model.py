@@ -338,7 +338,7 @@ class DSTFT:
 
     def _check_weights(self, smoothness, coverage):
         smoothness = _weight(smoothness, "smoothness")
-        coverage = (1.0 if self.hop_mode != "fixed" else 0.0) if coverage is None else _weight(coverage, "coverage")
+        coverage = (10.0 if self.hop_mode != "fixed" else 0.0) if coverage is None else _weight(coverage, "coverage")
         return smoothness, coverage
 
     def value_and_grad(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
@@ -355,8 +355,9 @@ class DSTFT:
             λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``.
         coverage : float >= 0, optional
             λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
-            default 1 with a learnable hop, and the term is never applied
-            with hop_mode "fixed".
+            default 10 with a learnable hop (gaps of a few percent of n_fft
+            then cost more than the entropy they save), and the term is
+            never applied with hop_mode "fixed".
 
         Returns
         -------
@@ -400,7 +401,7 @@ class DSTFT:
         lr : float or dict, optional
             Adam step size in samples per step, one for all parameters or
             {"win_length": ..., "hop_length" or "hops": ...}. Default:
-            n_fft/50 for θ and hop_length/20 for the hops.
+            n_fft/50 for θ and (mean) hop/50 for the hops.
         factor, patience : float, int
             Reduce-on-plateau schedule: multiply lr by `factor` after
             `patience` steps without a lower loss.
@@ -440,9 +441,9 @@ class DSTFT:
         if lr is None:
             lr = {"win_length": self.n_fft / 50}
             if self.hop_mode == "constant":
-                lr["hop_length"] = self.hop_length / 20
+                lr["hop_length"] = self.hop_length / 50
             elif self.hop_mode == "time":
-                lr["hops"] = float(np.mean(self.hops)) / 20
+                lr["hops"] = float(np.mean(self.hops)) / 50
         opt = Adam(self.parameters(), lr=lr, bounds={
             name: self.bounds["win_length" if name == "win_length" else "hop_length"] for name in self._params})
         if min_lr is None:

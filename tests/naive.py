@@ -110,11 +110,12 @@ def smoothness(theta, scale):
 
 
 def coverage(positions, theta_rows, n_samples, reach, scale):
-    """Mean over rows of the squared uncovered lengths: between windows and at both ends."""
+    """Mean over rows of the squared uncovered lengths (between windows, at both ends) and overruns."""
     total = 0.0
     for theta in theta_rows:
         reaches = [reach * w / 2 for w in theta]
-        uncovered = [positions[0] - reaches[0], (n_samples - 1) - (positions[-1] + reaches[-1])]
+        uncovered = [positions[0] - reaches[0], (n_samples - 1) - (positions[-1] + reaches[-1]),
+                     -positions[0], positions[-1] - n_samples]
         for n in range(len(positions) - 1):
             uncovered.append((positions[n + 1] - reaches[n + 1]) - (positions[n] + reaches[n]))
         total += sum(max(u, 0.0) ** 2 for u in uncovered) / scale**2

@@ -11,39 +11,16 @@ the numbers.
 import time
 
 import numpy as np
-import pytest
-import scipy.io
 
 import dstft_np
-from dstft_np import losses
+
+from .signals import chirp_and_tone, fan_flutter, grid_optimum
 
 N_FFT = 1000
 
 
-def chirp_and_tone(seed=0):
-    """The synthetic signal of the data README: 25000 samples, fs = 10 kHz."""
-    t = np.arange(0, 2.5, 1e-4)
-    frequency = 100 * np.sin(2 * np.pi * t) + 100 + 50 * t
-    noise = np.random.default_rng(seed).standard_normal(t.size)
-    return np.sin(np.cumsum(frequency) / 200) + np.sin(np.cumsum(500 * np.ones(t.size)) / 200) + 0.1 * noise
-
-
-def grid_optimum(x, hop_length):
-    """argmin_θ of the entropy: coarse grid 100..N by 25, then ±25 around its best by 0.5."""
-    model = dstft_np.DSTFT(N_FFT, hop_length, float(N_FFT))
-
-    def entropy(theta):
-        model.win_length = theta
-        return losses.shannon_entropy(model.spectrogram(x))[0]
-
-    coarse = np.arange(100.0, N_FFT + 1, 25.0)
-    best = coarse[np.argmin([entropy(theta) for theta in coarse])]
-    fine = np.arange(max(best - 25.0, 2.0), min(best + 25.0, N_FFT) + 1e-9, 0.5)
-    return float(fine[np.argmin([entropy(theta) for theta in fine])])
-
-
 def check_descent_reaches_grid_optimum(x, hop_length, starts, expected, what):
-    grid_theta = grid_optimum(x, hop_length)
+    grid_theta, _ = grid_optimum(x, hop_length, N_FFT)
     assert abs(grid_theta - expected) <= 2.0, f"{what}: grid optimum {grid_theta} far from the README's {expected}"
     for start in starts:
         model = dstft_np.DSTFT(N_FFT, hop_length, start)
@@ -65,13 +42,13 @@ def test_chirp_and_tone_optimum():
 
 def test_fan_flutter_excerpt_optimum(data_dir):
     """README: θ* ≈ 242.5 on fan_flutter.mat x[4000:10000] with N = 1000, hop 50."""
-    x = scipy.io.loadmat(data_dir / "fan_flutter.mat")["x"][0][4000:10000]
+    x = fan_flutter(data_dir)[4000:10000]
     check_descent_reaches_grid_optimum(x, 50, (150.0, 600.0), 242.5, "fan_flutter[4000:10000]")
 
 
 def test_power_spectrogram_optimum_runs_to_the_upper_bound(data_dir):
     """README: with p = 2 the optimum is θ = N, an active bound that the projection must hold."""
-    x = scipy.io.loadmat(data_dir / "fan_flutter.mat")["x"][0][4000:10000]
+    x = fan_flutter(data_dir)[4000:10000]
     model = dstft_np.DSTFT(N_FFT, 50, 600.0, p=2.0)
     model.fit(x, steps=60)
     assert float(model.win_length) == N_FFT

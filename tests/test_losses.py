@@ -159,6 +159,18 @@ def test_coverage_value_and_gradients(rng, theta_case):
                     what=f"{theta_case} win_length")
 
 
+def test_coverage_penalises_frames_off_the_signal(rng):
+    """Frame centres before 0 and after K: the overrun terms, by value and central differences."""
+    positions = np.array([-6.3, 20.2, 45.9, 80.7])
+    theta = np.array([80.5, 70.1, 75.3, 90.2])          # wide enough that no sample is left uncovered
+    value, grad_pos, grad_win = losses.coverage(positions, theta, 70, scale=10.0)
+    np.testing.assert_allclose(value, (6.3**2 + 10.7**2) / 100, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(value, naive.coverage(positions, theta[None], 70, 0.5, 10.0), rtol=1e-12, atol=0)
+    assert not np.any(grad_win), "windows do not change an overrun"
+    assert_gradient(lambda t: losses.coverage(t, theta, 70, scale=10.0)[0], positions, grad_pos, rng,
+                    step=1e-4, rtol=RTOL, what="overrun positions")
+
+
 def test_coverage_is_zero_when_windows_overlap_and_reach_the_ends():
     positions = np.arange(0.0, 1001.0, 100.0)
     # reach 1/2 of θ = 400 covers ±100 around each centre: exactly touching, still zero
