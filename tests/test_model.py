@@ -109,6 +109,19 @@ def test_call_and_spectrogram_match_the_core_transform(rng):
     np.testing.assert_allclose(model.spectrogram(x), np.abs(S) ** 2, rtol=1e-12, atol=0)
 
 
+def test_float32_signal_gives_the_float64_objective_and_gradients(rng):
+    """float32 keeps the transform in complex64; the losses and gradients agree to float32 resolution."""
+    x = rng.standard_normal(N_SAMPLES)
+    model = random_model(rng, "time", "time")
+    value64, grads64 = model.value_and_grad(x)
+    value32, grads32 = model.value_and_grad(x.astype(np.float32))
+    assert model(x.astype(np.float32)).dtype == np.complex64
+    np.testing.assert_allclose(value32, value64, rtol=1e-5, atol=0)
+    for name in grads64:
+        np.testing.assert_allclose(grads32[name], grads64[name], rtol=0,
+                                   atol=1e-3 * np.abs(grads64[name]).max(), err_msg=name)
+
+
 def test_default_grid_follows_the_signal_length_when_not_fixed(rng):
     model = dstft_np.DSTFT(N_FFT, 16, 50.5)
     for n_samples in (100, 257):
