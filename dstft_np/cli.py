@@ -303,17 +303,15 @@ _DEMO = {"sample_rate": 10_000.0, "n_fft": 1000, "hop_length": 100.0, "win_lengt
 @subcommand("demo", "fit window lengths to a built-in chirp + tone and draw the result",
             "dstft-np demo --out demo.png")
 def _demo(parser):
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("dstft_demo.png"), metavar="OUT.png",
-                        help="where to write the figure (default dstft_demo.png)")
     parser.add_argument("--steps", type=_count, default=60,
                         help="Adam steps of each of the two fits (default 60)")
-    parser.add_argument("--dpi", type=_positive_int, default=100,
-                        help=f"figure resolution: {FIGURE_WIDTH:g} × {2 * ROW_HEIGHT:g} in (default 100)")
+    _add_figure_options(parser, "out", default="dstft_demo.png")
     parser.description = textwrap.fill(
-        "The signal of the paper's first experiment: a sinusoidally modulated chirp plus a tone "
-        "(25000 samples at 10 kHz, n_fft 1000, hop 100). Fits first one window length from θ = "
-        f"{_DEMO['win_length']:g} samples, then a window length per frame (smoothness {_DEMO['smoothness']:g}), minimising the "
-        "Shannon entropy of |S|; prints both and writes spectrograms and the θ map to a PNG.")
+        "The signal of the paper's first experiment: a sinusoidally modulated chirp plus a tone (25000 "
+        "samples at 10 kHz, n_fft 1000, hop 100). Fits first one window length from θ = "
+        f"{_DEMO['win_length']:g} samples, then a window length per frame (smoothness "
+        f"{_DEMO['smoothness']:g}), minimising the Shannon entropy of |S|; prints both and writes the "
+        "spectrograms and the θ map to a PNG (2 rows of panels).")
     return _run_demo
 
 
@@ -337,9 +335,9 @@ def _run_demo(args, log):
                      f"{history.loss[0]:.4f}", f"{entropy:.4f}"))
         return initial
 
-    single_initial = fit(single, "one window length")
+    single_initial = fit(single, "single θ")
     per_frame = DSTFT(n_fft, hop, single.win_length, win_mode="time", n_samples=x.size, sample_rate=rate)
-    fit(per_frame, "one per frame")
+    fit(per_frame, "θ per frame")
     rounded = single.to_fixed(x)
 
     print(f"{PROG} demo: chirp + tone, {x.size} samples at {rate:g} Hz; n_fft {n_fft}, hop {hop:g} samples; "
@@ -511,8 +509,7 @@ def _spectrogram(parser):
 
 
 def _run_spectrogram(args, log):
-    out = pathlib.Path(args.out)
-    _check_writable(out, figure=True)
+    _check_writable(args.out, figure=True)
     x, sample_rate = _read(args, log)
     n_fft, hop, win_length = _frame_settings(args, sample_rate)
     positions = frame_positions(x.shape[-1], hop)
@@ -527,7 +524,7 @@ def _run_spectrogram(args, log):
         plot.spectrogram(S_c, positions, sample_rate=sample_rate, db_range=args.db_range, ax=ax)
         ax.set_title(f"channel {channel}: {title}" if channels.shape[0] > 1 else title, fontsize=9)
     print(f"spectrogram    {channels.shape[0]} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
-    _save(figure, out, log)
+    _save(figure, args.out, log)
     return 0
 
 

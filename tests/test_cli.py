@@ -12,6 +12,7 @@ library with the settings the JSON reports, PNG sizes against the geometry
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -141,10 +142,10 @@ def test_demo_prints_the_table_and_writes_the_figure(tmp_path):
     result = run_cli("demo", "--steps", 3, "--out", "demo.png", "--dpi", 20, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    single = next(line for line in lines if line.startswith("one window length"))
-    assert single.split()[3:6] == ["200", "(20", "ms)"], f"initial θ of the single fit: {single}"
-    assert any(line.startswith("one per frame") for line in lines)
-    assert "fitting one window length (3 steps)" in result.stderr
+    single = next(line for line in lines if line.startswith("single θ"))
+    assert single.split()[2:5] == ["200", "(20", "ms)"], f"initial θ of the single fit: {single}"
+    assert any(line.startswith("θ per frame") for line in lines)
+    assert "fitting single θ (3 steps)" in result.stderr
     assert_figure(tmp_path / "demo.png", rows=2, dpi=20)
 
 
@@ -222,3 +223,38 @@ def test_lengths_parse_samples_and_durations():
     for bad in ("abc", "-3", "0", "nan", "inf", "5 kHz"):
         with pytest.raises(Exception, match="not a length|must be > 0"):
             cli._length(bad)
+
+
+def test_a_new_subcommand_is_one_decorated_function(monkeypatch, capsys):
+    """How `check` and `bench` plug in: declare arguments, return run(args, log); errors stay one line."""
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", list(cli._SUBCOMMANDS))
+
+    @cli.subcommand("echo", "print a length in samples", "dstft-np echo 25ms --rate 8000")
+    def _echo(parser):
+        parser.add_argument("length", type=cli._length)
+        parser.add_argument("--rate", type=float)
+
+        def run(args, log):
+            log("echoing")
+            print(args.length.samples(args.rate, "LENGTH"))
+            return 0
+        return run
+
+    assert cli.main(["echo", "25ms", "--rate", "8000"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("200.0\n", "echoing\n")
+    assert cli.main(["echo", "25ms", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "dstft-np: error: LENGTH 25ms is a duration, but the signal has no sample rate: " \
+                           "pass --sample-rate HZ or give LENGTH in samples\n"
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["echo", "--help"])
+    assert stop.value.code == 0 and "example:\n  dstft-np echo 25ms --rate 8000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["demo"], ["optimize"], ["spectrogram"]])
+def test_every_help_shows_an_example(capsys, argv):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv + ["--help"])
+    text = capsys.readouterr().out
+    assert stop.value.code == 0 and re.search(r"examples?:\n  dstft-np " + (argv[0] if argv else ""), text), text
