@@ -5,7 +5,7 @@ that one compiled function serves every combination of window, phase and
 norm.
 """
 
-__all__ = ["WINDOWS", "PHASES", "NORMS", "option_code"]
+__all__ = ["WINDOWS", "PHASES", "NORMS", "CONVENTIONS", "CONVENTION_WINDOWS", "option_code"]
 
 #: Base windows h(v) on [-1/2, 1/2]; the order is the kernel code.
 WINDOWS = ("hann", "blackman", "gaussian")
@@ -15,6 +15,13 @@ PHASES = ("absolute", "center", "start")
 
 #: Window normalisation c(θ): N/θ ("area") or 1 (None).
 NORMS = ("area", None)
+
+#: Libraries whose STFT ``dstft_np.conventions.preset`` reproduces.
+CONVENTIONS = ("torch", "librosa", "scipy")
+
+#: Windows a preset accepts: those with h(±1/2) = 0, so that the θ + 1 samples
+#: under ω(·; θ) carry exactly the θ values of a periodic window of length θ.
+CONVENTION_WINDOWS = ("hann", "blackman")
 
 
 def option_code(name, value, allowed):
