@@ -1,34 +1,26 @@
 """Presets that make ``dstft_np.stft`` reproduce torch.stft, librosa.stft and scipy's ShortTimeFFT.
 
 The three libraries agree on the window (a periodic window of length W,
-zero-padded to n_fft and centred) but not on where frames sit, how many
-there are, or where the phase is measured from. A preset translates an
-integer (n_fft, hop_length, win_length) into the arguments of
-``dstft_np.stft`` that give the same complex matrix, phase included:
+zero-padded to n_fft and centred, used as given) but not on where frames
+sit, how many there are, or where the phase is measured from. A preset
+translates integer (n_fft, hop_length, win_length) into the arguments of
+``dstft_np.stft`` that give the same complex matrix, phase included
+(docs/conventions.md has the full table):
 
-=========  ===========================  ================================  =========  ======
-library    call reproduced              frames t_n                        phase      norm
-=========  ===========================  ================================  =========  ======
-torch      ``torch.stft(x, N, hop,      n·hop, n = 0 .. K // hop          "start"    None
-           win_length=W, window=        (T = 1 + K // hop)
-           torch.hann_window(W),
-           center=True, pad_mode=
-           "constant",
-           return_complex=True)``
-librosa    ``librosa.stft(x, n_fft=N,   n·hop, n = 0 .. K // hop          "start"    None
-           hop_length=hop,
-           win_length=W,
-           center=True,
-           pad_mode="constant")``
-scipy      ``ShortTimeFFT(hann(W,       p·hop, p = p_min .. p_max(K) - 1  "center"   None
-           sym=False), hop, fs=1,       (may start below 0)
-           mfft=N).stft(x)``
-=========  ===========================  ================================  =========  ======
+=======  ================================  ==============================  ========  ====
+preset   reproduces                        frames t_n                      phase     norm
+=======  ================================  ==============================  ========  ====
+torch    torch.stft(center=True,           n·hop, n = 0 .. K // hop        "start"   None
+         pad_mode="constant")
+librosa  librosa.stft(center=True,         n·hop, n = 0 .. K // hop        "start"   None
+         pad_mode="constant")
+scipy    ShortTimeFFT(win, hop, fs=1,      p·hop, p = p_min .. p_max − 1   "center"  None
+         mfft=N).stft
+=======  ================================  ==============================  ========  ====
 
-θ = W in every case. torch and librosa window a frame of N samples that
-starts at t_n − N/2 and centre the W-sample window in it; their DFT phase is
-measured from the frame start, φ_n(k) = k − (t_n − N/2). scipy centres the
-window on t_n and measures the phase from there, φ_n(k) = k − t_n.
+θ = W in every case. torch and librosa take a frame of N samples starting
+at t_n − N/2 and measure the phase from its start, φ_n(k) = k − (t_n − N/2);
+scipy measures it from the window centre, φ_n(k) = k − t_n.
 """
 
 import numbers
