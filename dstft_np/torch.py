@@ -122,8 +122,10 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
             "x requires grad, but dstft_np.torch differentiates only win_length and positions; "
             "pass x.detach()"
         )
-    win_length = torch.as_tensor(win_length, dtype=torch.float64) if not torch.is_tensor(win_length) else win_length
-    positions = torch.as_tensor(positions, dtype=torch.float64) if not torch.is_tensor(positions) else positions
+    if not torch.is_tensor(win_length):
+        win_length = torch.as_tensor(win_length, dtype=torch.float64)
+    if not torch.is_tensor(positions):
+        positions = torch.as_tensor(positions, dtype=torch.float64)
     return STFTFunction.apply(x, win_length, positions, n_fft, window, norm, phase)
 
 

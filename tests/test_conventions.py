@@ -44,40 +44,32 @@ def librosa_framing(x, n_fft, hop, win_length, window):
     return np.stack(columns, axis=-1)
 
 
-@pytest.mark.parametrize("window", WINDOWS)
-@pytest.mark.parametrize("n_samples, n_fft, hop, win", CASES)
-def test_scipy_preset_matches_short_time_fft(rng, n_samples, n_fft, hop, win, window):
-    x = rng.standard_normal(n_samples)
-    reference = scipy.signal.ShortTimeFFT(
-        scipy.signal.get_window(window, win, fftbins=True), hop, fs=1.0, mfft=n_fft).stft(x)
-    S = dstft_np.stft(x, **preset("scipy", n_samples, n_fft, hop, win, window=window))
-    assert S.shape == reference.shape
-    assert_close_to(S, reference, RTOL, f"scipy, K={n_samples}, N={n_fft}, hop={hop}, W={win}, {window}")
+def short_time_fft(x, n_fft, hop, win_length, window):
+    """scipy.signal.ShortTimeFFT with the periodic window, fs = 1, mfft = N."""
+    taper = scipy.signal.get_window(window, win_length, fftbins=True)
+    return scipy.signal.ShortTimeFFT(taper, hop, fs=1.0, mfft=n_fft).stft(x)
 
 
-@pytest.mark.parametrize("window", WINDOWS)
-@pytest.mark.parametrize("n_samples, n_fft, hop, win", CASES)
-def test_torch_preset_matches_torch_stft(rng, n_samples, n_fft, hop, win, window):
+def torch_stft(x, n_fft, hop, win_length, window):
+    """torch.stft(center=True, pad_mode="constant") with torch's periodic window."""
     torch = pytest.importorskip("torch", reason="torch is not installed (optional extra [torch])")
-    x = rng.standard_normal(n_samples)
-    reference = torch.stft(
-        torch.from_numpy(x), n_fft, hop, win_length=win,
-        window=getattr(torch, f"{window}_window")(win, dtype=torch.float64),
+    return torch.stft(
+        torch.from_numpy(x), n_fft, hop, win_length=win_length,
+        window=getattr(torch, f"{window}_window")(win_length, dtype=torch.float64),
         center=True, pad_mode="constant", return_complex=True,
     ).numpy()
-    S = dstft_np.stft(x, **preset("torch", n_samples, n_fft, hop, win, window=window))
-    assert S.shape == reference.shape
-    assert_close_to(S, reference, RTOL, f"torch, K={n_samples}, N={n_fft}, hop={hop}, W={win}, {window}")
 
 
 @pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("n_samples, n_fft, hop, win", CASES)
-def test_librosa_preset_matches_librosa_framing(rng, n_samples, n_fft, hop, win, window):
+@pytest.mark.parametrize("convention, reference", [
+    ("scipy", short_time_fft), ("torch", torch_stft), ("librosa", librosa_framing)])
+def test_preset_matches_its_library(rng, convention, reference, n_samples, n_fft, hop, win, window):
     x = rng.standard_normal(n_samples)
-    reference = librosa_framing(x, n_fft, hop, win, window)
-    S = dstft_np.stft(x, **preset("librosa", n_samples, n_fft, hop, win, window=window))
-    assert S.shape == reference.shape
-    assert_close_to(S, reference, RTOL, f"librosa framing, K={n_samples}, N={n_fft}, hop={hop}, W={win}")
+    expected = reference(x, n_fft, hop, win, window)
+    S = dstft_np.stft(x, **preset(convention, n_samples, n_fft, hop, win, window=window))
+    assert S.shape == expected.shape
+    assert_close_to(S, expected, RTOL, f"{convention}, K={n_samples}, N={n_fft}, hop={hop}, W={win}, {window}")
 
 
 @pytest.mark.parametrize("n_samples, n_fft, hop, win", CASES)

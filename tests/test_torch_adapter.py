@@ -109,6 +109,11 @@ def test_x_that_requires_grad_is_refused(rng):
         dtorch.stft(x, 13.7, POSITIONS, n_fft=N_FFT)
     with torch.no_grad():
         dtorch.stft(x, 13.7, POSITIONS, n_fft=N_FFT)
+    forward_ad = torch.autograd.forward_ad
+    with forward_ad.dual_level():
+        x_dual = forward_ad.make_dual(x.detach(), torch.ones_like(x))
+        with pytest.raises(ValueError, match=r"no derivative with respect to x; give x no tangent"):
+            dtorch.stft(x_dual, 13.7, POSITIONS, n_fft=N_FFT)
 
 
 def test_module_is_the_transform_on_its_own_grid(rng):
