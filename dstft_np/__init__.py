@@ -16,9 +16,10 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import conventions
+from . import conventions, io, plot
 from ._validation import get_memory_limit, set_memory_limit
 from .forward_mode import stft_jvp
+from .inverse import istft
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
 from .windows import window
@@ -28,6 +29,7 @@ __all__ = [
     "stft_partials",
     "stft_vjp",
     "stft_jvp",
+    "istft",
     "frame_positions",
     "positions_from_hops",
     "positions_from_hops_vjp",
@@ -35,6 +37,8 @@ __all__ = [
     "set_memory_limit",
     "get_memory_limit",
     "conventions",
+    "io",
+    "plot",
 ]
 
 __version__ = "0.1.0"

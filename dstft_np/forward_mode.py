@@ -12,7 +12,7 @@ with v_θ broadcast like θ. This is the transpose of ``stft_vjp``:
 
 import numpy as np
 
-from ._validation import _as_real_array, check_finite
+from ._validation import check_real
 from .transform import _DOC_PARAMETERS, stft_partials
 
 __all__ = ["stft_jvp"]
@@ -20,12 +20,11 @@ __all__ = ["stft_jvp"]
 
 def _check_tangent(tangent, primal, name, primal_name):
     """The tangent as float64, finite, of exactly the primal's shape."""
-    arr = _as_real_array(tangent, name).astype(np.float64, copy=False)
+    arr = check_real(tangent, name)
     if arr.shape != np.shape(primal):
         raise ValueError(
             f"{name} must have the shape of {primal_name}, {np.shape(primal)}, got {arr.shape}"
         )
-    check_finite(arr, name)
     return arr
 
 
