@@ -52,7 +52,7 @@ from .model import DSTFT, seconds_to_samples
 from .positions import frame_positions
 from .transform import stft
 
-__all__ = ["main", "subcommand", "Length", "FIGURE_WIDTH", "ROW_HEIGHT"]
+__all__ = ["main", "build_parser", "subcommand", "demo_signal", "Length", "FIGURE_WIDTH", "ROW_HEIGHT"]
 
 PROG = "dstft-np"
 
@@ -211,8 +211,11 @@ def _check_writable(path, figure=False):
 
 
 def _read(args, log):
-    x, sample_rate = io.load(args.file, variable=args.variable, channel=args.channel,
-                             sample_rate=args.sample_rate)
+    try:
+        x, sample_rate = io.load(args.file, variable=args.variable, channel=args.channel,
+                                 sample_rate=args.sample_rate)
+    except ValueError as error:  # io speaks of its keyword; here it is an option
+        raise ValueError(str(error).replace("with variable=NAME", "with --variable NAME")) from None
     n_channels = 1 if x.ndim == 1 else x.shape[0]
     rate = "no sample rate" if sample_rate is None else f"{sample_rate:g} Hz"
     log(f"read {args.file}: {n_channels} channel{'s' * (n_channels > 1)} × {x.shape[-1]} samples, {rate}")
@@ -488,7 +491,7 @@ def _plot_fit(args, log, x, sample_rate, model, initial, history):
     axes[-1, 1].plot(history.loss)
     axes[-1, 1].set_xlabel("step")
     axes[-1, 1].set_ylabel(f"loss ({args.loss})")
-    axes[-1, 1].set_title(history.message, fontsize=9)
+    axes[-1, 1].set_title(f"loss per step ({history.message})", fontsize=9)
     _save(figure, args.plot, log)
 
 
@@ -556,10 +559,9 @@ def _one_line(error):
 def main(argv=None):
     """Run ``dstft-np`` with `argv` (default sys.argv[1:]); returns the exit status.
 
-    Examples
-    --------
-    >>> main(["--version"])  # doctest: +SKIP
-    dstft-np 0.1.0
+    argparse's own rejections (and --help, --version) raise SystemExit, as
+    argparse does; the console script and ``python -m dstft_np`` pass the
+    returned status to sys.exit.
     """
     args = build_parser().parse_args(argv)
 

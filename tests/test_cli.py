@@ -187,6 +187,7 @@ def test_bad_option_value_is_one_line_with_status_2(tmp_path):
     (["spectrogram", "x.npy", "--out", "spec.unknown"], ["spec.unknown: the suffix must be one of", ".png"]),
     (["optimize", "x.npy", "--plot", "fit.unknown"], ["fit.unknown: the suffix must be one of"]),
     (["optimize", "x.npy", "--variable", "x"], ["variable applies to .mat, .npz and .csv files"]),
+    (["optimize", "two.mat"], ["holds several signals", "'a' (300, 1), 'b' (300, 1); choose one with --variable NAME"]),
     (["optimize", "x.txt"], ["unknown file type '.txt'", "supported: .wav"]),
     (["optimize", "x.npy", "--steps", "-1"], ["argument --steps: must be >= 0, got '-1'"]),
     (["optimize", "x.npy", "--hop", "0s"], ["argument --hop: a length must be > 0, got '0s'"]),
@@ -199,6 +200,7 @@ def test_bad_values_fail_in_one_line_before_any_fit(tmp_path, monkeypatch, capsy
     "read FILE" when the failure needs the file) and nothing reaches stdout."""
     np.save(tmp_path / "x.npy", np.sin(0.1 * np.arange(3000)))
     (tmp_path / "x.txt").write_text("1 2 3\n")
+    scipy.io.savemat(tmp_path / "two.mat", {"a": np.ones(300), "b": np.zeros(300)}, oned_as="column")
     monkeypatch.chdir(tmp_path)
     try:
         status = cli.main(argv)
