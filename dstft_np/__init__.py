@@ -16,8 +16,9 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import losses
+from . import io, losses, plot
 from ._validation import get_memory_limit, set_memory_limit
+from .inverse import istft
 from .model import DSTFT, FitHistory
 from .optim import Adam
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
@@ -28,12 +29,15 @@ __all__ = [
     "stft",
     "stft_partials",
     "stft_vjp",
+    "istft",
     "frame_positions",
     "positions_from_hops",
     "positions_from_hops_vjp",
     "window",
     "set_memory_limit",
     "get_memory_limit",
+    "io",
+    "plot",
     "losses",
     "Adam",
     "DSTFT",
