@@ -16,6 +16,7 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
+from . import conformance  # golden files are read on first use, not here
 from ._validation import get_memory_limit, set_memory_limit
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
@@ -31,6 +32,7 @@ __all__ = [
     "window",
     "set_memory_limit",
     "get_memory_limit",
+    "conformance",
 ]
 
 __version__ = "0.1.0"
