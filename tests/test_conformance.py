@@ -113,8 +113,9 @@ def test_golden_cases_cover_every_option_theta_shape_and_edge():
 
 def test_hop_cases_are_built_by_the_hop_chain():
     hop_cases = [case for case in CASES if "hops" in case.extras]
-    assert {case.name for case in hop_cases} >= {"hops-varying", "hops-constant",
-                                                 "hops-default-grid", "hops-batch"}
+    assert {case.name for case in hop_cases} >= {
+        "hops-hann-area-absolute-varying", "hops-blackman-area-center-constant",
+        "hops-gaussian-area-start-default-grid", "hops-hann-none-center-batch"}
     for case in hop_cases:
         hops, t0 = case.extras["hops"], float(case.extras["t0"])
         grad_pos, grad_hops = case.expected["grad_pos"], case.extras["grad_hops"]
@@ -212,7 +213,8 @@ def test_flipped_sign_of_dS_dpos_fails_on_every_case_naming_it():
     assert failed_quantities(report) == {"dS_dpos", "grad_pos"}
     assert set(report.failed_cases) == set(CASE_IDS)
     lines = str(report).splitlines()
-    for name in ("hann-area-absolute-scalar", "torch-n16-w10-hop5", "batch-x-per-cell"):
+    for name in ("hann-area-absolute-scalar", "torch-hann-none-start-n16-w10-hop5",
+                 "batch-gaussian-area-start-x-per-cell"):
         assert any(line.split()[:3] == ["FAIL", name, "dS_dpos"] for line in lines), name
 
 

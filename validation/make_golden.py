@@ -94,18 +94,19 @@ def matrix_cases():
 def batch_cases():
     shifted = POSITIONS + np.array([[0.0], [3.3], [-7.1]])
     specs = [
-        ("batch-x-positions-scalar", "x (2, 1, K), positions (3, T), scalar θ: S (2, 3, F, T)",
+        ("x-positions-scalar", "x (2, 1, K), positions (3, T), scalar θ: S (2, 3, F, T)",
          (2, 1, N_SAMPLES), shifted, lambda r: draw_theta(r, ()), ("hann", "area", "center")),
-        ("batch-x-per-cell", "x (2, K), positions (T,), θ (2, F, T); grad_pos summed over the batch",
+        ("x-per-cell", "x (2, K), positions (T,), θ (2, F, T); grad_pos summed over the batch",
          (2, N_SAMPLES), POSITIONS, lambda r: draw_theta(r, (2, N_BINS, N_FRAMES)),
          ("gaussian", "area", "start")),
-        ("batch-theta-per-frame", "x (K,), positions (2, T), θ (2, 1, T)",
+        ("theta-per-frame", "x (K,), positions (2, T), θ (2, 1, T)",
          (N_SAMPLES,), shifted[:2], lambda r: draw_theta(r, (2, 1, N_FRAMES)),
          ("blackman", None, "absolute")),
-        ("batch-x-per-bin", "x (3, K), positions (T,), θ (F, 1); gradients summed over the batch",
+        ("x-per-bin", "x (3, K), positions (T,), θ (F, 1); gradients summed over the batch",
          (3, N_SAMPLES), POSITIONS, lambda r: draw_theta(r, (N_BINS, 1)), ("hann", None, "start")),
     ]
-    for name, description, x_shape, positions, make_theta, (window, norm, phase) in specs:
+    for label, description, x_shape, positions, make_theta, (window, norm, phase) in specs:
+        name = f"batch-{window}-{norm or NORM_NONE}-{phase}-{label}"
         rng = case_rng(name)
         yield name, {
             "description": description,
@@ -118,23 +119,24 @@ def batch_cases():
 
 def hop_cases():
     specs = [
-        ("hops-varying", "positions_from_hops(hops, t0) with non-integer hops, per-frame θ",
+        ("varying", "positions_from_hops(hops, t0) with non-integer hops, per-frame θ",
          lambda r: r.uniform(4.0, 11.0, N_FRAMES - 1), -6.4, (1, N_FRAMES), ("hann", "area", "absolute"),
          True),
-        ("hops-constant", "a constant non-integer hop 6.75 from t0 = 0, scalar θ",
+        ("constant", "a constant non-integer hop 6.75 from t0 = 0, scalar θ",
          lambda r: np.full(N_FRAMES - 1, 6.75), 0.0, (), ("blackman", "area", "center"), True),
-        ("hops-default-grid", "frame_positions(K, hop=7): t_n = 7n, T = 1 + K // 7, per-cell θ",
+        ("default-grid", "frame_positions(K, hop=7): t_n = 7n, T = 1 + K // 7, per-cell θ",
          lambda r: np.full(N_SAMPLES // 7, 7.0), 0.0, (N_BINS, 1 + N_SAMPLES // 7),
          ("gaussian", "area", "start"), False),
-        ("hops-batch", "hops (2, T-1): two hop sequences at once, scalar θ",
+        ("batch", "hops (2, T-1): two hop sequences at once, scalar θ",
          lambda r: r.uniform(3.0, 9.0, (2, N_FRAMES - 1)), 2.5, (), ("hann", None, "center"), True),
     ]
-    # t_n integer in hops-default-grid: θ = N (even) would put its edges on samples
-    for name, description, make_hops, t0, theta_shape, (window, norm, phase), full in specs:
+    # t_n integer in default-grid: θ = N (even) would put its edges on samples
+    for label, description, make_hops, t0, theta_shape, (window, norm, phase), full in specs:
+        name = f"hops-{window}-{norm or NORM_NONE}-{phase}-{label}"
         rng = case_rng(name)
         hops = make_hops(rng)
         positions = dstft_np.positions_from_hops(hops, t0)
-        if name == "hops-default-grid":
+        if label == "default-grid":
             assert np.array_equal(positions, dstft_np.frame_positions(N_SAMPLES, 7))
         yield name, {
             "description": description,
@@ -164,7 +166,7 @@ def torch_cases():
         (8, 6, 11, (50,)),  # hop > n_fft: gaps between frames
     ]
     for n_fft, win, hop, x_shape in specs:
-        name = f"torch-n{n_fft}-w{win}-hop{hop}" + ("-batch" if len(x_shape) > 1 else "")
+        name = f"torch-hann-none-start-n{n_fft}-w{win}-hop{hop}" + ("-batch" if len(x_shape) > 1 else "")
         rng = case_rng(name)
         yield name, {
             "description": f"torch.stft convention: n_fft={n_fft}, win_length={win}, hop={hop}, "

@@ -47,17 +47,18 @@ grad_hops       (..., T-1)         hop cases: ∂L/∂h_i for that G
 torch_call      ()                 torch cases: the torch.stft call giving S (str)
 ==============  =================  ==============================================
 
-Case names say what they cover:
+Every case name holds ``{window}-{norm}-{phase}``, so shell patterns select
+by option (``"*-start-*"``, ``"gaussian-*"``, ``"*-none-*"``):
 
 - ``{window}-{norm}-{phase}-{scalar|per-frame|per-bin|per-cell}``: every
   combination, N = 16, K = 50, eight non-integer positions including frames
   that overlap either end of the signal and frames entirely beyond it;
-- ``batch-*``: leading batch axes on x, positions and θ (gradients summed over
-  the broadcast axes);
-- ``hops-*``: positions built by ``positions_from_hops`` (and the default
-  grid ``frame_positions``);
-- ``torch-*``: θ = W integer and even <= N, norm=None, phase="start",
-  t_n = n·hop, Hann: the values of torch.stft(center=True,
+- ``batch-{window}-{norm}-{phase}-*``: leading batch axes on x, positions
+  and θ (gradients summed over the broadcast axes);
+- ``hops-{window}-{norm}-{phase}-*``: positions built by
+  ``positions_from_hops`` (one of them the default grid ``frame_positions``);
+- ``torch-hann-none-start-*``: θ = W integer and even <= N, norm=None,
+  phase="start", t_n = n·hop, Hann: the values of torch.stft(center=True,
   pad_mode="constant") (DESIGN.md §2). They are computed by dstft_np; when
   torch is importable, ``make_golden.py`` cross-checks them against it.
 

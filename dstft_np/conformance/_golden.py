@@ -121,7 +121,8 @@ def load_cases(cases=None):
     ----------
     cases : str or list of str, optional
         Shell-style patterns (``fnmatch``) on case names, e.g.
-        ``"torch-*"`` or ``["hann-*", "batch-*"]``; all cases when None.
+        ``"torch-*"``, ``"*-start-*"`` or ``["hann-*", "batch-*"]``; all
+        cases when None.
 
     Returns
     -------
