@@ -92,10 +92,13 @@ class Report:
                 f"{len(self.failed_cases)} of {n_cases} golden cases ({tols}); "
                 f"first failing case: {self.failures[0].case} ({self.failures[0].quantity})")
 
-    def format(self, all_rows=False):
-        """The summary line, then the failed rows (or every row with all_rows=True)."""
+    def format(self, all_rows=False, max_rows=None):
+        """The summary line, then the failed rows (every row with all_rows=True), at most max_rows."""
         rows = self.results if all_rows else self.failures
-        return "\n".join([self.summary()] + [f"  {row}" for row in rows])
+        lines = [self.summary()] + [f"  {row}" for row in rows[:max_rows]]
+        if max_rows is not None and len(rows) > max_rows:
+            lines.append(f"  ... and {len(rows) - max_rows} more (--all lists every check)")
+        return "\n".join(lines)
 
     def to_dict(self):
         """A JSON-serialisable form: summary, tolerances and every row."""

@@ -18,6 +18,9 @@ __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "resolve", "add_arguments", "
 #: Exit codes: every check passed / some check failed / bad arguments (argparse's own code).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
+#: Failed checks printed without --all.
+MAX_ROWS = 40
+
 DESCRIPTION = """\
 Run another STFT implementation on dstft_np's golden cases and report, case
 by case, whether S (and, with --partials / --vjp, its partial derivatives and
@@ -104,7 +107,7 @@ def run(args):
         json.dump(report.to_dict(), sys.stdout, indent=1)
         print()
     else:
-        print(report.format(all_rows=args.all_rows))
+        print(report.format(all_rows=args.all_rows, max_rows=None if args.all_rows else MAX_ROWS))
         if args.json:
             with open(args.json, "w", encoding="utf-8") as out:
                 json.dump(report.to_dict(), out, indent=1)
