@@ -16,8 +16,11 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import conformance  # golden files are read on first use, not here
+from . import conformance, io, losses, plot  # conformance reads its golden files on first use
 from ._validation import get_memory_limit, set_memory_limit
+from .inverse import istft
+from .model import DSTFT, FitHistory
+from .optim import Adam
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
 from .windows import window
@@ -26,13 +29,20 @@ __all__ = [
     "stft",
     "stft_partials",
     "stft_vjp",
+    "istft",
     "frame_positions",
     "positions_from_hops",
     "positions_from_hops_vjp",
     "window",
     "set_memory_limit",
     "get_memory_limit",
+    "io",
+    "plot",
+    "losses",
     "conformance",
+    "Adam",
+    "DSTFT",
+    "FitHistory",
 ]
 
 __version__ = "0.1.0"

@@ -5,7 +5,7 @@ that one compiled function serves every combination of window, phase and
 norm.
 """
 
-__all__ = ["WINDOWS", "PHASES", "NORMS", "option_code"]
+__all__ = ["WINDOWS", "PHASES", "NORMS", "LOSSES", "WIN_MODES", "HOP_MODES", "option_code"]
 
 #: Base windows h(v) on [-1/2, 1/2]; the order is the kernel code.
 WINDOWS = ("hann", "blackman", "gaussian")
@@ -15,6 +15,16 @@ PHASES = ("absolute", "center", "start")
 
 #: Window normalisation c(θ): N/θ ("area") or 1 (None).
 NORMS = ("area", None)
+
+#: Spectrogram losses by name (``dstft_np.losses``): Shannon entropy, Rényi
+#: entropy, negative kurtosis.
+LOSSES = ("entropy", "renyi", "kurtosis")
+
+#: How θ varies in ``DSTFT``: one value, per frame, per bin, per cell.
+WIN_MODES = ("constant", "time", "frequency", "time-frequency")
+
+#: How the hop is set in ``DSTFT``: fixed, one learnable value, learnable per frame.
+HOP_MODES = ("fixed", "constant", "time")
 
 
 def option_code(name, value, allowed):
