@@ -16,7 +16,7 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import conformance, io, losses, plot  # conformance reads its golden files on first use
+from . import io, losses, plot
 from ._validation import get_memory_limit, set_memory_limit
 from .inverse import istft
 from .model import DSTFT, FitHistory
@@ -46,3 +46,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # dstft_np.conformance is imported on first access: it costs nothing to
+    # users who never check another implementation.
+    if name == "conformance":
+        import importlib
+
+        return importlib.import_module(".conformance", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

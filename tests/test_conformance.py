@@ -283,15 +283,16 @@ def test_check_rejects_bad_arguments():
         conformance.check(dstft_np.stft, cases="nope-*")
 
 
-def test_importing_dstft_np_reads_no_golden_file():
-    code = ("import numpy\n"
+def test_importing_dstft_np_neither_imports_the_kit_nor_reads_a_golden_file():
+    code = ("import sys, numpy\n"
             "def refuse(*args, **kwargs): raise AssertionError('np.load at import')\n"
             "numpy.load = refuse\n"
             "import dstft_np\n"
+            "print('dstft_np.conformance' in sys.modules)\n"
             "print(dstft_np.conformance.check.__name__)\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
-    assert done.returncode == 0 and done.stdout == "check\n", done.stderr
+    assert done.returncode == 0 and done.stdout == "False\ncheck\n", done.stderr
 
 
 # --- the command line -------------------------------------------------------------------------
@@ -334,3 +335,15 @@ def test_main_and_run_work_in_process(capsys):
     assert len(lines) == 6 and all(line.lstrip().startswith("ok") for line in lines[1:])
     assert conformance.main(["nomodule_xyz:stft"]) == 2
     assert "cannot import module 'nomodule_xyz'" in capsys.readouterr().err
+
+
+def test_command_line_lists_at_most_forty_failed_checks_unless_all(capsys):
+    args = ["dstft_np:stft", "--partials", "tests.wrong_implementations:flipped_partials"]
+    assert conformance.main(args) == 1
+    lines = capsys.readouterr().out.splitlines()
+    n_failed = len(CASES)  # dS_dpos of every case
+    assert lines[0].startswith(f"conformance FAILED: {n_failed} of {4 * len(CASES)} checks failed")
+    assert len(lines) == 1 + 40 + 1
+    assert lines[-1] == f"  ... and {n_failed - 40} more (--all lists every check)"
+    assert conformance.main(args + ["--all"]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 1 + 4 * len(CASES)
