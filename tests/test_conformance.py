@@ -7,6 +7,7 @@ identity, torch.stft when installed); the checker is checked on the reference
 (tests/wrong_implementations.py; each must fail, naming the cases).
 """
 
+import argparse
 import itertools
 import json
 import pathlib
@@ -347,3 +348,22 @@ def test_command_line_lists_at_most_forty_failed_checks_unless_all(capsys):
     assert lines[-1] == f"  ... and {n_failed - 40} more (--all lists every check)"
     assert conformance.main(args + ["--all"]) == 1
     assert len(capsys.readouterr().out.splitlines()) == 1 + 4 * len(CASES)
+
+
+def test_add_arguments_and_run_wire_a_check_subcommand(capsys):
+    """How dstft_np.cli wires `dstft-np check`: add_arguments on a subparser, run as its handler."""
+    parser = argparse.ArgumentParser(prog="dstft-np")
+    subcommands = parser.add_subparsers(dest="command", required=True)
+    check = subcommands.add_parser("check")
+    conformance.add_arguments(check)
+    check.set_defaults(handler=conformance.run)
+    args = parser.parse_args(["check", "dstft_np:stft", "--cases", "torch-*", "--json", "-"])
+    assert args.handler(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True and len(report["results"]) == 5
+    assert {row["case"] for row in report["results"]} == {
+        case.name for case in CASES if case.name.startswith("torch-")}
+    assert "dstft-np check mypkg.stft:stft" in check.format_help()
+    args = parser.parse_args(["check", "dstft_np:stft", "--rtol", "-1"])
+    assert args.handler(args) == 2
+    assert capsys.readouterr().err == "error: rtol must be a real number >= 0, got -1.0\n"

@@ -65,7 +65,19 @@ def resolve(spec):
 
 
 def add_arguments(parser):
-    """Add the arguments of the check command to an ``argparse.ArgumentParser``."""
+    """Make `parser` (an ``argparse.ArgumentParser`` or a subcommand's parser) the check command.
+
+    Sets its description and example epilog and adds the arguments; pass the
+    parsed namespace to ``run``. Wiring ``dstft-np check`` in a CLI with
+    subcommands takes three lines::
+
+        check = subparsers.add_parser("check", help="check another implementation")
+        conformance.add_arguments(check)
+        check.set_defaults(handler=conformance.run)   # handler(args) -> exit code
+    """
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("function", metavar="MODULE:FUNCTION",
                         help="the stft to check, called as FUNCTION(x, win_length, positions, "
                              "n_fft=, window=, norm=, phase=)")
@@ -123,8 +135,5 @@ def main(argv=None, prog=None):
     conformance OK: ... checks passed on ... golden cases (rtol=1e-07, atol=1e-12)
     0
     """
-    parser = argparse.ArgumentParser(prog=prog or "python -m dstft_np.conformance",
-                                     description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
+    parser = add_arguments(argparse.ArgumentParser(prog=prog or "python -m dstft_np.conformance"))
     return run(parser.parse_args(argv))
