@@ -258,6 +258,24 @@ def test_exceptions_and_wrong_shapes_are_reported_per_case():
     report = conformance.check(transposed, cases="hann-area-center-scalar")
     assert report.failures[0].message == "shape (8, 9), expected (9, 8)"
 
+    def nan_S(x, win_length, positions, **options):
+        return np.full_like(dstft_np.stft(x, win_length, positions, **options), np.nan)
+
+    def complex_grads(*args, **options):
+        grad_win, grad_pos = dstft_np.stft_vjp(*args, **options)
+        return grad_win + 1j, grad_pos
+
+    def one_output(*args, **options):
+        return dstft_np.stft_partials(*args, **options)[0]
+
+    report = conformance.check(nan_S, one_output, complex_grads, cases="hann-area-center-scalar")
+    assert [(row.quantity, row.message) for row in report.failures] == [
+        ("S", "result holds NaN or inf"),
+        ("partials:S", "raised ValueError: returned 9 values, expected 3"),
+        ("dS_dwin", "raised ValueError: returned 9 values, expected 3"),
+        ("dS_dpos", "raised ValueError: returned 9 values, expected 3"),
+        ("grad_win", "complex values where a real gradient is expected")]
+
 
 def test_tolerance_is_relative_to_the_largest_expected_value():
     """One element off by 1e-6 · max |S|: fails at rtol=1e-7, passes at rtol=1e-5."""

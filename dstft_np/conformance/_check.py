@@ -117,37 +117,34 @@ class Report:
         return f"<Report {self.summary()}>"
 
 
-def _compare(case, quantity, actual, expected, rtol, atol):
+def _incomparable(actual, expected):
+    """Why `actual` cannot be compared with `expected`, or "" when it can."""
+    if actual.shape != expected.shape:
+        return f"shape {actual.shape}, expected {expected.shape}"
+    if actual.dtype.kind not in "biufc":
+        return f"dtype {actual.dtype} is not numeric"
+    if expected.dtype.kind != "c" and actual.dtype.kind == "c" and np.any(actual.imag):
+        return "complex values where a real gradient is expected"
+    if not np.all(np.isfinite(actual)):
+        return "result holds NaN or inf"
+    return ""
+
+
+def _compare(case, quantity, actual, expected, rtol, atol, problem=""):
+    """One CaseResult: `actual` against `expected`, or a failure with `problem` as its message."""
     scale = float(np.max(np.abs(expected), initial=0.0))
     tolerance = atol + rtol * scale
-    try:
-        actual = np.asarray(actual)
-    except Exception as exc:  # e.g. a torch tensor that still requires grad
-        return CaseResult(case, quantity, np.nan, scale, tolerance, False,
-                          f"result cannot be converted by np.asarray: {type(exc).__name__}: {exc}")
-    if actual.shape != expected.shape:
-        return CaseResult(case, quantity, np.nan, scale, tolerance, False,
-                          f"shape {actual.shape}, expected {expected.shape}")
-    if actual.dtype.kind not in "biufc":
-        return CaseResult(case, quantity, np.nan, scale, tolerance, False,
-                          f"dtype {actual.dtype} is not numeric")
-    if expected.dtype.kind != "c" and actual.dtype.kind == "c" and np.any(actual.imag):
-        return CaseResult(case, quantity, np.nan, scale, tolerance, False,
-                          "complex values where a real gradient is expected")
-    if not np.all(np.isfinite(actual)):
-        return CaseResult(case, quantity, np.nan, scale, tolerance, False,
-                          "result holds NaN or inf")
+    if not problem:
+        try:
+            actual = np.asarray(actual)
+        except Exception as exc:  # e.g. a torch tensor that still requires grad
+            problem = f"np.asarray cannot convert the result: {type(exc).__name__}: {exc}"
+        else:
+            problem = _incomparable(actual, expected)
+    if problem:
+        return CaseResult(case, quantity, np.nan, scale, tolerance, False, problem)
     error = float(np.max(np.abs(actual - expected), initial=0.0))
     return CaseResult(case, quantity, error, scale, tolerance, error <= tolerance)
-
-
-def _failed(case, quantities, expected, rtol, atol, exc):
-    message = f"raised {type(exc).__name__}: {exc}".splitlines()[0]
-    rows = []
-    for quantity, key in quantities:
-        scale = float(np.max(np.abs(expected[key]), initial=0.0))
-        rows.append(CaseResult(case, quantity, np.nan, scale, atol + rtol * scale, False, message))
-    return rows
 
 
 def _run(case, quantities, fn, *extra, rtol, atol):
@@ -162,7 +159,9 @@ def _run(case, quantities, fn, *extra, rtol, atol):
         else:
             outputs = (outputs,)
     except Exception as exc:  # the report must name the case, whatever the implementation raises
-        return _failed(case.name, quantities, case.expected, rtol, atol, exc)
+        message = f"raised {type(exc).__name__}: {exc}".splitlines()[0]
+        return [_compare(case.name, quantity, None, case.expected[key], rtol, atol, message)
+                for quantity, key in quantities]
     return [_compare(case.name, quantity, actual, case.expected[key], rtol, atol)
             for (quantity, key), actual in zip(quantities, outputs)]
 
