@@ -16,8 +16,9 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import io, losses, plot
+from . import conventions, io, losses, plot
 from ._validation import get_memory_limit, set_memory_limit
+from .forward_mode import stft_jvp
 from .inverse import istft
 from .model import DSTFT, FitHistory
 from .optim import Adam
@@ -29,6 +30,7 @@ __all__ = [
     "stft",
     "stft_partials",
     "stft_vjp",
+    "stft_jvp",
     "istft",
     "frame_positions",
     "positions_from_hops",
@@ -36,6 +38,7 @@ __all__ = [
     "window",
     "set_memory_limit",
     "get_memory_limit",
+    "conventions",
     "io",
     "plot",
     "losses",
