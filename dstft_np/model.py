@@ -13,7 +13,6 @@ and back: ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S (``losses.magni
 """
 
 import dataclasses
-import numbers
 import sys
 import warnings
 from typing import NamedTuple, Optional
@@ -22,7 +21,8 @@ import numpy as np
 
 from . import losses
 from ._options import HOP_MODES, NORMS, PHASES, WIN_MODES, WINDOWS, option_code
-from ._validation import check_n_fft, check_sample_rate, check_signal, check_win_length
+from ._validation import (check_integer, check_n_fft, check_positive, check_sample_rate, check_signal,
+                          check_win_length)
 from .optim import Adam, ReduceOnPlateau
 from .positions import _check_hop, frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_vjp
@@ -106,12 +106,6 @@ def seconds_to_samples(seconds, sample_rate, name="length"):
 def _round_samples(value, at_least=1.0):
     """Nearest whole number of samples (halves up), at least `at_least`."""
     return np.maximum(np.floor(np.asarray(value, dtype=np.float64) + 0.5), at_least)
-
-
-def _weight(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class DSTFT:
@@ -211,19 +205,18 @@ class DSTFT:
         option_code("norm", norm, NORMS)
         option_code("phase", phase, PHASES)
         self.window, self.norm, self.phase = window, norm, phase
-        self.p = losses._check_power(p)
+        self.p = check_positive(p, "p")
         hop = _check_hop(hop_length)
         self._initial_hop = hop  # fixes T; copies of the model (to_fixed) need it to keep the frame count
 
-        if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral)
-                                      or n_samples < 1):
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+        if n_samples is not None:
+            n_samples = check_integer(n_samples, "n_samples", minimum=1)
         if n_samples is None and (win_mode in ("time", "time-frequency") or hop_mode != "fixed"):
             raise ValueError(
                 f"n_samples (the signal length K) is required with win_mode={win_mode!r} and "
                 f"hop_mode={hop_mode!r}: it fixes the frame count T = 1 + K // hop_length"
             )
-        self.n_samples = None if n_samples is None else int(n_samples)
+        self.n_samples = n_samples
         self.n_frames = None if n_samples is None else 1 + int(n_samples // hop)
         self.bounds = self._check_bounds(bounds or {})
 
@@ -462,8 +455,10 @@ class DSTFT:
         return float(value), grads
 
     def _check_weights(self, smoothness, coverage):
-        smoothness = _weight(smoothness, "smoothness")
-        coverage = (10.0 if self.hop_mode != "fixed" else 0.0) if coverage is None else _weight(coverage, "coverage")
+        smoothness = check_positive(smoothness, "smoothness", allow_zero=True)
+        if coverage is None:
+            coverage = 10.0 if self.hop_mode != "fixed" else 0.0
+        coverage = check_positive(coverage, "coverage", allow_zero=True)
         return smoothness, coverage
 
     def value_and_grad(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
@@ -626,8 +621,7 @@ class DSTFT:
         x = self._check_x(x)
         smoothness, coverage = self._check_weights(smoothness, coverage)
         loss_fn = self._loss_function(loss)
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-            raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+        steps = check_integer(steps, "steps")
         if lr is None:
             lr = {"win_length": self.n_fft / 50}
             if self.hop_mode == "constant":
