@@ -3,6 +3,7 @@
     dstft-np demo                      fit a built-in chirp + tone, print a table, write a figure
     dstft-np optimize FILE [options]   fit window lengths (and hops) to a signal file
     dstft-np spectrogram FILE          draw a fixed-parameter spectrogram
+    dstft-np check MODULE:FUNCTION     check another implementation against the golden cases
 
 Results for people go to stdout; progress and diagnostics go to stderr and
 ``--quiet`` silences them (warnings stay). Every failure is one line
@@ -18,17 +19,16 @@ of a wav file or ``--sample-rate``).
 Adding a subcommand is one function: decorate it with ``@subcommand(name,
 summary, example)``; it declares its arguments on the parser it is given and
 returns the function that runs the command, ``run(args, log) -> exit
-status``::
+status`` (``check`` below is one). A benchmark command would be::
 
-    @subcommand("check", "run the conformance kit against another implementation",
-                "dstft-np check mypackage.stft:stft")
-    def _check(parser):
-        parser.add_argument("target", metavar="MODULE:FUNCTION")
+    @subcommand("bench", "time the transforms against scipy and NumPy references",
+                "dstft-np bench --repeat 3")
+    def _bench(parser):
+        parser.add_argument("options", nargs=argparse.REMAINDER, help="options of validation/bench.py")
 
         def run(args, log):
-            from . import conformance
-            ...
-            return 0
+            from validation import bench   # a source checkout only: validation/ is not installed
+            return bench.main(args.options)
 
         return run
 """
@@ -529,6 +529,18 @@ def _run_spectrogram(args, log):
     print(f"spectrogram    {channels.shape[0]} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
     _save(figure, args.out, log)
     return 0
+
+
+# ---------------------------------------------------------------- check
+
+
+@subcommand("check", "run the conformance kit against another implementation",
+            "dstft-np check mypackage.stft:stft")
+def _check(parser):
+    from . import conformance
+
+    conformance.add_arguments(parser)   # its own description, options and examples
+    return lambda args, log: conformance.run(args)
 
 
 # ---------------------------------------------------------------- entry point

@@ -254,9 +254,18 @@ def test_a_new_subcommand_is_one_decorated_function(monkeypatch, capsys):
     assert stop.value.code == 0 and "example:\n  dstft-np echo 25ms --rate 8000" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [[], ["demo"], ["optimize"], ["spectrogram"]])
+@pytest.mark.parametrize("argv", [[], ["demo"], ["optimize"], ["spectrogram"], ["check"]])
 def test_every_help_shows_an_example(capsys, argv):
     with pytest.raises(SystemExit) as stop:
         cli.main(argv + ["--help"])
     text = capsys.readouterr().out
     assert stop.value.code == 0 and re.search(r"examples?:\n  dstft-np " + (argv[0] if argv else ""), text), text
+
+
+def test_check_runs_the_conformance_kit(capsys):
+    """dstft-np check is conformance.add_arguments + conformance.run (exit 0 / 1 / 2 as documented there)."""
+    assert cli.main(["check", "dstft_np:stft", "--cases", "torch-*"]) == 0
+    assert capsys.readouterr().out.startswith("conformance OK: 5 checks passed on 5 golden cases")
+    assert cli.main(["check", "dstft_np:no_such_function"]) == 2
+    assert capsys.readouterr().err == "error: 'dstft_np' has no attribute 'no_such_function' " \
+                                      "('dstft_np:no_such_function')\n"
