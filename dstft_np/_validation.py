@@ -11,7 +11,10 @@ __all__ = [
     "check_positions",
     "check_finite",
     "check_real",
+    "check_complex",
     "check_scalar",
+    "check_flag",
+    "check_pair",
     "check_positive",
     "check_integer",
     "check_finite_output",
@@ -71,9 +74,28 @@ def check_finite(arr, name):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
 
 
-def check_real(value, name):
-    """`value` as a finite float64 array of any shape; TypeError if it is not real numeric."""
+def check_real(value, name, *, finite=True):
+    """`value` as a float64 array of any shape, finite unless finite=False; TypeError if not real numeric."""
     arr = _as_real_array(value, name).astype(np.float64, copy=False)
+    if finite:
+        check_finite(arr, name)
+    return arr
+
+
+def check_complex(value, name):
+    """`value` as a finite complex64 (from float32/complex64) or complex128 array of any shape.
+
+    Real and integer arrays are accepted (zero imaginary part); strings,
+    objects and ragged sequences are a TypeError naming `name`.
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be a numeric (complex) array, got {type(value).__name__}: {error}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must be a numeric (complex) array, got dtype {arr.dtype}")
+    single = arr.dtype in (np.float32, np.complex64)
+    arr = arr.astype(np.complex64 if single else np.complex128, copy=False)
     check_finite(arr, name)
     return arr
 
@@ -90,6 +112,22 @@ def check_scalar(value, name):
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return value
+
+
+def check_flag(value, name):
+    """`value` as a Python bool; TypeError for anything but True, False (or numpy's bools)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_pair(value, name, items=("low", "high")):
+    """`value` as a 2-tuple; TypeError unless it is a sequence of exactly two items (named `items`)."""
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair ({', '.join(items)}), got {value!r}") from None
+    return first, second
 
 
 def check_positive(value, name, *, allow_zero=False):
@@ -110,13 +148,19 @@ def check_integer(value, name, *, minimum=0):
     return int(value)
 
 
-def check_finite_output(arr, name):
-    """Raise a ValueError if a result computed from finite inputs overflowed to inf or NaN."""
+_TRANSFORM_ADVICE = ("Scale x (or grad_S) down, pass float64 data, or keep win_length away from 0 (the "
+                     "window grows like n_fft/θ, its θ-derivative like n_fft/θ²)")
+
+
+def check_finite_output(arr, name, advice=_TRANSFORM_ADVICE):
+    """Raise a ValueError if a result computed from finite inputs overflowed to inf or NaN.
+
+    `advice` says what to change; the default speaks of the transforms' inputs.
+    """
     if not np.all(np.isfinite(arr)):
         raise ValueError(
             f"{name} overflowed {arr.dtype} although every input is finite: the values exceed "
-            f"{np.finfo(arr.dtype).max:.3g}. Scale x (or grad_S) down, pass float64 data, or keep "
-            f"win_length away from 0 (the window grows like n_fft/θ, its θ-derivative like n_fft/θ²)"
+            f"{np.finfo(arr.dtype).max:.3g}. {advice}"
         )
 
 
@@ -149,12 +193,13 @@ def check_n_fft(n_fft):
 
 
 def check_win_length(win_length, n_fft, name="win_length"):
-    """θ as float64, finite, in (0, n_fft]."""
+    """θ as float64, finite, in (0, n_fft] (n_fft = np.inf: any θ > 0)."""
     arr = _as_real_array(win_length, name).astype(np.float64, copy=False)
     check_finite(arr, name)
     if arr.size and not (np.all(arr > 0) and np.all(arr <= n_fft)):
         bad = arr[(arr <= 0) | (arr > n_fft)].flat[0]
-        raise ValueError(f"{name} must be in (0, n_fft={n_fft}], got {float(bad)!r}")
+        allowed = f"in (0, n_fft={n_fft}]" if np.isfinite(n_fft) else "> 0"
+        raise ValueError(f"{name} must be {allowed}, got {float(bad)!r}")
     return arr
 
 

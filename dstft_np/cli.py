@@ -128,22 +128,32 @@ def _length(text):
     return Length(value * scale, "seconds", text)
 
 
-def _number(kind, low, low_open):
-    """argparse type: int or float in (low, inf) or [low, inf)."""
+def _number(kind, low, low_open, high=math.inf):
+    """argparse type: int or float in (low, high] or [low, high] (high = inf: unbounded above)."""
+    if math.isinf(high):
+        allowed = f"{'>' if low_open else '>='} {low:g}"
+    else:
+        allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}]"
+
     def convert(text):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") \
                 from None
-        if not math.isfinite(value) or value < low or (low_open and value == low):
-            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {low:g}, got {text!r}")
+        if not math.isfinite(value) or value < low or (low_open and value == low) or value > high:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}")
         return value
     return convert
 
 
+#: Largest --dpi: a figure FIGURE_WIDTH = 10 in wide is then 10000 px wide, ~40 MB per panel row;
+#: beyond it matplotlib runs out of memory (or past its 2^16-pixel limit) after the work is done.
+MAX_DPI = 1000
+
 _positive_int, _count = _number(int, 0, True), _number(int, 0, False)
 _positive_float, _non_negative = _number(float, 0.0, True), _number(float, 0.0, False)
+_dpi = _number(int, 0, True, high=MAX_DPI)
 
 
 def _channel(text):
@@ -190,9 +200,9 @@ def _add_transform_options(parser, steps_default=None):
 def _add_figure_options(parser, name, default=None):
     parser.add_argument(f"--{name}", metavar="OUT.png", default=default, type=pathlib.Path,
                         help=f"write the figure here (default {default})" if default else "write a figure here")
-    parser.add_argument("--dpi", type=_positive_int, default=100,
+    parser.add_argument("--dpi", type=_dpi, default=100,
                         help=f"figure resolution: {FIGURE_WIDTH:g} in wide, {ROW_HEIGHT:g} in per row "
-                             "of panels (default 100)")
+                             f"of panels (default 100, at most {MAX_DPI})")
 
 
 def _check_writable(path, figure=False):
@@ -319,7 +329,7 @@ def _demo(parser):
 
 
 def _run_demo(args, log):
-    _check_writable(args.out)
+    _check_writable(args.out, figure=True)
     rate, n_fft, hop = _DEMO["sample_rate"], _DEMO["n_fft"], _DEMO["hop_length"]
     x = demo_signal()
     single = DSTFT(n_fft, hop, _DEMO["win_length"], sample_rate=rate)

@@ -12,7 +12,7 @@ with v_θ broadcast like θ. This is the transpose of ``stft_vjp``:
 
 import numpy as np
 
-from ._validation import check_real
+from ._validation import check_finite_output, check_real
 from .transform import _DOC_PARAMETERS, stft_partials
 
 __all__ = ["stft_jvp"]
@@ -53,7 +53,8 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
     ------
     ValueError
         A tangent whose shape differs from its primal's, or that holds NaN
-        or inf; and everything ``stft`` rejects.
+        or inf; a dS that overflows although every input is finite; and
+        everything ``stft`` rejects.
     TypeError
         A complex or non-numeric tangent.
 
@@ -78,9 +79,11 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
                                         norm=norm, phase=phase)
     # In place, so that float32 input keeps complex64: v_θ broadcasts against
     # (..., F, T) exactly as θ did, and v_t gains the bin axis.
-    dS_dwin *= v_win
-    dS_dpos *= np.atleast_1d(v_pos)[..., None, :]
-    dS_dwin += dS_dpos
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
+        dS_dwin *= v_win
+        dS_dpos *= np.atleast_1d(v_pos)[..., None, :]
+        dS_dwin += dS_dpos
+    check_finite_output(dS_dwin, "dS", "Scale the tangents (or x) down, or pass float64 data")
     return dS_dwin
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.fft
 
 from . import _kernels
-from ._validation import check_finite, check_memory
+from ._validation import check_complex, check_finite_output, check_flag, check_memory
 from .transform import (
     _prepare,
     _residual_rotation,
@@ -62,14 +62,15 @@ def _check_length(length):
 
 def _check_spectrum(S, name):
     """S as complex64/complex128 of at least two dimensions, finite."""
-    S = np.asarray(S)
-    if S.dtype.kind not in "biufc":
-        raise TypeError(f"{name} must be a numeric (complex) array, got dtype {S.dtype}")
+    S = check_complex(S, name)
     if S.ndim < 2:
         raise ValueError(f"{name} must have shape (..., F, T), got shape {S.shape}")
-    S = S.astype(np.complex64 if S.dtype in (np.float32, np.complex64) else np.complex128, copy=False)
-    check_finite(S, name)
     return S
+
+
+#: What to change when a reconstruction overflows although S is finite.
+_INVERSE_ADVICE = ("Scale S down, or keep win_length away from 0 (the window weight Σ ω² grows like "
+                   "(n_fft/θ)²)")
 
 
 def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase):
@@ -175,6 +176,7 @@ def _overlap_add(S, plan, n_samples):
     weight = np.zeros((n_batch, n_samples))
     _kernels.overlap_add(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
                          np.ascontiguousarray(frames), True, numerator, weight)
+    check_finite_output(weight, "the window weight Σ ω(k - t_n)²", _INVERSE_ADVICE)
     _check_covered(weight, np.finfo(frames.dtype).eps, plan.batch_shape)
     return numerator / weight
 
@@ -249,7 +251,8 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     ------
     ValueError
         A sample of [0, length) that no window covers (the message names
-        the first), S of the wrong shape, non-finite values, bad options.
+        the first), S of the wrong shape, non-finite values, bad options, a
+        window weight or an x that overflows although S is finite.
     TypeError
         Non-numeric S, win_length or positions.
 
@@ -307,12 +310,14 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
         raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    return_info = check_flag(return_info, "return_info")
     S = _check_spectrum(S, "S")
     plan = _plan_for(S, "S", win_length, positions, n_fft, length, window, norm, phase)
     # conjugate gradients and the reported residuals run in float64 whatever the precision of S
     plan64 = plan._replace(x=plan.x.astype(np.float64))
     if plan.per_cell:
         diagonal = _cell_diagonal(plan64)
+        check_finite_output(diagonal, "the window weight Σ_m,n ω(k - t_n; θ[m,n])²", _INVERSE_ADVICE)
         _check_covered(diagonal, np.finfo(np.float64).eps, plan.batch_shape)
         x, iterations, normal_residual = _conjugate_gradients(S, plan64, diagonal, rtol, max_iter)
         if normal_residual > rtol:
@@ -326,6 +331,7 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
         x = _overlap_add(S, plan, length)
         iterations, normal_residual = 0, 0.0
     x = _unbatch(x.astype(plan.x.dtype, copy=False), plan)
+    check_finite_output(x, "x", _INVERSE_ADVICE)
     if not return_info:
         return x
     S = S.reshape((-1,) + S.shape[-2:])
@@ -359,6 +365,14 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
     -------
     grad_x : np.ndarray [shape=(..., K)], float64
 
+    Raises
+    ------
+    ValueError
+        grad_S of the wrong shape or non-finite, bad options, or a grad_x
+        that overflows although every input is finite.
+    TypeError
+        Non-numeric grad_S, win_length or positions.
+
     Notes
     -----
     θ constant along frequency: one irfft per frame gives
@@ -380,4 +394,8 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
     length = _check_length(length)
     G = _check_spectrum(grad_S, "grad_S").astype(np.complex128, copy=False)
     plan = _plan_for(G, "grad_S", win_length, positions, n_fft, length, window, norm, phase)
-    return _unbatch(_adjoint(plan, G), plan)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
+        grad_x = _unbatch(_adjoint(plan, G), plan)
+    check_finite_output(grad_x, "grad_x", "Scale grad_S down, or keep win_length away from 0 (the window "
+                        "grows like n_fft/θ)")
+    return grad_x

@@ -11,6 +11,7 @@ import csv
 import numbers
 import os
 import pathlib
+import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -202,6 +203,8 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     ------
     FileNotFoundError
         No file at `path`.
+    TypeError
+        `path` neither a str nor an os.PathLike.
     ValueError
         An unknown suffix, content that cannot be read as its suffix says,
         a variable or channel that does not exist, several candidate
@@ -226,6 +229,8 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     >>> load(path, channel=0).x.shape
     (800,)
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}: {path!r}")
     path = pathlib.Path(os.fspath(path))
     if sample_rate is not None:
         sample_rate = check_sample_rate(sample_rate)
@@ -238,19 +243,26 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     if variable is not None and suffix not in (".mat", ".npz", ".csv"):
         raise ValueError(f"variable applies to .mat, .npz and .csv files, not to {suffix} ({path})")
     try:
-        if suffix == ".wav":
-            data, file_rate = _read_wav(path)
-        else:
-            data, file_rate = _READERS[suffix](path), None
-            if isinstance(data, dict):
-                data = _choose(data, variable, path)
+        # a parser's warnings (scipy's "chunk not understood") are passed on only when the read succeeds:
+        # before an error they would be noise
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if suffix == ".wav":
+                data, file_rate = _read_wav(path)
+            else:
+                data, file_rate = _READERS[suffix](path), None
+                if isinstance(data, dict):
+                    data = _choose(data, variable, path)
     except Exception as err:  # whatever the parser trips on, the user hears which file and why
         if isinstance(err, ValueError) and str(path) in str(err):
             raise
         raise ValueError(f"could not read {path} as a {suffix} file: {err}") from None
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
     if not _is_signal(data):
         raise ValueError(f"{path} holds no signal: a real numeric array with one or two axes and "
-                         f"more than one sample is needed, got shape {np.shape(data)}")
+                         f"more than one sample is needed, got dtype {np.asarray(data).dtype} and shape "
+                         f"{np.shape(data)}")
     if file_rate is not None and sample_rate is not None and sample_rate != file_rate:
         raise ValueError(f"sample_rate={sample_rate!r} contradicts the rate of {file_rate} Hz in {path}")
     data = _pick_channel(_as_channels(data, transposed=suffix == ".wav"), channel)

@@ -22,7 +22,8 @@ Conventions where the formulas are undefined (all documented per function):
 import numpy as np
 
 from ._options import LOSSES, option_code
-from ._validation import check_finite, check_integer, check_positive
+from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
+                          check_real, check_win_length)
 from .transform import _sum_to_shape
 
 __all__ = [
@@ -39,27 +40,41 @@ __all__ = [
 
 def _check_spectrogram(Y):
     """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
-    Y = np.asarray(Y)
-    if Y.dtype.kind not in "biuf":
-        raise TypeError(f"Y must be a real numeric array, got dtype {Y.dtype}")
+    Y = check_real(Y, "Y")
     if Y.ndim < 2 or Y.size == 0:
         raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
-    Y = Y.astype(np.float64, copy=False)
-    check_finite(Y, "Y")
     if np.any(Y < 0):
         raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
     return Y
 
 
+#: What to change when a loss gradient overflows: it scales like 1 / ΣY.
+_LOSS_ADVICE = "The gradient scales like 1/ΣY: scale Y up (Y is below 1e-300 or so)"
+
+
 def _group_axes(per_frame):
     """Axes one distribution spans: the bins of a frame, or the whole (F, T) spectrogram."""
-    return (-2,) if per_frame else (-2, -1)
+    return (-2,) if check_flag(per_frame, "per_frame") else (-2, -1)
+
+
+def _scaled(Y, axes):
+    """Y / max Y over `axes` (0 in all-zero groups) and that max (keepdims): no sum can overflow."""
+    peak = Y.max(axis=axes, keepdims=True)
+    return np.divide(Y, peak, out=np.zeros_like(Y), where=peak > 0), peak
 
 
 def _normalise(Y, axes):
-    """P = Y / ΣY over `axes` (P = 0 in groups that sum to 0), with the sums s (keepdims)."""
-    total = Y.sum(axis=axes, keepdims=True)
-    P = np.divide(Y, total, out=np.zeros_like(Y), where=total > 0)
+    """P = Y / ΣY over `axes` (P = 0 in groups that sum to 0), with the sums s (keepdims).
+
+    Summed as s = max Y · Σ(Y / max Y), so that Y near the float64 maximum
+    gives the right P (s itself may round to inf, which only sends the
+    gradients, O(1/s), to 0).
+    """
+    Z, peak = _scaled(Y, axes)
+    total_Z = Z.sum(axis=axes, keepdims=True)
+    P = np.divide(Z, total_Z, out=np.zeros_like(Z), where=total_Z > 0)
+    with np.errstate(over="ignore"):
+        total = peak * total_Z
     return P, total
 
 
@@ -76,6 +91,13 @@ def magnitude(S, p=1.0):
     -------
     Y : np.ndarray [shape=(..., F, T)], float (the real precision of S)
 
+    Raises
+    ------
+    TypeError
+        Non-numeric S; p not a real number.
+    ValueError
+        NaN or inf in S; p <= 0.
+
     Examples
     --------
     >>> import numpy as np
@@ -84,7 +106,7 @@ def magnitude(S, p=1.0):
     array([[25.,  0.]])
     """
     p = check_positive(p, "p")
-    mag = np.abs(np.asarray(S))
+    mag = np.abs(check_complex(S, "S"))
     return mag if p == 1.0 else mag**p
 
 
@@ -101,6 +123,14 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     -------
     G : np.ndarray [shape=(..., F, T)], complex
         G = ∂L/∂Re S + j ∂L/∂Im S, the ``grad_S`` of ``dstft_np.stft_vjp``.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric S, complex or non-numeric dL_dY.
+    ValueError
+        dL_dY of another shape than S, NaN or inf in either, p <= 0, or a
+        G that overflows although both are finite.
 
     Notes
     -----
@@ -122,16 +152,21 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     array([[0.6+0.8j, 0. +0.j ]])
     """
     p = check_positive(p, "p")
-    S = np.asarray(S)
+    S = check_complex(S, "S")
+    dL_dY = check_real(dL_dY, "dL_dY")
+    if dL_dY.shape != S.shape:
+        raise ValueError(f"dL_dY must have the shape of S, {S.shape}, got {dL_dY.shape}")
     mag = np.abs(S)
     nonzero = mag > 0
     phasor = np.divide(S, mag, out=np.zeros_like(S), where=nonzero)
     if p == 1.0:
-        scale = np.asarray(dL_dY, dtype=mag.dtype)
+        scale = dL_dY.astype(mag.dtype, copy=False)
     else:
         power = np.power(mag, p - 1.0, out=np.zeros_like(mag), where=nonzero)
-        scale = np.asarray(dL_dY) * p * power
-    return scale * phasor
+        scale = (dL_dY * p * power).astype(mag.dtype, copy=False)
+    G = scale * phasor
+    check_finite_output(G, "G", "Scale dL_dY or S down (G grows like p |S|^(p-1) ∂L/∂Y)")
+    return G
 
 
 def shannon_entropy(Y, *, per_frame=False):
@@ -155,7 +190,11 @@ def shannon_entropy(Y, *, per_frame=False):
     Raises
     ------
     ValueError
-        Y with fewer than two axes, negative or non-finite entries.
+        Y with fewer than two axes, negative or non-finite entries; a
+        gradient that overflows (ΣY below about 1e-300).
+    TypeError
+        Y not real numeric (complex, strings, objects, ragged); per_frame
+        not a bool.
 
     Notes
     -----
@@ -184,7 +223,9 @@ def shannon_entropy(Y, *, per_frame=False):
     log_P = np.log(P, out=np.zeros_like(P), where=P > 0)
     H = -np.sum(P * log_P, axis=axes, keepdims=True)
     n_groups = H.size
-    dL_dY = np.divide(-(log_P + H), total * n_groups, out=np.zeros_like(Y), where=Y > 0)
+    with np.errstate(over="ignore"):  # a gradient beyond float64 is reported below
+        dL_dY = np.divide(-(log_P + H) / n_groups, total, out=np.zeros_like(Y), where=Y > 0)
+    check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
     return float(H.sum() / n_groups), dL_dY
 
 
@@ -242,8 +283,10 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     H = np.divide(np.log(A, out=np.zeros_like(A), where=live), 1.0 - alpha)
     n_groups = H.size
     ratio = np.divide(P_alpha_1, A, out=np.zeros_like(P), where=live) - 1.0
-    dL_dY = np.divide(alpha * ratio, (1.0 - alpha) * total * n_groups, out=np.zeros_like(Y),
-                      where=np.broadcast_to(total > 0, Y.shape))
+    with np.errstate(over="ignore"):  # a gradient beyond float64 is reported below
+        dL_dY = np.divide(alpha * ratio / ((1.0 - alpha) * n_groups), total, out=np.zeros_like(Y),
+                          where=np.broadcast_to(total > 0, Y.shape))
+    check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
     return float(H.sum() / n_groups), dL_dY
 
 
@@ -263,6 +306,11 @@ def kurtosis(Y, *, per_frame=True):
         -κ averaged over the groups (and leading batch axes); κ >= 1, and
         κ = M when one cell of a group of M holds all the energy.
     dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``shannon_entropy``.
 
     Notes
     -----
@@ -286,8 +334,7 @@ def kurtosis(Y, *, per_frame=True):
     """
     Y = _check_spectrogram(Y)
     axes = _group_axes(per_frame)
-    peak = Y.max(axis=axes, keepdims=True)
-    Z = np.divide(Y, peak, out=np.zeros_like(Y), where=peak > 0)
+    Z, peak = _scaled(Y, axes)
     group_size = np.prod([Y.shape[a] for a in axes])
     a = np.sum(Z**4, axis=axes, keepdims=True)
     b = np.sum(Z**2, axis=axes, keepdims=True)
@@ -297,8 +344,10 @@ def kurtosis(Y, *, per_frame=True):
     # ∂κ/∂Y = (1/peak) ∂κ/∂Z: the gradient through peak vanishes (Σ_i Y_i ∂κ/∂Y_i = 0)
     dkappa_dZ = np.divide(4 * group_size * Z * (Z**2 * b - a), b**3, out=np.zeros_like(Z),
                           where=np.broadcast_to(live, Z.shape))
-    dL_dY = -np.divide(dkappa_dZ, peak * n_groups, out=np.zeros_like(Z),
-                       where=np.broadcast_to(peak > 0, Z.shape))
+    with np.errstate(over="ignore"):  # a gradient beyond float64 is reported below
+        dL_dY = -np.divide(dkappa_dZ / n_groups, peak, out=np.zeros_like(Z),
+                           where=np.broadcast_to(peak > 0, Z.shape))
+    check_finite_output(dL_dY, "dL_dY", "The gradient scales like 1/max Y: scale Y up")
     return float(-kappa.sum() / n_groups), dL_dY
 
 
@@ -336,13 +385,9 @@ def smoothness(win_length, *, scale=1.0):
     (1.0, array([-0.1,  0.2, -0.1]))
     """
     scale = check_positive(scale, "scale")
-    theta = np.asarray(win_length)
-    if theta.dtype.kind not in "biuf":
-        raise TypeError(f"win_length must be a real numeric array, got dtype {theta.dtype}")
+    theta = check_real(win_length, "win_length")
     if theta.ndim > 2:
         raise ValueError(f"win_length must have at most two axes (F, T), got shape {theta.shape}")
-    theta = theta.astype(np.float64, copy=False)
-    check_finite(theta, "win_length")
     value = 0.0
     grad = np.zeros(theta.shape)
     for axis in range(theta.ndim):
@@ -391,6 +436,15 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     grad_pos : np.ndarray [shape=(T,)], float64
     grad_win : np.ndarray [shape=np.shape(win_length)], float64
 
+    Raises
+    ------
+    ValueError
+        positions not of shape (T,), T >= 1; NaN or inf; win_length <= 0
+        or not broadcastable to (R, T); n_samples < 1; reach outside (0, 1];
+        scale <= 0.
+    TypeError
+        Non-real positions or win_length; n_samples not an integer.
+
     Notes
     -----
     With g_n = (t_{n+1} - r_{n+1}) - (t_n + r_n) for n < T-1, the start gap
@@ -425,12 +479,10 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     if not check_positive(reach, "reach") <= 1:
         raise ValueError(f"reach must be in (0, 1], got {reach!r}")
     n_samples = check_integer(n_samples, "n_samples", minimum=1)
-    t = np.asarray(positions, dtype=np.float64)
+    t = check_real(positions, "positions")
     if t.ndim != 1 or t.size == 0:
         raise ValueError(f"positions must have shape (T,) with T >= 1, got {t.shape}")
-    check_finite(t, "positions")
-    theta = np.asarray(win_length, dtype=np.float64)
-    check_finite(theta, "win_length")
+    theta = check_win_length(win_length, np.inf)
     try:
         rows = np.broadcast_to(theta, np.broadcast_shapes(np.atleast_2d(theta).shape, (1, t.size)))
     except ValueError:

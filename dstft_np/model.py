@@ -21,8 +21,8 @@ import numpy as np
 
 from . import losses
 from ._options import HOP_MODES, NORMS, PHASES, WIN_MODES, WINDOWS, option_code
-from ._validation import (check_integer, check_n_fft, check_positive, check_sample_rate, check_signal,
-                          check_win_length)
+from ._validation import (check_integer, check_n_fft, check_pair, check_positive, check_real, check_sample_rate,
+                          check_scalar, check_signal, check_win_length)
 from .optim import Adam, ReduceOnPlateau
 from .positions import _check_hop, frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_vjp
@@ -103,6 +103,18 @@ def seconds_to_samples(seconds, sample_rate, name="length"):
     return float(snapped) if snapped.ndim == 0 else snapped
 
 
+def _check_loss_result(result, shape):
+    """(value, dL_dY) returned by a loss: a real number and a real array of Y's shape (NaN allowed here)."""
+    value, dL_dY = check_pair(result, "the loss's result", items=("value", "dL_dY"))
+    value = check_real(value, "the loss's value", finite=False)
+    if value.ndim:
+        raise TypeError(f"the loss's value must be one real number, got shape {value.shape}")
+    dL_dY = check_real(dL_dY, "the loss's dL_dY", finite=False)
+    if dL_dY.shape != shape:
+        raise ValueError(f"the loss's dL_dY must have the shape of Y, {shape}, got {dL_dY.shape}")
+    return float(value), dL_dY
+
+
 def _round_samples(value, at_least=1.0):
     """Nearest whole number of samples (halves up), at least `at_least`."""
     return np.maximum(np.floor(np.asarray(value, dtype=np.float64) + 0.5), at_least)
@@ -171,7 +183,11 @@ class DSTFT:
     ------
     ValueError
         Unknown modes, n_samples missing when needed, initial values outside
-        the bounds, bounds outside (0, n_fft] for θ or <= 0 for the hop.
+        the bounds, bounds outside (0, n_fft] for θ or <= 0 for the hop,
+        NaN or inf values, a frame count above the memory limit.
+    TypeError
+        Non-numeric values (strings, complex), bounds that are not a dict
+        of (low, high) pairs.
 
     Notes
     -----
@@ -217,7 +233,8 @@ class DSTFT:
                 f"hop_mode={hop_mode!r}: it fixes the frame count T = 1 + K // hop_length"
             )
         self.n_samples = n_samples
-        self.n_frames = None if n_samples is None else 1 + int(n_samples // hop)
+        # through frame_positions: T = 1 + K // hop, with its memory check for tiny hops
+        self.n_frames = None if n_samples is None else frame_positions(n_samples, hop).size
         self.bounds = self._check_bounds(bounds or {})
 
         self._params = {}
@@ -230,11 +247,17 @@ class DSTFT:
     # ------------------------------------------------------------------ parameters
 
     def _check_bounds(self, bounds):
+        if not isinstance(bounds, dict):
+            raise TypeError(f"bounds must be a dict with keys 'win_length' and/or 'hop_length', got {bounds!r}")
         unknown = set(bounds) - {"win_length", "hop_length"}
         if unknown:
             raise ValueError(f"bounds keys must be 'win_length' and/or 'hop_length', got {sorted(unknown)}")
-        win_low, win_high = bounds.get("win_length", (max(2.0, self.n_fft / 64), float(self.n_fft)))
-        hop_low, hop_high = bounds.get("hop_length", (1.0, float(self.n_fft)))
+        defaults = {"win_length": (max(2.0, self.n_fft / 64), float(self.n_fft)), "hop_length": (1.0, float(self.n_fft))}
+        edges = {}
+        for name, default in defaults.items():
+            label = f"bounds[{name!r}]"
+            edges[name] = [check_scalar(edge, label) for edge in check_pair(bounds.get(name, default), label)]
+        (win_low, win_high), (hop_low, hop_high) = edges["win_length"], edges["hop_length"]
         if not 0 < win_low <= win_high <= self.n_fft:
             raise ValueError(f"bounds['win_length'] must satisfy 0 < low <= high <= n_fft={self.n_fft}, "
                              f"got ({win_low!r}, {win_high!r})")
@@ -247,13 +270,9 @@ class DSTFT:
                 "time-frequency": (self.n_bins, self.n_frames)}[self.win_mode]
 
     def _check_within(self, value, name, bound_name, shape):
-        arr = np.asarray(value, dtype=np.float64)
+        arr = check_win_length(value, self.n_fft) if name == "win_length" else check_real(value, name)
         if arr.ndim and arr.shape != shape:
             raise ValueError(f"{name} must be a scalar or have shape {shape} for this model, got {arr.shape}")
-        if name == "win_length":
-            arr = check_win_length(arr, self.n_fft)
-        elif not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite")
         low, high = self.bounds[bound_name]
         if np.any(arr < low) or np.any(arr > high):
             bad = arr[(arr < low) | (arr > high)].flat[0]
@@ -328,7 +347,10 @@ class DSTFT:
         """
         rate = float(check_sample_rate(sample_rate))
         if bounds is not None:
-            bounds = {name: tuple(float(seconds_to_samples(edge, rate, f"bounds[{name!r}]")) for edge in pair)
+            if not isinstance(bounds, dict):
+                raise TypeError(f"bounds must be a dict of (low, high) pairs in seconds, got {bounds!r}")
+            bounds = {name: tuple(float(seconds_to_samples(edge, rate, f"bounds[{name!r}]"))
+                                  for edge in check_pair(pair, f"bounds[{name!r}]"))
                       for name, pair in bounds.items()}
         return cls(n_fft, seconds_to_samples(hop_length, rate, "hop_length"),
                    seconds_to_samples(win_length, rate, "win_length"), bounds=bounds, sample_rate=rate,
@@ -361,6 +383,8 @@ class DSTFT:
 
     def set_parameters(self, params):
         """Set learnable arrays from a dict like the one ``parameters`` returns (checked)."""
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict of name -> array, got {type(params).__name__}")
         for name, value in params.items():
             if name not in self._params:
                 raise ValueError(f"unknown parameter {name!r}; this model learns {sorted(self._params)}")
@@ -425,7 +449,8 @@ class DSTFT:
     def _objective(self, x, params, loss_fn, smoothness, coverage, need_grad=True):
         """Value and gradients of the objective; None when the loss or ∂L/∂Y is not finite."""
         S, win, positions = self._stft(x, params)
-        value, dL_dY = loss_fn(losses.magnitude(S, self.p))
+        Y = losses.magnitude(S, self.p)
+        value, dL_dY = _check_loss_result(loss_fn(Y), Y.shape)
         if not np.isfinite(value) or not np.all(np.isfinite(dL_dY)):
             return None
         win_shape = params["win_length"].shape
@@ -490,6 +515,9 @@ class DSTFT:
         ------
         FloatingPointError
             If the loss or its gradient with respect to Y is not finite.
+        TypeError, ValueError
+            A loss that does not return (real number, real array of Y's
+            shape); bad x or weights.
 
         Notes
         -----
@@ -606,6 +634,13 @@ class DSTFT:
             Losses per step, step sizes, final parameters, how it ended. The
             final parameters are also set on the model.
 
+        Raises
+        ------
+        TypeError, ValueError
+            As ``value_and_grad``; steps or progress not an integer >= 0,
+            callback not callable, lr <= 0, factor outside (0, 1),
+            patience < 0, min_lr < 0.
+
         Warns
         -----
         RuntimeWarning
@@ -622,6 +657,10 @@ class DSTFT:
         smoothness, coverage = self._check_weights(smoothness, coverage)
         loss_fn = self._loss_function(loss)
         steps = check_integer(steps, "steps")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable or None, got {callback!r}")
+        if not isinstance(progress, (bool, np.bool_)):
+            check_integer(progress, "progress")  # True, False, or print every `progress` >= 0 steps
         if lr is None:
             lr = {"win_length": self.n_fft / 50}
             if self.hop_mode == "constant":

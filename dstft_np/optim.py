@@ -7,18 +7,22 @@ transforms: any dict of arrays with gradients of the same shapes will do.
 
 import numpy as np
 
-from ._validation import check_finite, check_integer, check_positive
+from ._validation import check_integer, check_pair, check_positive, check_real, check_scalar
 
 __all__ = ["Adam", "ReduceOnPlateau"]
 
 
-def _per_parameter(value, names, name):
-    """A positive number for each parameter: `value` itself, or value[name] from a dict."""
+def _per_parameter(value, names, name, allow_zero=False):
+    """A positive (or non-negative) number for each parameter: `value` itself, or value[name] from a dict."""
     if isinstance(value, dict):
         if set(value) != set(names):
             raise ValueError(f"{name} must give a value for each of {sorted(names)}, got {sorted(value)}")
-        return {key: check_positive(value[key], f"{name}[{key!r}]") for key in names}
-    return {key: check_positive(value, name) for key in names}
+        return {key: check_positive(value[key], f"{name}[{key!r}]", allow_zero=allow_zero) for key in names}
+    return {key: check_positive(value, name, allow_zero=allow_zero) for key in names}
+
+
+#: Largest gradient entry whose square (Adam's second moment) fits float64.
+_LARGEST_GRADIENT = float(np.sqrt(np.finfo(np.float64).max))
 
 
 class Adam:
@@ -53,7 +57,12 @@ class Adam:
     ------
     ValueError
         Non-finite parameters, lr <= 0, betas outside [0, 1), eps <= 0,
-        low > high, bounds for unknown names.
+        low > high, bounds for unknown names or not broadcastable to their
+        parameter; in ``step``: gradients of another shape, non-finite, or
+        above sqrt(float64 max) ≈ 1.3e154 (their square would overflow).
+    TypeError
+        params not a non-empty dict; complex, string or object values in
+        params, grads, bounds or betas; a bound or betas that is not a pair.
 
     Notes
     -----
@@ -80,13 +89,10 @@ class Adam:
     def __init__(self, params, lr=1e-2, *, betas=(0.9, 0.999), eps=1e-8, bounds=None):
         if not isinstance(params, dict) or not params:
             raise TypeError(f"params must be a non-empty dict of name -> array, got {type(params).__name__}")
-        self.params = {}
-        for name, value in params.items():
-            arr = np.array(value, dtype=np.float64)
-            check_finite(arr, f"params[{name!r}]")
-            self.params[name] = arr
+        # check_real may return the caller's own float64 array: copy, since step() updates in place
+        self.params = {name: check_real(value, f"params[{name!r}]").copy() for name, value in params.items()}
         self.lr = _per_parameter(lr, list(self.params), "lr")
-        beta1, beta2 = betas
+        beta1, beta2 = (check_scalar(beta, "betas") for beta in check_pair(betas, "betas", items=("beta1", "beta2")))
         if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
             raise ValueError(f"betas must be in [0, 1), got {betas!r}")
         self.betas = (float(beta1), float(beta2))
@@ -103,11 +109,19 @@ class Adam:
             raise ValueError(f"bounds given for unknown parameters {sorted(unknown)}; "
                              f"parameters are {sorted(self.params)}")
         checked = {}
-        for name, (low, high) in bounds.items():
+        for name, pair in bounds.items():
             shape = self.params[name].shape
-            low = np.broadcast_to(-np.inf if low is None else np.asarray(low, dtype=np.float64), shape)
-            high = np.broadcast_to(np.inf if high is None else np.asarray(high, dtype=np.float64), shape)
-            if np.any(np.isnan(low)) or np.any(np.isnan(high)) or np.any(low > high):
+            sides = []
+            for side, value, default in zip(("low", "high"), check_pair(pair, f"bounds[{name!r}]"),
+                                            (-np.inf, np.inf)):
+                arr = default if value is None else check_real(value, f"bounds[{name!r}] {side}")
+                try:
+                    sides.append(np.broadcast_to(arr, shape))
+                except ValueError:
+                    raise ValueError(f"bounds[{name!r}] {side} of shape {np.shape(arr)} does not broadcast "
+                                     f"to the parameter's shape {shape}") from None
+            low, high = sides
+            if np.any(low > high):
                 raise ValueError(f"bounds[{name!r}] must satisfy low <= high, got ({low.min()}, {high.max()})")
             checked[name] = (low, high)
         return checked
@@ -129,14 +143,20 @@ class Adam:
         params : dict of str -> np.ndarray
             ``self.params``, updated.
         """
+        if not isinstance(grads, dict):
+            raise TypeError(f"grads must be a dict of name -> array, got {type(grads).__name__}")
         if set(grads) != set(self.params):
             raise ValueError(f"grads must have the keys {sorted(self.params)}, got {sorted(grads)}")
         checked = {}
         for name, x in self.params.items():
-            g = np.asarray(grads[name], dtype=np.float64)
+            g = check_real(grads[name], f"grads[{name!r}]")
             if g.shape != x.shape:
                 raise ValueError(f"grads[{name!r}] must have shape {x.shape}, got {g.shape}")
-            check_finite(g, f"grads[{name!r}]")
+            if np.any(np.abs(g) > _LARGEST_GRADIENT):
+                raise ValueError(
+                    f"grads[{name!r}] must be at most {_LARGEST_GRADIENT:.3g} in magnitude (its square "
+                    f"is Adam's second moment), got {float(np.max(np.abs(g))):.3g}; scale the loss down"
+                )
             checked[name] = g
         self.n_steps += 1
         beta1, beta2 = self.betas
@@ -190,16 +210,13 @@ class ReduceOnPlateau:
         self.patience = check_integer(patience, "patience")
         self.threshold = check_positive(threshold, "threshold", allow_zero=True)
         names = list(optimizer.params)
-        if isinstance(min_lr, dict) or min_lr != 0:
-            self.min_lr = _per_parameter(min_lr, names, "min_lr")
-        else:
-            self.min_lr = dict.fromkeys(names, 0.0)
+        self.min_lr = _per_parameter(min_lr, names, "min_lr", allow_zero=True)
         self.best = np.inf
         self.bad_steps = 0
 
     def step(self, value):
         """Record the loss of the current step; return True if the step sizes were reduced."""
-        value = float(value)
+        value = check_scalar(value, "value")
         if self.best == np.inf or value < self.best - self.threshold * abs(self.best):
             self.best = value
             self.bad_steps = 0

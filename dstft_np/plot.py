@@ -16,7 +16,8 @@ import numbers
 import numpy as np
 
 from ._options import WINDOWS, option_code
-from ._validation import check_n_fft, check_positions, check_sample_rate, check_win_length
+from ._validation import (check_complex, check_n_fft, check_positions, check_positive, check_sample_rate,
+                          check_signal, check_win_length)
 from .windows import window as window_values
 
 __all__ = ["spectrogram", "win_length_map", "windows"]
@@ -100,12 +101,11 @@ def spectrogram(S, positions=None, *, sample_rate=None, db_range=80.0, ax=None, 
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('time (s)', 'frequency (Hz)')
     """
-    S = np.asarray(S)
-    if S.dtype.kind not in "biufc" or S.ndim != 2 or S.shape[0] < 2:
+    S = check_complex(S, "S")
+    if S.ndim != 2 or S.shape[0] < 2:
         raise ValueError(f"S must be a numeric (F, T) array with F >= 2 (one item of a batch), "
-                         f"got dtype {S.dtype} and shape {S.shape}")
-    if not (np.isfinite(db_range) and db_range > 0):
-        raise ValueError(f"db_range must be a finite number of dB > 0, got {db_range!r}")
+                         f"got shape {S.shape}")
+    db_range = check_positive(db_range, "db_range")
     sample_rate = _optional_rate(sample_rate)
     times, time_label = _time_axis(positions, S.shape[1], sample_rate)
     freqs, freq_label = _frequency_axis(S.shape[0], sample_rate)
@@ -155,6 +155,8 @@ def win_length_map(win_length, positions=None, *, sample_rate=None, ax=None, cma
     ('window length (ms)', 1)
     """
     theta = check_win_length(win_length, np.inf)
+    if theta.size == 0:
+        raise ValueError(f"win_length must hold at least one value, got shape {theta.shape}")
     if theta.ndim > 2:
         raise ValueError(f"win_length must be a scalar, (T,), (1, T), (F, 1) or (F, T) (one item of a "
                          f"batch), got shape {theta.shape}")
@@ -224,10 +226,9 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
     >>> len(ax.lines), len(ax.patches)
     (6, 5)
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf" or x.ndim != 1 or x.size == 0:
-        raise ValueError(f"x must be a real (K,) signal (one item of a batch), got dtype {x.dtype} "
-                         f"and shape {x.shape}")
+    x = check_signal(x)
+    if x.ndim != 1:
+        raise ValueError(f"x must be a real (K,) signal (one item of a batch), got shape {x.shape}")
     n_fft = check_n_fft(n_fft)
     option_code("window", window, WINDOWS)
     positions = check_positions(positions)

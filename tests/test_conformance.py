@@ -296,7 +296,7 @@ def test_check_rejects_bad_arguments():
         conformance.check(None)
     with pytest.raises(TypeError, match="vjp_fn must be callable or None, got 3"):
         conformance.check(dstft_np.stft, vjp_fn=3)
-    with pytest.raises(ValueError, match=r"rtol must be a real number >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"rtol must be a finite real number >= 0, got -1"):
         conformance.check(dstft_np.stft, rtol=-1)
     with pytest.raises(ValueError, match=r"cases \['nope-\*'\] match no golden case"):
         conformance.check(dstft_np.stft, cases="nope-*")
@@ -384,4 +384,4 @@ def test_add_arguments_and_run_wire_a_check_subcommand(capsys):
     assert "dstft-np check mypkg.stft:stft" in check.format_help()
     args = parser.parse_args(["check", "dstft_np:stft", "--rtol", "-1"])
     assert args.handler(args) == 2
-    assert capsys.readouterr().err == "error: rtol must be a real number >= 0, got -1.0\n"
+    assert capsys.readouterr().err == "error: rtol must be a finite real number >= 0, got -1.0\n"

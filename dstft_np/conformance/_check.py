@@ -167,8 +167,9 @@ def _run(case, quantities, fn, *extra, rtol, atol):
 
 
 def _check_tolerance(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"{name} must be a real number >= 0, got {value!r}")
+    # an infinite tolerance would pass every implementation: a check that cannot fail
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
+        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
     return float(value)
 
 

@@ -108,6 +108,10 @@ def run(args):
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
+    folder = os.path.dirname(args.json) if args.json and args.json != "-" else ""
+    if folder and not os.path.isdir(folder):
+        print(f"error: cannot write --json {args.json}: no such directory {folder}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         functions = [resolve(spec) if spec else None
                      for spec in (args.function, args.partials, args.vjp)]
