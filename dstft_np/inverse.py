@@ -392,8 +392,12 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
     True
     """
     length = _check_length(length)
-    G = _check_spectrum(grad_S, "grad_S").astype(np.complex128, copy=False)
-    plan = _plan_for(G, "grad_S", win_length, positions, n_fft, length, window, norm, phase)
+    G = _check_spectrum(grad_S, "grad_S")
+    # planned (and checked against the memory limit) as the complex128 it is computed in, before
+    # a complex64 G is converted
+    plan = _plan_for(np.broadcast_to(np.complex128(0), G.shape), "grad_S", win_length, positions, n_fft, length,
+                     window, norm, phase)
+    G = G.astype(np.complex128, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
         grad_x = _unbatch(_adjoint(plan, G), plan)
     check_finite_output(grad_x, "grad_x", "Scale grad_S down, or keep win_length away from 0 (the window "

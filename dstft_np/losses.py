@@ -159,12 +159,13 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     mag = np.abs(S)
     nonzero = mag > 0
     phasor = np.divide(S, mag, out=np.zeros_like(S), where=nonzero)
-    if p == 1.0:
-        scale = dL_dY.astype(mag.dtype, copy=False)
-    else:
-        power = np.power(mag, p - 1.0, out=np.zeros_like(mag), where=nonzero)
-        scale = (dL_dY * p * power).astype(mag.dtype, copy=False)
-    G = scale * phasor
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing G is reported below
+        if p == 1.0:
+            scale = dL_dY.astype(mag.dtype, copy=False)
+        else:
+            power = np.power(mag, p - 1.0, out=np.zeros_like(mag), where=nonzero)
+            scale = (dL_dY * p * power).astype(mag.dtype, copy=False)
+        G = scale * phasor
     check_finite_output(G, "G", "Scale dL_dY or S down (G grows like p |S|^(p-1) ∂L/∂Y)")
     return G
 
