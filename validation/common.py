@@ -16,6 +16,7 @@ import argparse
 import pathlib
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,6 +49,9 @@ __all__ = [
     "Report",
     "new_figure",
     "save_figure",
+    "finish",
+    "TrainingRun",
+    "report_joint_training",
     "chirp_and_tone",
     "fan_flutter",
     "piecewise_tones",
@@ -215,3 +219,51 @@ def save_figure(fig, path):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def finish(report, fig, out, name, argv, caption):
+    """Save the figure, add it (with its caption) and the command to the report, write both; the paths."""
+    png = save_figure(fig, pathlib.Path(out) / f"{name}.png")
+    report.figure(png, caption)
+    report.command(name, argv)
+    path = report.write(pathlib.Path(out) / f"{name}.md")
+    print(f"wrote {path} and {png}")
+    return path, png
+
+
+# ---------------------------------------------------------------- joint training (numpy and torch)
+
+
+class TrainingRun(NamedTuple):
+    """One training run of a joint-training script."""
+
+    accuracy: float         # on the test set
+    theta: float            # θ at the end
+    path: np.ndarray        # (steps, 2): θ and the training loss before each step
+    seconds: float
+
+
+def report_joint_training(report, axes, fixed, learned, theta0):
+    """Table and trajectory of θ fixed against θ learned; θ and the loss per step drawn into two axes.
+
+    Returns the key numbers: fixed_accuracy, learned_accuracy, learned_theta, theta_path.
+    """
+    report.table(["θ", "final training loss", "test accuracy", "time (s)"], [
+        (f"fixed at {theta0:g}", f"{fixed.path[-1, 1]:.4f}", f"{fixed.accuracy:.3f}", f"{fixed.seconds:.1f}"),
+        (f"learned from {theta0:g} → {learned.theta:.1f}", f"{learned.path[-1, 1]:.4f}",
+         f"{learned.accuracy:.3f}", f"{learned.seconds:.1f}"),
+    ])
+    steps = len(learned.path)
+    marks = sorted({0, steps // 10, steps // 4, steps // 2, steps - 1})
+    report.text("θ along training (step: θ): "
+                + ", ".join(f"{i}: {learned.path[i, 0]:.1f}" for i in marks) + ".")
+    axes[0].plot(learned.path[:, 0])
+    axes[0].set(xlabel="step", ylabel="θ (samples)", title="θ while training")
+    axes[1].plot(fixed.path[:, 1], label=f"θ fixed at {theta0:g}")
+    axes[1].plot(learned.path[:, 1], label="θ learned")
+    axes[1].set(xlabel="step", ylabel="training loss", title="training loss", yscale="log")
+    axes[1].legend()
+    print(f"test accuracy: θ fixed {fixed.accuracy:.3f}, learned {learned.accuracy:.3f} "
+          f"(θ = {learned.theta:.1f})", file=sys.stderr)
+    return {"fixed_accuracy": fixed.accuracy, "learned_accuracy": learned.accuracy,
+            "learned_theta": learned.theta, "theta_path": learned.path[:, 0]}

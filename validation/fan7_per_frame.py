@@ -106,13 +106,10 @@ def main(argv=None):
         axes[2, 0].axhline(1000 * theta / rate, ls="--", color=axes[2, 0].lines[-1].get_color(),
                            label=f"single θ*, {name}")
     axes[2, 0].legend(fontsize=8)
-    png = common.save_figure(fig, args.out / f"{NAME}.png")
-    report.figure(png, "Top: |S| in dB (0–1 kHz) with the best single window; middle: with the per-frame "
-                       "windows fitted to the frame-mean entropy; bottom: θ_n in ms for both losses, dashed "
-                       "the best single θ of each.")
-    report.command(NAME, argv)
-    path = report.write(args.out / f"{NAME}.md")
-    print(f"wrote {path} and {png}")
+    common.finish(report, fig, args.out, NAME, argv,
+                  f"Time from the start of the excerpt ({START_SECONDS:g} s into the file). Top: |S| in dB "
+                  "(0–1 kHz) with the best single window; middle: with the per-frame windows fitted to the "
+                  "frame-mean entropy; bottom: θ_n in ms for both losses, dashed the best single θ of each.")
     return results
 
 

@@ -43,7 +43,7 @@ def parse_args(argv=None):
     return args
 
 
-def plot(path, x, single_theta, frame_model, cell_model):
+def plot(x, single_theta, frame_model, cell_model):
     seconds = frame_model.positions()
     frequencies = np.arange(N_FFT // 2 + 1)
     fig, axes = common.new_figure(3, figsize=(9, 10))
@@ -60,7 +60,7 @@ def plot(path, x, single_theta, frame_model, cell_model):
                                vmin=0, vmax=N_FFT)
     axes[2].set(title="per-cell θ[m, n]", xlabel="frame position t_n (samples)", ylabel="bin m")
     fig.colorbar(image, ax=axes[2], label="θ (samples)")
-    return common.save_figure(fig, path)
+    return fig
 
 
 def main(argv=None):
@@ -87,7 +87,6 @@ def main(argv=None):
     cell_entropy = common.entropy(cell, x)
     print(f"per-cell H = {cell_entropy:.5f} ({cell_seconds:.1f} s)", file=sys.stderr)
 
-    png = plot(args.out / f"{NAME}.png", x, single_theta, frame, cell)
     steps = np.diff(frame.win_length)
     report = common.Report("fan_flutter.mat: time-varying window lengths")
     report.text(
@@ -106,11 +105,9 @@ def main(argv=None):
     ])
     report.text(f"Per-frame windows lower H by {single_entropy - frame_entropy:.4f} nats from the best single "
                 f"window; per-cell windows by a further {frame_entropy - cell_entropy:.4f}.")
-    report.figure(png, "Top: |S| in dB with the per-frame windows; middle: θ_n and the best single θ; "
-                       "bottom: the per-cell θ[m, n].")
-    report.command(NAME, argv)
-    path = report.write(args.out / f"{NAME}.md")
-    print(f"wrote {path} and {png}")
+    common.finish(report, plot(x, single_theta, frame, cell), args.out, NAME, argv,
+                  "Top: |S| in dB with the per-frame windows; middle: θ_n and the best single θ; "
+                  "bottom: the per-cell θ[m, n].")
     return {"single_theta": single_theta, "single_entropy": single_entropy, "frame_entropy": frame_entropy,
             "cell_entropy": cell_entropy}
 

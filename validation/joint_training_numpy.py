@@ -141,19 +141,16 @@ def main(argv=None):
     x_train, y_train = task.draw(n_train, rng)
     x_test, y_test = task.draw(n_test, rng)
 
-    (fixed, fixed_path), fixed_seconds = common.timed(train, task, x_train, y_train, theta=THETA0,
-                                                      learn_theta=False, steps=steps, seed=1)
-    (learned, learned_path), learned_seconds = common.timed(train, task, x_train, y_train, theta=THETA0,
-                                                            learn_theta=True, steps=steps, seed=1)
-    results = {"fixed_accuracy": accuracy(task, fixed, x_test, y_test),
-               "learned_accuracy": accuracy(task, learned, x_test, y_test),
-               "learned_theta": float(learned["win_length"]), "theta_path": learned_path[:, 0]}
+    runs = {}
+    for learn_theta in (False, True):
+        (params, path), seconds = common.timed(train, task, x_train, y_train, theta=THETA0,
+                                               learn_theta=learn_theta, steps=steps, seed=1)
+        runs[learn_theta] = common.TrainingRun(accuracy(task, params, x_test, y_test),
+                                               float(params["win_length"]), path, seconds)
     sweep_rows = []
     for theta in sweep:
         params, _ = train(task, x_train, y_train, theta=theta, learn_theta=False, steps=steps, seed=1)
         sweep_rows.append((f"{theta:g}", f"{accuracy(task, params, x_test, y_test):.3f}"))
-    print(f"test accuracy: θ fixed {results['fixed_accuracy']:.3f}, learned {results['learned_accuracy']:.3f} "
-          f"(θ = {results['learned_theta']:.1f})", file=sys.stderr)
 
     report = common.Report("Joint training in numpy: classifier and window length")
     report.text(
@@ -163,38 +160,21 @@ def main(argv=None):
         f"tests/test_experiments.py). Full-batch Adam, {steps} steps, lr {LR['network']} for the network "
         f"and {LR['win_length']} samples for θ, θ in {list(THETA_BOUNDS)}; the same initial network "
         f"(seed 1) in every run." + (" **Quick mode: few examples and steps; not a result.**" if args.quick else ""))
-    report.table(["θ", "final training loss", "test accuracy", "time (s)"], [
-        (f"fixed at {THETA0:g}", f"{fixed_path[-1, 1]:.4f}", f"{results['fixed_accuracy']:.3f}",
-         f"{fixed_seconds:.1f}"),
-        (f"learned from {THETA0:g} → {results['learned_theta']:.1f}", f"{learned_path[-1, 1]:.4f}",
-         f"{results['learned_accuracy']:.3f}", f"{learned_seconds:.1f}"),
-    ])
-    marks = [0, steps // 10, steps // 4, steps // 2, steps - 1]
-    report.text("θ along training (step: θ): " + ", ".join(f"{i}: {learned_path[i, 0]:.1f}" for i in marks) + ".",
-                "For reference, the same network trained with θ fixed at other values (no θ gradient):")
-    report.table(["θ fixed at", "test accuracy"], sweep_rows)
-
     fig, axes = common.new_figure(1, 3, figsize=(14, 4))
-    axes[0, 0].plot(learned_path[:, 0])
-    axes[0, 0].set(xlabel="step", ylabel="θ (samples)", title="θ while training")
-    axes[0, 1].plot(fixed_path[:, 1], label=f"θ fixed at {THETA0:g}")
-    axes[0, 1].plot(learned_path[:, 1], label="θ learned")
-    axes[0, 1].set(xlabel="step", ylabel="training loss", title="training loss", yscale="log")
-    axes[0, 1].legend()
-    for theta, label in ((THETA0, f"θ = {THETA0:g}"), (results["learned_theta"], f"θ = {results['learned_theta']:.0f}")):
+    results = common.report_joint_training(report, axes[0, :2], runs[False], runs[True], THETA0)
+    report.text("For reference, the same network trained with θ fixed at other values (no θ gradient):")
+    report.table(["θ fixed at", "test accuracy"], sweep_rows)
+    for theta in (THETA0, results["learned_theta"]):
         phi = features(task, x_test, theta)[0]
-        for label_value, style in ((0, "-"), (1, "--")):
-            axes[0, 2].plot(np.arange(task.band.start, task.band.stop), phi[y_test == label_value].mean(axis=0),
-                            style, label=f"{label}, class {label_value}")
+        for label, style in ((0, "-"), (1, "--")):
+            axes[0, 2].plot(np.arange(task.band.start, task.band.stop), phi[y_test == label].mean(axis=0), style,
+                            label=f"θ = {theta:.0f}, class {label}")
     axes[0, 2].set(xlabel="bin m", ylabel="φ (test mean)", title="features per class")
     axes[0, 2].legend(fontsize=8)
-    png = common.save_figure(fig, args.out / f"{NAME}.png")
-    report.figure(png, "Left: θ during joint training. Middle: training loss, θ fixed against θ learned. "
-                       "Right: the mean feature vector of each class on the test set at the initial and the "
-                       "learned θ (solid: one tone, dashed: two tones).")
-    report.command(NAME, argv)
-    path = report.write(args.out / f"{NAME}.md")
-    print(f"wrote {path} and {png}")
+    common.finish(report, fig, args.out, NAME, argv,
+                  "Left: θ during joint training. Middle: training loss, θ fixed against θ learned. "
+                  "Right: the mean feature vector of each class on the test set at the initial and the "
+                  "learned θ (solid: one tone, dashed: two tones).")
     return results
 
 

@@ -89,11 +89,8 @@ def main(argv=None):
                                                         learn_theta=learn_theta, steps=steps, seed=1)
         with torch.no_grad():
             correct = (logits(task, layer, network, x_test) > 0).double() == y_test
-        runs[learn_theta] = (correct.double().mean().item(), layer.win_length.item(), path, seconds)
-    results = {"fixed_accuracy": runs[False][0], "learned_accuracy": runs[True][0], "learned_theta": runs[True][1],
-               "theta_path": runs[True][2][:, 0]}
-    print(f"test accuracy: θ fixed {results['fixed_accuracy']:.3f}, learned {results['learned_accuracy']:.3f} "
-          f"(θ = {results['learned_theta']:.1f})", file=sys.stderr)
+        runs[learn_theta] = common.TrainingRun(correct.double().mean().item(), layer.win_length.item(), path,
+                                               seconds)
 
     report = common.Report("Joint training in torch: classifier and window length through dstft_np.torch")
     report.text(
@@ -102,30 +99,13 @@ def main(argv=None):
         f"Linear({N_HIDDEN}, 1), `BCEWithLogitsLoss`. The STFT: `dstft_np.torch.STFT(n_fft={task.n_fft}, "
         f"hop_length={task.hop_length}, n_samples={task.n_samples}, win_length={THETA0:g}, "
         f"min_win_length={MIN_THETA:g}, learn_hop_length=False)`. Full-batch `torch.optim.Adam`, {steps} "
-        f"steps, lr {LR['network']} for the network and {LR['win_length']} samples for θ; the same initial "
-        f"network (torch.manual_seed(1)) in both runs."
+        f"steps, lr {LR['network']} for the network and {LR['win_length']} samples for θ (projected onto "
+        f"[{MIN_THETA:g}, N] after each step); the same initial network (torch.manual_seed(1)) in both runs."
         + (" **Quick mode: few examples and steps; not a result.**" if args.quick else ""))
-    report.table(["θ", "final training loss", "test accuracy", "time (s)"], [
-        (f"fixed at {THETA0:g}", f"{runs[False][2][-1, 1]:.4f}", f"{runs[False][0]:.3f}", f"{runs[False][3]:.1f}"),
-        (f"learned from {THETA0:g} → {runs[True][1]:.1f}", f"{runs[True][2][-1, 1]:.4f}", f"{runs[True][0]:.3f}",
-         f"{runs[True][3]:.1f}"),
-    ])
-    path = runs[True][2]
-    marks = [0, steps // 10, steps // 4, steps // 2, steps - 1]
-    report.text("θ along training (step: θ): " + ", ".join(f"{i}: {path[i, 0]:.1f}" for i in marks) + ".")
-
     fig, axes = common.new_figure(1, 2, figsize=(10, 4))
-    axes[0, 0].plot(path[:, 0])
-    axes[0, 0].set(xlabel="step", ylabel="θ (samples)", title="θ while training (torch)")
-    axes[0, 1].plot(runs[False][2][:, 1], label=f"θ fixed at {THETA0:g}")
-    axes[0, 1].plot(path[:, 1], label="θ learned")
-    axes[0, 1].set(xlabel="step", ylabel="training loss", title="training loss", yscale="log")
-    axes[0, 1].legend()
-    png = common.save_figure(fig, args.out / f"{NAME}.png")
-    report.figure(png, "Left: θ during joint training. Right: training loss, θ fixed against θ learned.")
-    report.command(NAME, argv)
-    out = report.write(args.out / f"{NAME}.md")
-    print(f"wrote {out} and {png}")
+    results = common.report_joint_training(report, axes[0], runs[False], runs[True], THETA0)
+    common.finish(report, fig, args.out, NAME, argv,
+                  "Left: θ during joint training. Right: training loss, θ fixed against θ learned.")
     return results
 
 

@@ -33,6 +33,7 @@ from dstft_np import losses  # noqa: E402
 
 NAME = "learnable_hops"
 RATE, N_FFT, HOP, THETA = 1000.0, 1500, 200.0, 600.0
+SHORT = 400.0   # θ_n below this counts as a short window in the report
 FITS = {   # name: (win_mode, θ bounds, coverage weight, smoothness weight, lr)
     "hops, θ = 600": ("constant", (THETA, THETA), 10.0, 0.0, {"win_length": 1.0, "hops": 2.0}),
     "hops + θ_n": ("time", (100.0, float(N_FFT)), 100.0, 1.0, {"win_length": 10.0, "hops": 2.0}),
@@ -101,9 +102,14 @@ def main(argv=None):
     report.table(["fit", "objective before → after", "entropy", "λ_c / λ_s", "coverage penalty",
                   "uncovered", "uncovered (half)", "centres off [0, K]", "straddling", "time (s)"], rows)
     joint = models["hops + θ_n"]
+    short = joint.win_length < SHORT
+    distance = np.min(np.abs(joint.positions()[short, None] - boundaries), axis=1)
     report.text(f"Hops + θ_n: hops from {np.diff(joint.positions()).min():.0f} to "
                 f"{np.diff(joint.positions()).max():.0f} samples, θ_n from {joint.win_length.min():.0f} to "
-                f"{joint.win_length.max():.0f}. Without the coverage term the last frame ends at t = "
+                f"{joint.win_length.max():.0f}. The {short.sum()} frames with θ_n < {SHORT:g} sit at t = "
+                f"{', '.join(f'{t:.0f}' for t in joint.positions()[short])}, "
+                f"{', '.join(f'{d:.0f}' for d in distance)} samples from the nearest segment boundary "
+                f"({', '.join(map(str, boundaries))}). Without the coverage term the last frame ends at t = "
                 f"{results['hops, no coverage term']['last_position']:.0f} (K = {x.size}).")
 
     fig, axes = common.new_figure(4, figsize=(11, 12))
@@ -122,13 +128,10 @@ def main(argv=None):
         ax.plot(np.diff(model.positions()), ".-", label=name)
     ax.set(xlabel="frame n", ylabel="hop t_{n+1} − t_n (samples)", title="fitted hops")
     ax.legend(fontsize=8)
-    png = common.save_figure(fig, args.out / f"{NAME}.png")
-    report.figure(png, "Rows 1–2: the signal with each frame's window (shaded: its support), dashed lines at "
-                       "the segment boundaries, for the two fits with the coverage term. Row 3: |S| in dB of "
-                       "the joint fit, cells at the fitted positions. Row 4: the hops of all three fits.")
-    report.command(NAME, argv)
-    path = report.write(args.out / f"{NAME}.md")
-    print(f"wrote {path} and {png}")
+    common.finish(report, fig, args.out, NAME, argv,
+                  "Rows 1–2: the signal with each frame's window (shaded: its support), dashed lines at the "
+                  "segment boundaries, for the two fits with the coverage term. Row 3: |S| in dB of the joint "
+                  "fit, cells at the fitted positions. Row 4: the hops of all three fits.")
     return results
 
 

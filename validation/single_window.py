@@ -93,14 +93,11 @@ def main(argv=None):
         axes[row, 1].axhline(grid.theta, color="k", ls="--", lw=0.8)
         axes[row, 1].set(title=f"{label}: θ during Adam", xlabel="step", ylabel="θ (samples)")
         axes[row, 1].legend(fontsize=8)
-    png = common.save_figure(fig, args.out / f"{NAME}.png")
-    report.figure(png, "Left: the entropy against θ (coarse and fine grids) with the end points of "
-                       "gradient descent. Right: θ along each descent; dashed: the grid optimum.")
     report.text("Per-frame and per-cell window lengths on fan_flutter: "
                 "[fan_flutter_maps.md](fan_flutter_maps.md) (`python validation/fan_flutter_maps.py`).")
-    report.command(NAME, argv)
-    path = report.write(args.out / f"{NAME}.md")
-    print(f"wrote {path} and {png}")
+    common.finish(report, fig, args.out, NAME, argv,
+                  "Left: the entropy against θ (coarse and fine grids) with the end points of gradient "
+                  "descent. Right: θ along each descent; dashed: the grid optimum.")
     return results
 
 
