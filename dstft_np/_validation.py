@@ -12,6 +12,8 @@ __all__ = [
     "check_finite",
     "check_real",
     "check_scalar",
+    "check_positive",
+    "check_integer",
     "check_finite_output",
     "check_memory",
     "check_sample_rate",
@@ -88,6 +90,24 @@ def check_scalar(value, name):
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return value
+
+
+def check_positive(value, name, *, allow_zero=False):
+    """`value` as a finite Python float > 0 (>= 0 with allow_zero); TypeError unless one real number."""
+    value = check_scalar(value, name)
+    if value < 0 or (value == 0 and not allow_zero):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a {kind} finite number, got {value!r}")
+    return value
+
+
+def check_integer(value, name, *, minimum=0):
+    """`value` as a Python int >= minimum (bools are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def check_finite_output(arr, name):

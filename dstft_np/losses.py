@@ -19,12 +19,10 @@ Conventions where the formulas are undefined (all documented per function):
   subgradient for p = 1, a convention for p < 1).
 """
 
-import numbers
-
 import numpy as np
 
 from ._options import LOSSES, option_code
-from ._validation import check_finite
+from ._validation import check_finite, check_integer, check_positive
 from .transform import _sum_to_shape
 
 __all__ = [
@@ -37,12 +35,6 @@ __all__ = [
     "coverage",
     "get_loss",
 ]
-
-
-def _check_power(p):
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not (np.isfinite(p) and p > 0):
-        raise ValueError(f"p must be a positive finite number, got {p!r}")
-    return float(p)
 
 
 def _check_spectrogram(Y):
@@ -91,7 +83,7 @@ def magnitude(S, p=1.0):
     >>> magnitude(np.array([[3 + 4j, 0j]]), p=2)
     array([[25.,  0.]])
     """
-    p = _check_power(p)
+    p = check_positive(p, "p")
     mag = np.abs(np.asarray(S))
     return mag if p == 1.0 else mag**p
 
@@ -129,7 +121,7 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     >>> magnitude_vjp(np.array([[3 + 4j, 0j]]), np.ones((1, 2)), p=1.0)
     array([[0.6+0.8j, 0. +0.j ]])
     """
-    p = _check_power(p)
+    p = check_positive(p, "p")
     S = np.asarray(S)
     mag = np.abs(S)
     nonzero = mag > 0
@@ -238,10 +230,9 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     >>> bool(np.isclose(value, np.log(8)))
     True
     """
-    if (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real)
-            or not (np.isfinite(alpha) and alpha > 0) or alpha == 1):
-        raise ValueError(f"alpha must be a finite number > 0 and != 1, got {alpha!r}")
-    alpha = float(alpha)
+    alpha = check_positive(alpha, "alpha")
+    if alpha == 1:
+        raise ValueError("alpha must be != 1 (the limit α → 1 is shannon_entropy), got 1.0")
     Y = _check_spectrogram(Y)
     axes = _group_axes(per_frame)
     P, total = _normalise(Y, axes)
@@ -311,12 +302,6 @@ def kurtosis(Y, *, per_frame=True):
     return float(-kappa.sum() / n_groups), dL_dY
 
 
-def _check_scale(scale):
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
-    return float(scale)
-
-
 def smoothness(win_length, *, scale=1.0):
     """Squared-difference regulariser of a θ map: mean (Δθ / scale)² along each of its axes.
 
@@ -350,7 +335,7 @@ def smoothness(win_length, *, scale=1.0):
     >>> value, grad
     (1.0, array([-0.1,  0.2, -0.1]))
     """
-    scale = _check_scale(scale)
+    scale = check_positive(scale, "scale")
     theta = np.asarray(win_length)
     if theta.dtype.kind not in "biuf":
         raise TypeError(f"win_length must be a real numeric array, got dtype {theta.dtype}")
@@ -436,11 +421,10 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     >>> value, grad_pos                        # one gap of 10 samples
     (100.0, array([-20.,  20.,   0.]))
     """
-    scale = _check_scale(scale)
-    if isinstance(reach, bool) or not isinstance(reach, numbers.Real) or not 0 < reach <= 1:
+    scale = check_positive(scale, "scale")
+    if not check_positive(reach, "reach") <= 1:
         raise ValueError(f"reach must be in (0, 1], got {reach!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    n_samples = check_integer(n_samples, "n_samples", minimum=1)
     t = np.asarray(positions, dtype=np.float64)
     if t.ndim != 1 or t.size == 0:
         raise ValueError(f"positions must have shape (T,) with T >= 1, got {t.shape}")

@@ -5,19 +5,11 @@ the parameters of ``dstft_np.DSTFT``, but nothing here knows about
 transforms: any dict of arrays with gradients of the same shapes will do.
 """
 
-import numbers
-
 import numpy as np
 
-from ._validation import check_finite
+from ._validation import check_finite, check_integer, check_positive
 
 __all__ = ["Adam", "ReduceOnPlateau"]
-
-
-def _positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def _per_parameter(value, names, name):
@@ -25,8 +17,8 @@ def _per_parameter(value, names, name):
     if isinstance(value, dict):
         if set(value) != set(names):
             raise ValueError(f"{name} must give a value for each of {sorted(names)}, got {sorted(value)}")
-        return {key: _positive(value[key], f"{name}[{key!r}]") for key in names}
-    return {key: _positive(value, name) for key in names}
+        return {key: check_positive(value[key], f"{name}[{key!r}]") for key in names}
+    return {key: check_positive(value, name) for key in names}
 
 
 class Adam:
@@ -98,7 +90,7 @@ class Adam:
         if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
             raise ValueError(f"betas must be in [0, 1), got {betas!r}")
         self.betas = (float(beta1), float(beta2))
-        self.eps = _positive(eps, "eps")
+        self.eps = check_positive(eps, "eps")
         self.bounds = self._check_bounds(bounds or {})
         self.n_steps = 0
         self._m = {name: np.zeros_like(x) for name, x in self.params.items()}
@@ -191,16 +183,12 @@ class ReduceOnPlateau:
     def __init__(self, optimizer, *, factor=0.5, patience=10, min_lr=0.0, threshold=0.0):
         if not isinstance(optimizer, Adam):
             raise TypeError(f"optimizer must be an Adam, got {type(optimizer).__name__}")
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
+        if not check_positive(factor, "factor") < 1:
             raise ValueError(f"factor must be in (0, 1), got {factor!r}")
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
-            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not threshold >= 0:
-            raise ValueError(f"threshold must be a number >= 0, got {threshold!r}")
         self.optimizer = optimizer
         self.factor = float(factor)
-        self.patience = int(patience)
-        self.threshold = float(threshold)
+        self.patience = check_integer(patience, "patience")
+        self.threshold = check_positive(threshold, "threshold", allow_zero=True)
         names = list(optimizer.params)
         if isinstance(min_lr, dict) or min_lr != 0:
             self.min_lr = _per_parameter(min_lr, names, "min_lr")

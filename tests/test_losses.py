@@ -203,7 +203,7 @@ def test_bad_inputs_are_rejected():
         losses.kurtosis(np.ones(5))
     with pytest.raises(ValueError, match="Y must be finite"):
         losses.shannon_entropy(np.full((2, 2), np.nan))
-    with pytest.raises(ValueError, match="alpha must be a finite number > 0 and != 1"):
+    with pytest.raises(ValueError, match="alpha must be != 1"):
         losses.renyi_entropy(np.ones((2, 2)), alpha=1.0)
     with pytest.raises(ValueError, match="p must be a positive finite number"):
         losses.magnitude(np.ones((2, 2)), p=0)

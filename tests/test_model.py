@@ -213,7 +213,7 @@ def test_bad_arguments_are_rejected():
         model(np.zeros(301))
     with pytest.raises(AttributeError, match="read model.hops"):
         model.hop_length
-    with pytest.raises(ValueError, match="smoothness must be a finite number >= 0"):
+    with pytest.raises(ValueError, match="smoothness must be a non-negative finite number"):
         model.value_and_grad(np.zeros(N_SAMPLES), smoothness=-1.0)
     with pytest.raises(ValueError, match="loss must be one of 'entropy', 'renyi', 'kurtosis'"):
         model.fit(np.zeros(N_SAMPLES), loss="l2")

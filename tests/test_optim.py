@@ -94,6 +94,8 @@ def test_bad_arguments_are_rejected():
         opt.step({"x": [np.inf, 0.0]})
     with pytest.raises(ValueError, match=r"factor must be in \(0, 1\)"):
         ReduceOnPlateau(opt, factor=1.5)
+    with pytest.raises(TypeError, match="patience must be an integer >= 0"):
+        ReduceOnPlateau(opt, patience=2.5)
 
 
 def test_adam_is_exported():
