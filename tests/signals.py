@@ -7,30 +7,12 @@ import scipy.io
 
 import dstft_np
 from dstft_np import losses
-
-
-def chirp_and_tone(seed=0):
-    """The synthetic signal of ../shared/data/README.md: 25000 samples at fs = 10 kHz, θ* ≈ 496."""
-    t = np.arange(0, 2.5, 1e-4)
-    frequency = 100 * np.sin(2 * np.pi * t) + 100 + 50 * t
-    noise = np.random.default_rng(seed).standard_normal(t.size)
-    return np.sin(np.cumsum(frequency) / 200) + np.sin(np.cumsum(500 * np.ones(t.size)) / 200) + 0.1 * noise
+from dstft_np.signals import chirp_and_tone, piecewise_tones  # noqa: F401  (re-exported for the tests)
 
 
 def fan_flutter(data_dir):
     """fan_flutter.mat's x, 20000 samples (float64)."""
     return scipy.io.loadmat(data_dir / "fan_flutter.mat")["x"][0]
-
-
-SEGMENT_LENGTHS = (1484, 1153, 635, 361, 1796, 1207)
-SEGMENT_FREQUENCIES = (50.0, 228.0, 65.0, 171.0, 30.0, 144.0)
-
-
-def piecewise_tones(seed=0, noise=0.2, fs=1000.0):
-    """Consecutive segments of pure tones (SEGMENT_LENGTHS samples at SEGMENT_FREQUENCIES Hz) plus noise."""
-    segments = [np.sin(2 * np.pi * f * np.arange(n) / fs) for n, f in zip(SEGMENT_LENGTHS, SEGMENT_FREQUENCIES)]
-    x = np.concatenate(segments)
-    return x + noise * np.random.default_rng(seed).standard_normal(x.size)
 
 
 def uncovered_samples(positions, win_length, n_samples, fraction):

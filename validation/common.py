@@ -26,15 +26,13 @@ if str(PROJECT_ROOT) not in sys.path:
 
 import dstft_np  # noqa: E402
 from dstft_np import losses  # noqa: E402
-from tests.signals import (  # noqa: E402,F401  (re-exported for the scripts)
+from dstft_np.signals import (  # noqa: E402,F401  (re-exported for the scripts)
     SEGMENT_FREQUENCIES,
     SEGMENT_LENGTHS,
     chirp_and_tone,
-    fan_flutter,
-    grid_search,
     piecewise_tones,
-    uncovered_samples,
 )
+from tests.signals import fan_flutter, grid_search, uncovered_samples  # noqa: E402,F401
 
 __all__ = [
     "PROJECT_ROOT",
