@@ -64,8 +64,7 @@ def train(torch, task, x, y, *, learn_theta, steps, seed):
         loss.backward()
         trajectory.append((layer.win_length.item(), loss.item()))
         opt.step()
-        with torch.no_grad():   # project onto [min_win_length, N], as dstft_np.Adam does
-            layer.win_length.clamp_(MIN_THETA, task.n_fft)
+        layer.project_()   # onto θ in [min_win_length, N], as dstft_np.Adam does
     return layer, network, np.array(trajectory)
 
 
