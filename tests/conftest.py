@@ -1,9 +1,21 @@
+import hashlib
+import os
 import pathlib
 
-import numpy as np
-import pytest
+# Numba's on-disk cache is keyed by the timestamp of the file that defines
+# each kernel, not of the files it calls (dstft_np/windows.py): an edited
+# window would run stale machine code. Keying the cache directory by a hash
+# of every package source makes each edit compile afresh. Set before numba
+# is first imported; subprocesses started by tests inherit it.
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+_SOURCES = sorted((_ROOT / "dstft_np").rglob("*.py"))
+_DIGEST = hashlib.sha1(b"".join(p.read_bytes() for p in _SOURCES)).hexdigest()[:16]
+os.environ.setdefault("NUMBA_CACHE_DIR", str(_ROOT / ".pytest_cache" / "numba" / _DIGEST))
 
-DATA_DIR = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+DATA_DIR = _ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture
