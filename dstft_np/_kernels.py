@@ -1,32 +1,108 @@
 """Numba kernels: loops only, no validation, outputs preallocated by the caller.
 
 Notation (DESIGN.md §2): batch b, frame n, bin m, sample k, window length θ,
-position t_n, n_fft N, u = k - t_n. Window terms come from
-``windows.window_term`` (which = VALUE, D_WIN or NEG_D_OFFSET).
+position t_n, n_fft N, u = k - t_n, v = u/θ. Every kernel reaches the window
+through the pair (h(v), h'(v)) of ``windows`` (``base_terms``), combined into
+ω, ∂ω/∂θ or -∂ω/∂u by ``_combine`` (which = VALUE, D_WIN or NEG_D_OFFSET).
 
-The DFT phase of frame n is written φ_n(k) = (k - s_n) - r_n with an integer
-shift s_n (``shift``) and a residual r_n folded in by the caller as
-e^{+j2π m r_n / N}; the kernels therefore see only the integer part, which
-makes the FFT paths fold sample k into buffer slot (k - s_n) mod N.
+Phase. φ_n(k) = (k - s_n) - r_n with an integer shift s_n (``shift``) and a
+residual r_n (``residual``). The frame kernels see only s_n: they fold sample
+k into buffer slot (k - s_n) mod N, and the caller turns the residual into
+e^{±j2π m r_n/N} with ``rotate_bins``. The cell kernels take r_n themselves.
+
+Rotations instead of cos/sin. For a cosine-sum window, h and h' at
+v_j = v_0 + j/θ need only cos(2πv_j) and sin(2πv_j) (``cosine_sum_terms``),
+and z_j = e^{j2πv_j} obeys z_{j+1} = z_j e^{j2π/θ}: one complex product per
+sample instead of a cos and a sin. The cell kernels advance the Fourier
+factor e^{-j2π m φ_n(k)/N} the same way. The products carry a relative
+rounding error that grows like (number of steps)·ε, at most (N + 1)·ε per
+run since a run never exceeds one window support; tests compare against the
+direct formulas (tests/naive.py) at 1e-10.
 
 Two families:
 
 - frame kernels (θ constant along frequency): ``fill_frames`` writes the
   windowed, folded frames that one rfft per frame turns into S (or into a
   partial derivative); ``frames_vjp`` takes the irfft of the cotangent and
-  forms the two dot products of the VJP.
+  forms the dot products of the VJP, including the phase term.
 - cell kernels (θ varies along frequency): ``cell_transform`` and
   ``cell_vjp`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T) memory.
+  For each frame the bins are the inner loop (vectorised by LLVM) and the
+  samples the outer one, so each sample is read once per frame.
 """
 
 import math
 
 import numpy as np
-from numba import njit, prange
 
-from .windows import D_WIN, NEG_D_OFFSET, window_term
+from . import windows
+from ._jit import njit, prange
+from ._options import WINDOWS
+from .windows import D_WIN, NEG_D_OFFSET, VALUE
 
-__all__ = ["fill_frames", "frames_vjp", "cell_transform", "cell_vjp"]
+__all__ = [
+    "base_terms",
+    "window_term",
+    "fill_window",
+    "fill_frames",
+    "frames_vjp",
+    "rotate_bins",
+    "cell_transform",
+    "cell_vjp",
+]
+
+_cosine_sum_terms = njit(cache=True)(windows.cosine_sum_terms)
+_gaussian_terms = njit(cache=True)(windows.gaussian_terms)
+
+#: (a_0, a_1, a_2) of each window in WINDOWS order (zeros for the other families).
+_COSINE_SUM = np.array([windows.COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
+_IS_COSINE_SUM = np.array([name in windows.COSINE_SUM for name in WINDOWS])
+
+#: Frames per task of the parallel frame kernels (consecutive frames share window values).
+_FRAMES_PER_TASK = 64
+
+
+@njit(cache=True)
+def base_terms(code, v):
+    """(h(v), h'(v)) of the window with kernel code `code` (its index in WINDOWS)."""
+    if _IS_COSINE_SUM[code]:
+        a = _COSINE_SUM[code]
+        angle = 2.0 * math.pi * v
+        return _cosine_sum_terms((a[0], a[1], a[2]), math.cos(angle), math.sin(angle))
+    return _gaussian_terms(v)
+
+
+@njit(cache=True)
+def _combine(which, area, h, dh, v, theta, n_fft):
+    """ω = c h, ∂ω/∂θ = -(c/θ)[(1 - δ) h + v h'] or -∂ω/∂u = -(c/θ) h' from h(v), h'(v)."""
+    c = n_fft / theta if area else 1.0
+    if which == VALUE:
+        return c * h
+    if which == NEG_D_OFFSET:
+        return -c / theta * dh
+    return -c / theta * ((h if area else 0.0) + v * dh)
+
+
+@njit(cache=True)
+def window_term(which, code, area, u, theta, n_fft):
+    """ω(u; θ), ∂ω/∂θ = -(1/θ)[(1-δ)ω + u ω'(u)], or -ω'(u) with ω'(u) = c h'(u/θ)/θ.
+
+    `which` is VALUE, D_WIN or NEG_D_OFFSET; `area` selects c = N/θ (δ = 0)
+    over c = 1 (δ = 1). The caller keeps |u| <= θ/2.
+    """
+    v = u / theta
+    h, dh = base_terms(code, v)
+    return _combine(which, area, h, dh, v, theta, n_fft)
+
+
+@njit(cache=True)
+def fill_window(which, code, area, u, theta, n_fft, out):
+    """out[i] = window_term(which, ..., u[i], ...) inside the support, 0 outside."""
+    for i in range(u.shape[0]):
+        if abs(u[i]) <= 0.5 * theta:
+            out[i] = window_term(which, code, area, u[i], theta, n_fft)
+        else:
+            out[i] = 0.0
 
 
 @njit(cache=True)
@@ -40,22 +116,47 @@ def _support(t, theta, n_samples):
 
 
 @njit(cache=True)
+def _base_run(code, u0, theta, count, h, dh):
+    """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}."""
+    if _IS_COSINE_SUM[code]:
+        a = _COSINE_SUM[code]
+        coefficients = (a[0], a[1], a[2])
+        c = math.cos(2.0 * math.pi * u0 / theta)
+        s = math.sin(2.0 * math.pi * u0 / theta)
+        step_c = math.cos(2.0 * math.pi / theta)
+        step_s = math.sin(2.0 * math.pi / theta)
+        for j in range(count):
+            h[j], dh[j] = _cosine_sum_terms(coefficients, c, s)
+            c, s = c * step_c - s * step_s, c * step_s + s * step_c
+    else:
+        for j in range(count):
+            h[j], dh[j] = base_terms(code, (u0 + j) / theta)
+
+
+@njit(cache=True, parallel=True)
 def fill_frames(x, positions, win_length, shift, which, code, area, out):
-    """out[b, n, (k - s_n) mod N] += w(k - t_n; θ_n) x[b, k]; w = ω, ∂ω/∂θ or -∂ω/∂u.
+    """out[b, n, (k - s_n) mod N] = Σ w(k - t_n; θ_n) x[b, k]; w = ω, ∂ω/∂θ or -∂ω/∂u.
 
     x (B, K); positions, win_length (B, T) float64; shift (B, T) int64;
-    out (B, T, N) zero-filled, same float type as x.
+    out (B, T, N) of the float type of x, every element written (zeros
+    where no sample lands).
     """
     n_batch, n_samples = x.shape
     n_frames = positions.shape[1]
     n_fft = out.shape[2]
-    w = np.empty(n_fft + 1)
-    for b in range(n_batch):
+    n_tasks = (n_frames + _FRAMES_PER_TASK - 1) // _FRAMES_PER_TASK
+    for task in prange(n_batch * n_tasks):
+        b = task // n_tasks
+        first = (task % n_tasks) * _FRAMES_PER_TASK
+        h = np.empty(n_fft + 1)
+        dh = np.empty(n_fft + 1)
+        w = np.empty(n_fft + 1)
         # consecutive frames with equal θ and equal offset k_lo - t_n share
         # their window values: evaluate once (the usual case of a constant hop).
         last_theta = -1.0
         last_offset = math.nan
-        for n in range(n_frames):
+        for n in range(first, min(first + _FRAMES_PER_TASK, n_frames)):
+            out[b, n, :] = 0.0
             t = positions[b, n]
             theta = win_length[b, n]
             k_lo, j0, j1 = _support(t, theta, n_samples)
@@ -63,8 +164,10 @@ def fill_frames(x, positions, win_length, shift, which, code, area, out):
                 continue
             offset = k_lo - t
             if theta != last_theta or offset != last_offset:
-                for j in range(math.floor(t + 0.5 * theta) - k_lo + 1):
-                    w[j] = window_term(which, code, area, offset + j, theta, n_fft)
+                count = math.floor(t + 0.5 * theta) - k_lo + 1
+                _base_run(code, offset, theta, count, h, dh)
+                for j in range(count):
+                    w[j] = _combine(which, area, h[j], dh[j], (offset + j) / theta, theta, n_fft)
                 last_theta = theta
                 last_offset = offset
             slot = (k_lo + j0 - shift[b, n]) % n_fft
@@ -76,112 +179,277 @@ def fill_frames(x, positions, win_length, shift, which, code, area, out):
 
 
 @njit(cache=True)
-def frames_vjp(x, positions, win_length, shift, code, area, g, grad_win, grad_pos):
-    """∂L/∂θ_n = Σ_k ∂ω/∂θ x[k] g_n[k],  ∂L/∂t_n = -Σ_k ∂ω/∂u x[k] g_n[k] (without the phase term).
+def _one_sided(g, edges, b, n, channel, slot):
+    """Re Σ_{m <= N/2} X_m e^{j2π m i/N} at i = slot from g = irfft(X, norm="forward") and edges = (Re X_0, Re X_{N/2}).
 
-    g (B, T, N): g_n at buffer slot (k - s_n) mod N, the real part of the
-    one-sided inverse DFT of the cotangent; grad_win, grad_pos (B, T) float64.
+    irfft counts the bins 0 < m < N/2 twice, and bins 0 and N/2 once.
+    """
+    nyquist = edges[b, n, channel, 1] if slot % 2 == 0 else -edges[b, n, channel, 1]
+    return 0.5 * (g[b, n, channel, slot] + edges[b, n, channel, 0] + nyquist)
+
+
+@njit(cache=True, parallel=True)
+def frames_vjp(x, positions, win_length, shift, code, area, g, edges, grad_win, grad_pos):
+    """∂L/∂θ_n = Σ_k ∂ω/∂θ x[k] g_n[k],  ∂L/∂t_n = -Σ_k ∂ω/∂u x[k] g_n[k] (+ Σ_k ω x[k] g'_n[k]).
+
+    g (B, T, C, N) holds irfft(X, norm="forward") at buffer slot
+    (k - s_n) mod N for X = G̃ (channel 0) and, when C = 2, for
+    X = -j2π m/N · G̃ (channel 1: the phase term of "center" and "start"),
+    G̃ the cotangent with the residual phase folded in; edges (B, T, C, 2)
+    hold Re X_0 and Re X_{N/2}. grad_win, grad_pos (B, T) float64.
     """
     n_batch, n_samples = x.shape
     n_frames = positions.shape[1]
-    n_fft = g.shape[2]
-    w_win = np.empty(n_fft + 1)
-    w_pos = np.empty(n_fft + 1)
-    for b in range(n_batch):
+    n_channels, n_fft = g.shape[2], g.shape[3]
+    n_tasks = (n_frames + _FRAMES_PER_TASK - 1) // _FRAMES_PER_TASK
+    for task in prange(n_batch * n_tasks):
+        b = task // n_tasks
+        first = (task % n_tasks) * _FRAMES_PER_TASK
+        h = np.empty(n_fft + 1)
+        dh = np.empty(n_fft + 1)
         last_theta = -1.0
         last_offset = math.nan
-        for n in range(n_frames):
+        for n in range(first, min(first + _FRAMES_PER_TASK, n_frames)):
             t = positions[b, n]
             theta = win_length[b, n]
             k_lo, j0, j1 = _support(t, theta, n_samples)
-            acc_win = 0.0
-            acc_pos = 0.0
-            if j1 > j0:
-                offset = k_lo - t
-                if theta != last_theta or offset != last_offset:
-                    for j in range(math.floor(t + 0.5 * theta) - k_lo + 1):
-                        u = offset + j
-                        w_win[j] = window_term(D_WIN, code, area, u, theta, n_fft)
-                        w_pos[j] = window_term(NEG_D_OFFSET, code, area, u, theta, n_fft)
-                    last_theta = theta
-                    last_offset = offset
-                slot = (k_lo + j0 - shift[b, n]) % n_fft
-                for j in range(j0, j1):
-                    gx = g[b, n, slot] * x[b, k_lo + j]
-                    acc_win += w_win[j] * gx
-                    acc_pos += w_pos[j] * gx
-                    slot += 1
-                    if slot == n_fft:
-                        slot = 0
-            grad_win[b, n] = acc_win
-            grad_pos[b, n] = acc_pos
+            grad_win[b, n] = 0.0
+            grad_pos[b, n] = 0.0
+            if j1 <= j0:
+                continue
+            offset = k_lo - t
+            if theta != last_theta or offset != last_offset:
+                _base_run(code, offset, theta, math.floor(t + 0.5 * theta) - k_lo + 1, h, dh)
+                last_theta = theta
+                last_offset = offset
+            acc_h = 0.0      # Σ h x g
+            acc_vdh = 0.0    # Σ v h' x g
+            acc_dh = 0.0     # Σ h' x g
+            acc_phase = 0.0  # Σ h x g'
+            slot = (k_lo + j0 - shift[b, n]) % n_fft
+            for j in range(j0, j1):
+                xk = x[b, k_lo + j]
+                gx = _one_sided(g, edges, b, n, 0, slot) * xk
+                acc_h += h[j] * gx
+                acc_vdh += (offset + j) * dh[j] * gx
+                acc_dh += dh[j] * gx
+                if n_channels == 2:
+                    acc_phase += h[j] * _one_sided(g, edges, b, n, 1, slot) * xk
+                slot += 1
+                if slot == n_fft:
+                    slot = 0
+            c = n_fft / theta if area else 1.0
+            grad_win[b, n] = -c / theta * ((acc_h if area else 0.0) + acc_vdh / theta)
+            grad_pos[b, n] = -c / theta * acc_dh + c * acc_phase
+
+
+@njit(cache=True)
+def rotate_bins(spectra, residual, sign):
+    """spectra[b, n, :, m] *= e^{sign·j2π m r[b, n]/N} in place; spectra (B, T, C, F), N = 2(F - 1).
+
+    The factor is advanced in m by one complex product per bin.
+    """
+    n_batch, n_frames, n_channels, n_bins = spectra.shape
+    n_fft = 2 * (n_bins - 1)
+    for b in range(n_batch):
+        for n in range(n_frames):
+            angle = sign * 2.0 * math.pi * residual[b, n] / n_fft
+            step = complex(math.cos(angle), math.sin(angle))
+            for c in range(n_channels):
+                factor = complex(1.0, 0.0)
+                for m in range(n_bins):
+                    spectra[b, n, c, m] *= factor
+                    factor *= step
+
+
+@njit(cache=True)
+def _cell_direct(code, area, x, t, theta, m, shift, residual, cos_table, sin_table):
+    """(S, ∂S/∂θ, -Σ_k ω' x e) of one cell, with h and h' evaluated afresh at every sample.
+
+    The cell kernels' path for windows that are not cosine sums; e =
+    e^{-j2π m (k - s - r)/N}, x the signal of one batch item.
+    """
+    n_fft = cos_table.shape[0]
+    k_lo, j0, j1 = _support(t, theta, x.shape[0])
+    value = 0j
+    d_win = 0j
+    d_pos = 0j
+    slot = (m * ((k_lo + j0 - shift) % n_fft)) % n_fft
+    for j in range(j0, j1):
+        v = (k_lo + j - t) / theta
+        h, dh = base_terms(code, v)
+        xe = x[k_lo + j] * complex(cos_table[slot], -sin_table[slot])
+        value += h * xe
+        d_win += ((h if area else 0.0) + v * dh) * xe
+        d_pos += dh * xe
+        slot += m
+        if slot >= n_fft:
+            slot -= n_fft
+    c = n_fft / theta if area else 1.0
+    angle = 2.0 * math.pi * m * residual / n_fft
+    rotation = complex(math.cos(angle), math.sin(angle))
+    return c * value * rotation, -c / theta * d_win * rotation, -c / theta * d_pos * rotation
+
+
+@njit(cache=True)
+def _cell_setup(t, theta, shift, residual, n_samples, cos_table, sin_table,
+                half, inv_theta, zr, zi, rr, ri, er, ei):
+    """Per-bin state of one frame for the cell kernels; returns the sample range [k_first, k_last].
+
+    half = θ/2, inv_theta = 1/θ; z = e^{j2π (k - t)/θ} and its step e^{j2π/θ};
+    e = e^{-j2π m (k - s - r)/N}; both at k = k_first. k_last < k_first when
+    no bin's support meets [0, K).
+    """
+    n_bins = theta.shape[0]
+    n_fft = cos_table.shape[0]
+    k_first = n_samples
+    k_last = -1
+    for m in range(n_bins):
+        k_lo, j0, j1 = _support(t, theta[m], n_samples)
+        if j1 > j0:
+            k_first = min(k_first, k_lo + j0)
+            k_last = max(k_last, k_lo + j1 - 1)
+    if k_last < k_first:
+        return k_first, k_last
+    # e^{-j2π m (k_first - s)/N} from the table, times e^{+j2π m r/N} advanced in m
+    base = (k_first - shift) % n_fft
+    turn_c = math.cos(2.0 * math.pi * residual / n_fft)
+    turn_s = math.sin(2.0 * math.pi * residual / n_fft)
+    rot_c = 1.0
+    rot_s = 0.0
+    for m in range(n_bins):
+        theta_m = theta[m]
+        half[m] = 0.5 * theta_m
+        inv_theta[m] = 1.0 / theta_m
+        angle = 2.0 * math.pi * (k_first - t) / theta_m
+        zr[m] = math.cos(angle)
+        zi[m] = math.sin(angle)
+        rr[m] = math.cos(2.0 * math.pi / theta_m)
+        ri[m] = math.sin(2.0 * math.pi / theta_m)
+        index = (m * base) % n_fft
+        c, s = cos_table[index], -sin_table[index]
+        er[m] = c * rot_c - s * rot_s
+        ei[m] = c * rot_s + s * rot_c
+        rot_c, rot_s = rot_c * turn_c - rot_s * turn_s, rot_c * turn_s + rot_s * turn_c
+    return k_first, k_last
 
 
 @njit(cache=True, parallel=True)
-def cell_transform(x, positions, win_length, shift, which, code, area, cos_table, sin_table, out):
-    """out[b, m, n] = Σ_k w(k - t_n; θ[b, m, n]) x[b, k] e^{-j2π m (k - s_n)/N}; w = ω, ∂ω/∂θ or -∂ω/∂u.
+def cell_transform(x, positions, win_length, shift, residual, which, code, area, cos_table, sin_table,
+                   out):
+    """out[b, m, n] = Σ_k w(k - t_n; θ[b, m, n]) x[b, k] e^{-j2π m (k - s_n - r_n)/N}; w = ω, ∂ω/∂θ or -∂ω/∂u.
 
-    win_length (B, F, T) float64; cos_table, sin_table (N,) hold cos and sin
-    of 2π i/N; out (B, F, T) complex.
+    win_length (B, F, T) float64; residual (B, T) float64; cos_table,
+    sin_table (N,) hold cos and sin of 2π i/N; out (B, F, T) complex.
     """
     n_batch, n_samples = x.shape
     n_bins, n_frames = win_length.shape[1], win_length.shape[2]
     n_fft = cos_table.shape[0]
-    for bn in prange(n_batch * n_frames):
-        b = bn // n_frames
-        n = bn % n_frames
+    cosine = _IS_COSINE_SUM[code]
+    a = _COSINE_SUM[code]
+    coefficients = (a[0], a[1], a[2])
+    keep_h = 0.0 if which == NEG_D_OFFSET or (which == D_WIN and not area) else 1.0
+    keep_vdh = 1.0 if which == D_WIN else 0.0
+    keep_dh = 1.0 if which == NEG_D_OFFSET else 0.0
+    for task in prange(n_batch * n_frames):
+        b = task // n_frames
+        n = task % n_frames
         t = positions[b, n]
+        theta = win_length[b, :, n]
+        if not cosine:
+            for m in range(n_bins):
+                out[b, m, n] = _cell_direct(code, area, x[b], t, theta[m], m, shift[b, n], residual[b, n],
+                                            cos_table, sin_table)[which]
+            continue
+        half, inv_theta = np.empty(n_bins), np.empty(n_bins)
+        zr, zi, rr, ri = np.empty(n_bins), np.empty(n_bins), np.empty(n_bins), np.empty(n_bins)
+        er, ei = np.empty(n_bins), np.empty(n_bins)
+        acc_r, acc_i = np.zeros(n_bins), np.zeros(n_bins)
+        k_first, k_last = _cell_setup(t, theta, shift[b, n], residual[b, n], n_samples, cos_table,
+                                      sin_table, half, inv_theta, zr, zi, rr, ri, er, ei)
+        for k in range(k_first, k_last + 1):
+            xk = x[b, k]
+            u = k - t
+            for m in range(n_bins):
+                h, dh = _cosine_sum_terms(coefficients, zr[m], zi[m])
+                wx = (keep_h * h + keep_vdh * u * inv_theta[m] * dh + keep_dh * dh) * xk
+                if abs(u) > half[m]:
+                    wx = 0.0
+                acc_r[m] += wx * er[m]
+                acc_i[m] += wx * ei[m]
+                zr[m], zi[m] = zr[m] * rr[m] - zi[m] * ri[m], zr[m] * ri[m] + zi[m] * rr[m]
+                er[m], ei[m] = (er[m] * cos_table[m] + ei[m] * sin_table[m],
+                                ei[m] * cos_table[m] - er[m] * sin_table[m])
         for m in range(n_bins):
-            theta = win_length[b, m, n]
-            k_lo, j0, j1 = _support(t, theta, n_samples)
-            re = 0.0
-            im = 0.0
-            if j1 > j0:
-                offset = k_lo - t
-                slot = (m * ((k_lo + j0 - shift[b, n]) % n_fft)) % n_fft
-                for j in range(j0, j1):
-                    wx = window_term(which, code, area, offset + j, theta, n_fft) * x[b, k_lo + j]
-                    re += wx * cos_table[slot]
-                    im -= wx * sin_table[slot]
-                    slot += m
-                    if slot >= n_fft:
-                        slot -= n_fft
-            out[b, m, n] = complex(re, im)
+            c = n_fft / theta[m] if area else 1.0
+            scale = c if which == VALUE else -c / theta[m]
+            out[b, m, n] = complex(scale * acc_r[m], scale * acc_i[m])
 
 
 @njit(cache=True, parallel=True)
-def cell_vjp(x, positions, win_length, shift, code, area, cos_table, sin_table, g_re, g_im,
-             grad_win, grad_pos):
-    """∂L/∂θ[m,n] = Re(conj(G) ∂S/∂θ[m,n]),  ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n) (without the phase term).
+def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, cos_table, sin_table,
+             g_re, g_im, grad_win, grad_pos):
+    """∂L/∂θ[m,n] = Re(conj(G) ∂S/∂θ[m,n]),  ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n).
 
-    g_re, g_im (B, F, T): the cotangent with the residual phase already
-    folded in; grad_win (B, F, T), grad_pos (B, T) float64.
+    g_re, g_im (B, F, T): the cotangent G; with_phase adds the phase term
+    Σ_m Re(conj(G) j2π m/N S) of phases "center" and "start", S accumulated
+    in the same pass; grad_win (B, F, T), grad_pos (B, T) float64.
     """
     n_batch, n_samples = x.shape
     n_bins, n_frames = win_length.shape[1], win_length.shape[2]
     n_fft = cos_table.shape[0]
-    for bn in prange(n_batch * n_frames):
-        b = bn // n_frames
-        n = bn % n_frames
+    cosine = _IS_COSINE_SUM[code]
+    a = _COSINE_SUM[code]
+    coefficients = (a[0], a[1], a[2])
+    for task in prange(n_batch * n_frames):
+        b = task // n_frames
+        n = task % n_frames
         t = positions[b, n]
+        theta = win_length[b, :, n]
+        if not cosine:
+            acc_pos = 0.0
+            for m in range(n_bins):
+                value, d_win, d_pos = _cell_direct(code, area, x[b], t, theta[m], m, shift[b, n],
+                                                   residual[b, n], cos_table, sin_table)
+                conj_g = complex(g_re[b, m, n], -g_im[b, m, n])
+                grad_win[b, m, n] = (conj_g * d_win).real
+                acc_pos += (conj_g * d_pos).real
+                if with_phase:
+                    acc_pos += (conj_g * 1j * (2.0 * math.pi * m / n_fft) * value).real
+            grad_pos[b, n] = acc_pos
+            continue
+        half, inv_theta = np.empty(n_bins), np.empty(n_bins)
+        zr, zi, rr, ri = np.empty(n_bins), np.empty(n_bins), np.empty(n_bins), np.empty(n_bins)
+        er, ei = np.empty(n_bins), np.empty(n_bins)
+        gr, gi = g_re[b, :, n].copy(), g_im[b, :, n].copy()
+        acc_h, acc_vdh, acc_dh = np.zeros(n_bins), np.zeros(n_bins), np.zeros(n_bins)
+        acc_sr, acc_si = np.zeros(n_bins), np.zeros(n_bins)
+        k_first, k_last = _cell_setup(t, theta, shift[b, n], residual[b, n], n_samples, cos_table,
+                                      sin_table, half, inv_theta, zr, zi, rr, ri, er, ei)
+        for k in range(k_first, k_last + 1):
+            xk = x[b, k]
+            u = k - t
+            for m in range(n_bins):
+                v = u * inv_theta[m]
+                h, dh = _cosine_sum_terms(coefficients, zr[m], zi[m])
+                inside = xk if abs(u) <= half[m] else 0.0
+                # Re(conj(G) e^{-j2π m φ/N}) x[k]
+                gx = (gr[m] * er[m] + gi[m] * ei[m]) * inside
+                acc_h[m] += h * gx
+                acc_vdh[m] += v * dh * gx
+                acc_dh[m] += dh * gx
+                if with_phase:
+                    acc_sr[m] += h * inside * er[m]
+                    acc_si[m] += h * inside * ei[m]
+                zr[m], zi[m] = zr[m] * rr[m] - zi[m] * ri[m], zr[m] * ri[m] + zi[m] * rr[m]
+                er[m], ei[m] = (er[m] * cos_table[m] + ei[m] * sin_table[m],
+                                ei[m] * cos_table[m] - er[m] * sin_table[m])
         acc_pos = 0.0
         for m in range(n_bins):
-            theta = win_length[b, m, n]
-            k_lo, j0, j1 = _support(t, theta, n_samples)
-            acc_win = 0.0
-            if j1 > j0:
-                gr = g_re[b, m, n]
-                gi = g_im[b, m, n]
-                offset = k_lo - t
-                slot = (m * ((k_lo + j0 - shift[b, n]) % n_fft)) % n_fft
-                for j in range(j0, j1):
-                    u = offset + j
-                    # Re(conj(G) e^{-j2π m (k - s)/N}) x[k]
-                    gx = (gr * cos_table[slot] - gi * sin_table[slot]) * x[b, k_lo + j]
-                    acc_win += window_term(D_WIN, code, area, u, theta, n_fft) * gx
-                    acc_pos += window_term(NEG_D_OFFSET, code, area, u, theta, n_fft) * gx
-                    slot += m
-                    if slot >= n_fft:
-                        slot -= n_fft
-            grad_win[b, m, n] = acc_win
+            c = n_fft / theta[m] if area else 1.0
+            grad_win[b, m, n] = -c / theta[m] * ((acc_h[m] if area else 0.0) + acc_vdh[m])
+            acc_pos -= c / theta[m] * acc_dh[m]
+            if with_phase:
+                # Re(conj(G) j2π m/N S) with S = c (acc_sr + j acc_si)
+                acc_pos += c * (2.0 * math.pi * m / n_fft) * (gi[m] * acc_sr[m] - gr[m] * acc_si[m])
         grad_pos[b, n] = acc_pos

@@ -9,7 +9,6 @@ t_n, n_fft N.
 from typing import NamedTuple
 
 import numpy as np
-import scipy.fft
 
 from . import _kernels
 from ._options import NORMS, PHASES, WINDOWS, option_code
@@ -127,24 +126,30 @@ def _complex_dtype(plan):
     return np.result_type(plan.x.dtype, np.complex64)
 
 
+def _residuals(plan):
+    """r_n of shape (B, T) for the kernels (zeros when every r_n = 0)."""
+    return plan.residual if plan.residual is not None else np.zeros(plan.positions.shape)
+
+
 def _transform(plan, which):
     """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
+    import scipy.fft  # not at import: it takes longer than the rest of dstft_np
+
     n_batch, n_frames = plan.positions.shape
     n_bins = plan.n_fft // 2 + 1
     if plan.per_cell:
         out = np.empty((n_batch, n_bins, n_frames), dtype=_complex_dtype(plan))
         cos_table, sin_table = _twiddles(plan.n_fft)
-        _kernels.cell_transform(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                                plan.code, plan.area, cos_table, sin_table, out)
-    else:
-        frames = np.zeros((n_batch, n_frames, plan.n_fft), dtype=plan.x.dtype)
-        _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                             plan.code, plan.area, frames)
-        out = np.swapaxes(scipy.fft.rfft(frames, axis=-1, workers=-1), -1, -2)
-    rotation = _residual_rotation(plan, +1.0)
-    if rotation is not None:
-        out *= rotation
-    return out
+        _kernels.cell_transform(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan),
+                                which, plan.code, plan.area, cos_table, sin_table, out)
+        return out
+    frames = np.empty((n_batch, n_frames, plan.n_fft), dtype=plan.x.dtype)
+    _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
+                         plan.code, plan.area, frames)
+    spectra = scipy.fft.rfft(frames, axis=-1, workers=-1, overwrite_x=True)
+    if plan.residual is not None:
+        _kernels.rotate_bins(spectra[:, :, None, :], plan.residual, 1.0)
+    return np.swapaxes(spectra, -1, -2)
 
 
 def _twiddles(n_fft):
@@ -329,29 +334,35 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
     pos_shape = np.shape(positions) or (1,)
     plan = _prepare(x, win_length, positions, n_fft, window, norm, phase, keep_cells=True)
     G = _check_cotangent(grad_S, plan).astype(_complex_dtype(plan), copy=False)
-    rotation = _residual_rotation(plan, -1.0)
-    G_rotated = G if rotation is None else G * rotation
     n_batch, n_frames = plan.positions.shape
+    with_phase = plan.phase != _ABSOLUTE
     grad_pos = np.empty((n_batch, n_frames))
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
         cos_table, sin_table = _twiddles(plan.n_fft)
-        _kernels.cell_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                          cos_table, sin_table, np.ascontiguousarray(G_rotated.real),
-                          np.ascontiguousarray(G_rotated.imag), grad_win, grad_pos)
+        _kernels.cell_vjp(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan),
+                          plan.code, plan.area, with_phase, cos_table, sin_table,
+                          np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag), grad_win, grad_pos)
     else:
-        # g_n = Re Σ_m G_m e^{+j2π m i/N} = irfft of G·N/2 with bins 0 and N/2 counted once
-        half = np.swapaxes(G_rotated, -1, -2) * (plan.n_fft / 2)
-        half[..., 0] *= 2
-        half[..., -1] *= 2
-        g = scipy.fft.irfft(half, n=plan.n_fft, axis=-1, workers=-1)
+        import scipy.fft  # not at import: it takes longer than the rest of dstft_np
+
+        # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
+        G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]
+        if with_phase or plan.residual is not None:
+            spectra = np.empty((n_batch, n_frames, 1 + with_phase, G.shape[-2]), dtype=G.dtype)
+            spectra[:, :, :1] = G_frames
+            if with_phase:
+                spectra[:, :, 1] = G_frames[:, :, 0] * _phase_rate(plan)[:, 0] * -1.0
+            if plan.residual is not None:
+                _kernels.rotate_bins(spectra, plan.residual, -1.0)
+        else:
+            spectra = G_frames
+        edges = np.stack([spectra[..., 0].real, spectra[..., -1].real], axis=-1).astype(np.float64)
+        # norm="forward": irfft(X)[i] = X_0 + 2 Σ_{0<m<N/2} Re(X_m e^{j2π m i/N}) + X_{N/2} (-1)^i
+        g = scipy.fft.irfft(spectra, n=plan.n_fft, axis=-1, norm="forward", workers=-1)
         grad_win = np.empty((n_batch, 1, n_frames))
         _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
-                            plan.area, g, grad_win[:, 0, :], grad_pos)
-    rate = _phase_rate(plan)
-    if rate is not None:
-        S = _transform(plan, VALUE)
-        grad_pos += np.sum(np.real(np.conj(G) * rate * S), axis=-2)
+                            plan.area, g, edges, grad_win[:, 0, :], grad_pos)
     grad_win = _sum_to_shape(_unbatch(grad_win, plan), win_shape)
     grad_pos = _sum_to_shape(_unbatch(grad_pos, plan), pos_shape).reshape(np.shape(positions))
     return grad_win, grad_pos
