@@ -12,6 +12,7 @@ other therefore see real dispatchers when Numba compiles them, and
 """
 
 import sys
+import threading
 
 __all__ = ["njit", "prange"]
 
@@ -19,6 +20,9 @@ __all__ = ["njit", "prange"]
 prange = range
 
 _PACKAGE = __name__.rpartition(".")[0]
+
+#: Serialises the binding step: the frame path calls kernels from several threads.
+_lock = threading.Lock()
 
 
 class _Kernel:
@@ -36,11 +40,12 @@ class _Kernel:
 
     def __call__(self, *args):
         if self.dispatcher is None:
-            _compile_all()
-        if self.dispatcher is None:  # a stand-in held outside any module's globals
-            import numba
+            with _lock:
+                _compile_all()
+                if self.dispatcher is None:  # a stand-in held outside any module's globals
+                    import numba
 
-            self.dispatcher = numba.njit(**self.options)(self.py_func)
+                    self.dispatcher = numba.njit(**self.options)(self.py_func)
         return self.dispatcher(*args)
 
     def __repr__(self):

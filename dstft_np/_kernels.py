@@ -3,7 +3,8 @@
 Notation (DESIGN.md §2): batch b, frame n, bin m, sample k, window length θ,
 position t_n, n_fft N, u = k - t_n, v = u/θ. Every kernel reaches the window
 through the pair (h(v), h'(v)) of ``windows`` (``base_terms``), combined into
-ω, ∂ω/∂θ or -∂ω/∂u by ``_combine`` (which = VALUE, D_WIN or NEG_D_OFFSET).
+ω, ∂ω/∂θ or -∂ω/∂u with the weights of ``_term_weights`` (which = VALUE,
+D_WIN or NEG_D_OFFSET).
 
 Phase. φ_n(k) = (k - s_n) - r_n with an integer shift s_n (``shift``) and a
 residual r_n (``residual``). The frame kernels see only s_n: they fold sample
@@ -38,7 +39,7 @@ import numpy as np
 from . import windows
 from ._jit import njit, prange
 from ._options import WINDOWS
-from .windows import D_WIN, NEG_D_OFFSET, VALUE
+from .windows import NEG_D_OFFSET, VALUE
 
 __all__ = [
     "base_terms",
@@ -58,10 +59,6 @@ _gaussian_terms = njit(cache=True)(windows.gaussian_terms)
 _COSINE_SUM = np.array([windows.COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
 _IS_COSINE_SUM = np.array([name in windows.COSINE_SUM for name in WINDOWS])
 
-#: Frames per task of the parallel frame kernels (consecutive frames share window values).
-_FRAMES_PER_TASK = 64
-
-
 @njit(cache=True)
 def base_terms(code, v):
     """(h(v), h'(v)) of the window with kernel code `code` (its index in WINDOWS)."""
@@ -73,14 +70,19 @@ def base_terms(code, v):
 
 
 @njit(cache=True)
-def _combine(which, area, h, dh, v, theta, n_fft):
-    """ω = c h, ∂ω/∂θ = -(c/θ)[(1 - δ) h + v h'] or -∂ω/∂u = -(c/θ) h' from h(v), h'(v)."""
+def _term_weights(which, area, theta, n_fft):
+    """(α, β, γ) such that the term `which` is α h + β v h' + γ h' at v = u/θ.
+
+    ω = c h;  ∂ω/∂θ = -(1/θ)[(1-δ)ω + u ω'] = -(c/θ)[(1-δ) h + v h'];
+    -∂ω/∂u = -ω' = -(c/θ) h'. c = N/θ and δ = 0 for norm="area", c = 1 and
+    δ = 1 for None.
+    """
     c = n_fft / theta if area else 1.0
     if which == VALUE:
-        return c * h
+        return c, 0.0, 0.0
     if which == NEG_D_OFFSET:
-        return -c / theta * dh
-    return -c / theta * ((h if area else 0.0) + v * dh)
+        return 0.0, 0.0, -c / theta
+    return (-c / theta if area else 0.0), -c / theta, 0.0
 
 
 @njit(cache=True)
@@ -92,7 +94,8 @@ def window_term(which, code, area, u, theta, n_fft):
     """
     v = u / theta
     h, dh = base_terms(code, v)
-    return _combine(which, area, h, dh, v, theta, n_fft)
+    alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
+    return alpha * h + (beta * v + gamma) * dh
 
 
 @njit(cache=True)
@@ -115,48 +118,57 @@ def _support(t, theta, n_samples):
     return k_lo, j0, j1
 
 
+#: Independent rotations interleaved along a run (v_j, v_{j+L}, ...): their products overlap in the pipeline.
+_LANES = 4
+
+
 @njit(cache=True)
 def _base_run(code, u0, theta, count, h, dh):
-    """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}."""
-    if _IS_COSINE_SUM[code]:
-        a = _COSINE_SUM[code]
-        coefficients = (a[0], a[1], a[2])
-        c = math.cos(2.0 * math.pi * u0 / theta)
-        s = math.sin(2.0 * math.pi * u0 / theta)
-        step_c = math.cos(2.0 * math.pi / theta)
-        step_s = math.sin(2.0 * math.pi / theta)
-        for j in range(count):
-            h[j], dh[j] = _cosine_sum_terms(coefficients, c, s)
-            c, s = c * step_c - s * step_s, c * step_s + s * step_c
-    else:
+    """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}.
+
+    Lane q takes the samples j = q, q + L, q + 2L, ... with the step
+    e^{j2πL/θ}, L = _LANES.
+    """
+    if not _IS_COSINE_SUM[code]:
         for j in range(count):
             h[j], dh[j] = base_terms(code, (u0 + j) / theta)
+        return
+    a = _COSINE_SUM[code]
+    coefficients = (a[0], a[1], a[2])
+    c = np.empty(_LANES)
+    s = np.empty(_LANES)
+    for q in range(_LANES):
+        c[q] = math.cos(2.0 * math.pi * (u0 + q) / theta)
+        s[q] = math.sin(2.0 * math.pi * (u0 + q) / theta)
+    step_c = math.cos(2.0 * math.pi * _LANES / theta)
+    step_s = math.sin(2.0 * math.pi * _LANES / theta)
+    for first in range(0, count, _LANES):
+        for q in range(min(_LANES, count - first)):
+            h[first + q], dh[first + q] = _cosine_sum_terms(coefficients, c[q], s[q])
+            c[q], s[q] = c[q] * step_c - s[q] * step_s, c[q] * step_s + s[q] * step_c
 
 
-@njit(cache=True, parallel=True)
-def fill_frames(x, positions, win_length, shift, which, code, area, out):
-    """out[b, n, (k - s_n) mod N] = Σ w(k - t_n; θ_n) x[b, k]; w = ω, ∂ω/∂θ or -∂ω/∂u.
+@njit(cache=True, nogil=True)
+def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
+    """out[b, n - first, (k - s_n) mod N] = Σ w(k - t_n; θ_n) x[b, k]; w = ω, ∂ω/∂θ or -∂ω/∂u.
 
     x (B, K); positions, win_length (B, T) float64; shift (B, T) int64;
-    out (B, T, N) of the float type of x, every element written (zeros
-    where no sample lands).
+    out (B, L, N) of the float type of x for the frames first .. first+L-1,
+    every element written (zeros where no sample lands).
     """
     n_batch, n_samples = x.shape
-    n_frames = positions.shape[1]
     n_fft = out.shape[2]
-    n_tasks = (n_frames + _FRAMES_PER_TASK - 1) // _FRAMES_PER_TASK
-    for task in prange(n_batch * n_tasks):
-        b = task // n_tasks
-        first = (task % n_tasks) * _FRAMES_PER_TASK
-        h = np.empty(n_fft + 1)
-        dh = np.empty(n_fft + 1)
-        w = np.empty(n_fft + 1)
+    h = np.empty(n_fft + 1)
+    dh = np.empty(n_fft + 1)
+    w = np.empty(n_fft + 1)
+    for b in range(n_batch):
         # consecutive frames with equal θ and equal offset k_lo - t_n share
         # their window values: evaluate once (the usual case of a constant hop).
         last_theta = -1.0
         last_offset = math.nan
-        for n in range(first, min(first + _FRAMES_PER_TASK, n_frames)):
-            out[b, n, :] = 0.0
+        for i in range(out.shape[1]):
+            n = first + i
+            out[b, i, :] = 0.0
             t = positions[b, n]
             theta = win_length[b, n]
             k_lo, j0, j1 = _support(t, theta, n_samples)
@@ -166,50 +178,52 @@ def fill_frames(x, positions, win_length, shift, which, code, area, out):
             if theta != last_theta or offset != last_offset:
                 count = math.floor(t + 0.5 * theta) - k_lo + 1
                 _base_run(code, offset, theta, count, h, dh)
+                alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
+                beta /= theta
                 for j in range(count):
-                    w[j] = _combine(which, area, h[j], dh[j], (offset + j) / theta, theta, n_fft)
+                    w[j] = alpha * h[j] + (beta * (offset + j) + gamma) * dh[j]
                 last_theta = theta
                 last_offset = offset
-            slot = (k_lo + j0 - shift[b, n]) % n_fft
-            for j in range(j0, j1):
-                out[b, n, slot] += w[j] * x[b, k_lo + j]
-                slot += 1
-                if slot == n_fft:
-                    slot = 0
+            # samples j0.. go to slots slot0.. and wrap to slot 0 (at most N + 1 samples)
+            slot0 = (k_lo + j0 - shift[b, n]) % n_fft
+            split = min(j1, j0 + n_fft - slot0)
+            for j in range(j0, split):
+                out[b, i, slot0 + j - j0] += w[j] * x[b, k_lo + j]
+            for j in range(split, j1):
+                out[b, i, j - split] += w[j] * x[b, k_lo + j]
 
 
 @njit(cache=True)
-def _one_sided(g, edges, b, n, channel, slot):
-    """Re Σ_{m <= N/2} X_m e^{j2π m i/N} at i = slot from g = irfft(X, norm="forward") and edges = (Re X_0, Re X_{N/2}).
+def _one_sided(g, edges, b, i, n, channel, slot):
+    """Re Σ_{m <= N/2} X_m e^{j2π m slot/N} from g[b, i] = irfft(X, norm="forward") and edges[b, n].
 
-    irfft counts the bins 0 < m < N/2 twice, and bins 0 and N/2 once.
+    irfft counts the bins 0 < m < N/2 twice and bins 0 and N/2 once;
+    edges hold (Re X_0, Re X_{N/2}).
     """
     nyquist = edges[b, n, channel, 1] if slot % 2 == 0 else -edges[b, n, channel, 1]
-    return 0.5 * (g[b, n, channel, slot] + edges[b, n, channel, 0] + nyquist)
+    return 0.5 * (g[b, i, channel, slot] + edges[b, n, channel, 0] + nyquist)
 
 
-@njit(cache=True, parallel=True)
-def frames_vjp(x, positions, win_length, shift, code, area, g, edges, grad_win, grad_pos):
+@njit(cache=True, nogil=True)
+def frames_vjp(x, positions, win_length, shift, code, area, first, g, edges, grad_win, grad_pos):
     """∂L/∂θ_n = Σ_k ∂ω/∂θ x[k] g_n[k],  ∂L/∂t_n = -Σ_k ∂ω/∂u x[k] g_n[k] (+ Σ_k ω x[k] g'_n[k]).
 
-    g (B, T, C, N) holds irfft(X, norm="forward") at buffer slot
-    (k - s_n) mod N for X = G̃ (channel 0) and, when C = 2, for
-    X = -j2π m/N · G̃ (channel 1: the phase term of "center" and "start"),
-    G̃ the cotangent with the residual phase folded in; edges (B, T, C, 2)
-    hold Re X_0 and Re X_{N/2}. grad_win, grad_pos (B, T) float64.
+    For the frames n = first .. first+L-1: g (B, L, C, N) holds
+    irfft(X, norm="forward") at buffer slot (k - s_n) mod N for X = G̃
+    (channel 0) and, when C = 2, for X = -j2π m/N · G̃ (channel 1: the phase
+    term of "center" and "start"), G̃ the cotangent with the residual phase
+    folded in; edges (B, T, C, 2) hold Re X_0 and Re X_{N/2};
+    grad_win, grad_pos (B, T) float64.
     """
     n_batch, n_samples = x.shape
-    n_frames = positions.shape[1]
     n_channels, n_fft = g.shape[2], g.shape[3]
-    n_tasks = (n_frames + _FRAMES_PER_TASK - 1) // _FRAMES_PER_TASK
-    for task in prange(n_batch * n_tasks):
-        b = task // n_tasks
-        first = (task % n_tasks) * _FRAMES_PER_TASK
-        h = np.empty(n_fft + 1)
-        dh = np.empty(n_fft + 1)
+    h = np.empty(n_fft + 1)
+    dh = np.empty(n_fft + 1)
+    for b in range(n_batch):
         last_theta = -1.0
         last_offset = math.nan
-        for n in range(first, min(first + _FRAMES_PER_TASK, n_frames)):
+        for i in range(g.shape[1]):
+            n = first + i
             t = positions[b, n]
             theta = win_length[b, n]
             k_lo, j0, j1 = _support(t, theta, n_samples)
@@ -223,18 +237,18 @@ def frames_vjp(x, positions, win_length, shift, code, area, g, edges, grad_win, 
                 last_theta = theta
                 last_offset = offset
             acc_h = 0.0      # Σ h x g
-            acc_vdh = 0.0    # Σ v h' x g
+            acc_vdh = 0.0    # Σ u h' x g  (u = θ v)
             acc_dh = 0.0     # Σ h' x g
             acc_phase = 0.0  # Σ h x g'
             slot = (k_lo + j0 - shift[b, n]) % n_fft
             for j in range(j0, j1):
                 xk = x[b, k_lo + j]
-                gx = _one_sided(g, edges, b, n, 0, slot) * xk
+                gx = _one_sided(g, edges, b, i, n, 0, slot) * xk
                 acc_h += h[j] * gx
                 acc_vdh += (offset + j) * dh[j] * gx
                 acc_dh += dh[j] * gx
                 if n_channels == 2:
-                    acc_phase += h[j] * _one_sided(g, edges, b, n, 1, slot) * xk
+                    acc_phase += h[j] * _one_sided(g, edges, b, i, n, 1, slot) * xk
                 slot += 1
                 if slot == n_fft:
                     slot = 0
@@ -243,16 +257,17 @@ def frames_vjp(x, positions, win_length, shift, code, area, g, edges, grad_win, 
             grad_pos[b, n] = -c / theta * acc_dh + c * acc_phase
 
 
-@njit(cache=True)
-def rotate_bins(spectra, residual, sign):
-    """spectra[b, n, :, m] *= e^{sign·j2π m r[b, n]/N} in place; spectra (B, T, C, F), N = 2(F - 1).
+@njit(cache=True, nogil=True)
+def rotate_bins(spectra, residual, sign, first, last):
+    """spectra[b, n, :, m] *= e^{sign·j2π m r[b, n]/N} in place for first <= n < last.
 
-    The factor is advanced in m by one complex product per bin.
+    spectra (B, T, C, F), N = 2(F - 1); the factor is advanced in m by one
+    complex product per bin.
     """
-    n_batch, n_frames, n_channels, n_bins = spectra.shape
+    n_batch, _, n_channels, n_bins = spectra.shape
     n_fft = 2 * (n_bins - 1)
     for b in range(n_batch):
-        for n in range(n_frames):
+        for n in range(first, last):
             angle = sign * 2.0 * math.pi * residual[b, n] / n_fft
             step = complex(math.cos(angle), math.sin(angle))
             for c in range(n_channels):
@@ -348,9 +363,8 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
     cosine = _IS_COSINE_SUM[code]
     a = _COSINE_SUM[code]
     coefficients = (a[0], a[1], a[2])
-    keep_h = 0.0 if which == NEG_D_OFFSET or (which == D_WIN and not area) else 1.0
-    keep_vdh = 1.0 if which == D_WIN else 0.0
-    keep_dh = 1.0 if which == NEG_D_OFFSET else 0.0
+    # the terms' pattern at θ = N = 1; the factor c or c/θ of each bin is applied at the end
+    alpha, beta, gamma = _term_weights(which, area, 1.0, 1.0)
     for task in prange(n_batch * n_frames):
         b = task // n_frames
         n = task % n_frames
@@ -372,7 +386,7 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
             u = k - t
             for m in range(n_bins):
                 h, dh = _cosine_sum_terms(coefficients, zr[m], zi[m])
-                wx = (keep_h * h + keep_vdh * u * inv_theta[m] * dh + keep_dh * dh) * xk
+                wx = (alpha * h + (beta * u * inv_theta[m] + gamma) * dh) * xk
                 if abs(u) > half[m]:
                     wx = 0.0
                 acc_r[m] += wx * er[m]
@@ -382,7 +396,7 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
                                 ei[m] * cos_table[m] - er[m] * sin_table[m])
         for m in range(n_bins):
             c = n_fft / theta[m] if area else 1.0
-            scale = c if which == VALUE else -c / theta[m]
+            scale = c if which == VALUE else c / theta[m]
             out[b, m, n] = complex(scale * acc_r[m], scale * acc_i[m])
 
 

@@ -58,6 +58,12 @@ def _as_real_array(value, name):
 
 def check_finite(arr, name):
     """Raise a ValueError naming `name` if `arr` holds NaN or inf."""
+    # A sum is finite only if every term is: one pass and no temporary array.
+    # Only a non-finite sum (NaN, inf, or finite terms that overflow) needs
+    # the element-wise look.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(arr)):
+            return
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
 

@@ -6,6 +6,8 @@ x[k] (k < K), bin m < F = N/2 + 1, frame n < T, window length θ, position
 t_n, n_fft N.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from . import _kernels
 from ._options import NORMS, PHASES, WINDOWS, option_code
 from ._validation import (
+    check_finite,
     check_memory,
     check_n_fft,
     check_positions,
@@ -131,10 +134,53 @@ def _residuals(plan):
     return plan.residual if plan.residual is not None else np.zeros(plan.positions.shape)
 
 
+#: Samples (B · frames · N) of the frame buffer of one task: it stays in the CPU cache
+#: between the kernel that fills it and the FFT that reads it.
+_TASK_SAMPLES = 2**17
+
+#: The thread pool of the frame path, created at first use (and dropped in forked children).
+_pool = []
+os.register_at_fork(after_in_child=_pool.clear)
+
+#: numpy.fft takes out= from NumPy 2.0 on.
+_FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def _for_each_chunk(func, plan):
+    """func(first, last) for consecutive chunks of frames, spread over the CPU cores.
+
+    Each chunk's buffer is small and reused by the allocator: no large
+    scratch array (whose first touch costs page faults) and no pass over
+    memory between filling the frames and transforming them. The kernels
+    (nogil) and numpy.fft release the GIL, so the chunks run in parallel.
+    """
+    n_batch, n_frames = plan.positions.shape
+    size = max(1, _TASK_SAMPLES // (n_batch * plan.n_fft))
+    chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
+    if len(chunks) == 1:
+        func(*chunks[0])
+        return
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="dstft_np"))
+    for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
+        pass
+
+
+def _fft_into(fft, a, out, **kwargs):
+    """out[...] = fft(a, axis=-1, **kwargs), without a temporary where NumPy allows."""
+    if _FFT_HAS_OUT:
+        fft(a, axis=-1, out=out, **kwargs)
+    else:
+        out[...] = fft(a, axis=-1, **kwargs)
+
+
+def _residuals(plan):
+    """r_n of shape (B, T) for the kernels (zeros when every r_n = 0)."""
+    return plan.residual if plan.residual is not None else np.zeros(plan.positions.shape)
+
+
 def _transform(plan, which):
     """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
-    import scipy.fft  # not at import: it takes longer than the rest of dstft_np
-
     n_batch, n_frames = plan.positions.shape
     n_bins = plan.n_fft // 2 + 1
     if plan.per_cell:
@@ -143,13 +189,18 @@ def _transform(plan, which):
         _kernels.cell_transform(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan),
                                 which, plan.code, plan.area, cos_table, sin_table, out)
         return out
-    frames = np.empty((n_batch, n_frames, plan.n_fft), dtype=plan.x.dtype)
-    _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                         plan.code, plan.area, frames)
-    spectra = scipy.fft.rfft(frames, axis=-1, workers=-1, overwrite_x=True)
-    if plan.residual is not None:
-        _kernels.rotate_bins(spectra[:, :, None, :], plan.residual, 1.0)
-    return np.swapaxes(spectra, -1, -2)
+    spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
+
+    def chunk(first, last):
+        frames = np.empty((n_batch, last - first, plan.n_fft), dtype=plan.x.dtype)
+        _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
+                             plan.code, plan.area, first, frames)
+        _fft_into(np.fft.rfft, frames, spectra[:, first:last, 0])
+        if plan.residual is not None:
+            _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
+
+    _for_each_chunk(chunk, plan)
+    return np.swapaxes(spectra[:, :, 0], -1, -2)
 
 
 def _twiddles(n_fft):
@@ -287,8 +338,7 @@ def _check_cotangent(grad_S, plan):
         raise TypeError(f"grad_S must be a numeric (complex) array, got dtype {grad_S.dtype}")
     if grad_S.shape != shape:
         raise ValueError(f"grad_S must have the shape of S, {shape}, got {grad_S.shape}")
-    if not np.all(np.isfinite(grad_S)):
-        raise ValueError("grad_S must be finite; it contains NaN or inf")
+    check_finite(grad_S, "grad_S")
     return grad_S.reshape((-1,) + shape[-2:])
 
 
@@ -344,8 +394,6 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
                           plan.code, plan.area, with_phase, cos_table, sin_table,
                           np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag), grad_win, grad_pos)
     else:
-        import scipy.fft  # not at import: it takes longer than the rest of dstft_np
-
         # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
         G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]
         if with_phase or plan.residual is not None:
@@ -354,15 +402,20 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
             if with_phase:
                 spectra[:, :, 1] = G_frames[:, :, 0] * _phase_rate(plan)[:, 0] * -1.0
             if plan.residual is not None:
-                _kernels.rotate_bins(spectra, plan.residual, -1.0)
+                _kernels.rotate_bins(spectra, plan.residual, -1.0, 0, n_frames)
         else:
             spectra = G_frames
         edges = np.stack([spectra[..., 0].real, spectra[..., -1].real], axis=-1).astype(np.float64)
-        # norm="forward": irfft(X)[i] = X_0 + 2 Σ_{0<m<N/2} Re(X_m e^{j2π m i/N}) + X_{N/2} (-1)^i
-        g = scipy.fft.irfft(spectra, n=plan.n_fft, axis=-1, norm="forward", workers=-1)
         grad_win = np.empty((n_batch, 1, n_frames))
-        _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
-                            plan.area, g, edges, grad_win[:, 0, :], grad_pos)
+
+        def chunk(first, last):
+            # norm="forward": g[i] = X_0 + 2 Σ_{0<m<N/2} Re(X_m e^{j2π m i/N}) + X_{N/2} (-1)^i
+            g = np.empty((n_batch, last - first, spectra.shape[2], plan.n_fft), dtype=plan.x.dtype)
+            _fft_into(np.fft.irfft, spectra[:, first:last], g, n=plan.n_fft, norm="forward")
+            _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
+                                plan.area, first, g, edges, grad_win[:, 0, :], grad_pos)
+
+        _for_each_chunk(chunk, plan)
     grad_win = _sum_to_shape(_unbatch(grad_win, plan), win_shape)
     grad_pos = _sum_to_shape(_unbatch(grad_pos, plan), pos_shape).reshape(np.shape(positions))
     return grad_win, grad_pos

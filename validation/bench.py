@@ -48,6 +48,7 @@ import scipy.signal
 import dstft_np
 
 __all__ = [
+    "median_times",
     "median_time",
     "peak_extra_bytes",
     "fresh_interpreter_seconds",
@@ -66,15 +67,28 @@ MiB = 2.0**20
 # --------------------------------------------------------------------------- measuring
 
 
+def median_times(funcs, repeat):
+    """Median wall time of each function, in seconds, calling them in turn `repeat` times.
+
+    Each gets one warm-up call first (it compiles or loads the Numba cache
+    and plans the FFTs). Taking turns (f0, f1, f0, f1, ...) lets every
+    function see the same load on a shared machine, which keeps their
+    ratio meaningful when the absolute times are not.
+    """
+    for func in funcs:
+        func()
+    times = [[] for _ in funcs]
+    for _ in range(repeat):
+        for func, record in zip(funcs, times):
+            start = time.perf_counter()
+            func()
+            record.append(time.perf_counter() - start)
+    return [statistics.median(record) for record in times]
+
+
 def median_time(func, repeat):
     """Median wall time of `repeat` calls of func() after one warm-up call, in seconds."""
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_times([func], repeat)[0]
 
 
 def _resident_bytes(field):
@@ -129,7 +143,7 @@ def entropy_cotangent(S):
 
     Uses dstft_np.losses when it exists; otherwise the closed form
     ∂H/∂Y = -(log P + H) / ΣY with Y = |S|, and G = ∂H/∂Y · S/|S|
-    (G = 0 where S = 0).
+    (G = 0 where S = 0), in as few passes over the array as NumPy allows.
     """
     try:
         from dstft_np import losses
@@ -141,12 +155,13 @@ def entropy_cotangent(S):
         return value, losses.magnitude_vjp(S, dH_dY)
     Y = np.abs(S)
     total = Y.sum()
-    P = Y / total
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_P = np.where(P > 0, np.log(P), 0.0)
-        value = -np.sum(P * log_P)
-        unit = np.where(Y > 0, S / Y, 0.0)
-    return value, (-(log_P + value) / total) * unit
+    # a floor instead of masks (NumPy's where= loops are slow): entries below
+    # it contribute 0·log(floor) = 0 to H, and S·(...)/floor ≈ 0 to G
+    Y_floor = np.maximum(Y, 1e-280)
+    log_Y = np.log(Y_floor)
+    # H = -Σ P log P = log ΣY - Σ Y log Y / ΣY;  G = ∂H/∂Y · S/|S| = S (log ΣY - H - log Y) / (ΣY |S|)
+    value = np.log(total) - np.einsum("i,i->", Y.ravel(order="K"), log_Y.ravel(order="K")) / total
+    return value, S * ((np.log(total) - value - log_Y) / (total * Y_floor))
 
 
 def _hann(v):
@@ -235,9 +250,7 @@ def case_forward_constant(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
         return scipy.fft.rfft(windowed_frames, axis=-1, workers=-1)
 
     error = _rel_error(ours(), scipy_stft())
-    t_ours = median_time(ours, repeat)
-    t_scipy = median_time(scipy_stft, repeat)
-    t_rfft = median_time(bare_rfft, repeat)
+    t_ours, t_scipy, t_rfft = median_times([ours, scipy_stft, bare_rfft], repeat)
     size = f"K={n_samples}, N={n_fft}, hop {hop}, T={p.size}"
     return [
         _row(f"forward, constant θ ({size})", t_ours, "scipy ShortTimeFFT", t_scipy, ("ratio", 0.25),
@@ -254,20 +267,39 @@ def case_entropy_gradient(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
     rows = []
     for label, theta in (("constant θ", 700.3),
                          ("per-frame θ", rng.uniform(n_fft / 2, n_fft, (1, positions.size)))):
+        S = dstft_np.stft(x, theta, positions, n_fft=n_fft)
+        G = entropy_cotangent(S)[1]
+
         def forward():
             return dstft_np.stft(x, theta, positions, n_fft=n_fft)
+
+        def loss():
+            return entropy_cotangent(S)
+
+        def vjp():
+            return dstft_np.stft_vjp(x, theta, positions, G, n_fft=n_fft)
 
         def value_and_grad():
             S = dstft_np.stft(x, theta, positions, n_fft=n_fft)
             value, G = entropy_cotangent(S)
             return value, dstft_np.stft_vjp(x, theta, positions, G, n_fft=n_fft)
 
-        t_forward = median_time(forward, repeat)
-        t_grad = median_time(value_and_grad, repeat)
+        t_forward, t_grad, t_loss, t_vjp = median_times([forward, value_and_grad, loss, vjp], repeat)
         rows.append(_row(f"entropy value+grad, {label} (K={n_samples}, N={n_fft}, hop {hop})",
                          t_grad, "our forward", t_forward, ("ratio", 3.0),
                          note="stft + entropy + stft_vjp"))
+        rows.append(_row("  of which the entropy and its cotangent G", t_loss, "our forward", t_forward, None,
+                         note=f"{'dstft_np.losses' if _has_losses() else 'NumPy in the benchmark'}"))
+        rows.append(_row("  of which stft_vjp", t_vjp, "our forward", t_forward, None))
     return rows
+
+
+def _has_losses():
+    try:
+        from dstft_np import losses  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _per_cell_problem(rng, n_samples, n_fft, hop):
@@ -394,12 +426,15 @@ def run_cases(repeat, only=None, reference_budget_MB=3000.0, seed=0):
         if only and only not in key:
             continue
         rng = np.random.default_rng(seed)
+        load_before = os.getloadavg()[0]
         if key == "per-cell":
-            rows += case(rng, repeat, reference_budget_MB)
+            new_rows = case(rng, repeat, reference_budget_MB)
         elif key in ("startup", "fit"):
-            rows += case(repeat)
+            new_rows = case(repeat)
         else:
-            rows += case(rng, repeat)
+            new_rows = case(rng, repeat)
+        load = f"{load_before:.1f}→{os.getloadavg()[0]:.1f}"
+        rows += [dict(row, load=load) for row in new_rows]
         print(f"  done: {key}", file=sys.stderr)
     return rows
 
@@ -457,9 +492,13 @@ def _format(value, unit):
 
 
 def format_table(rows):
-    """The rows as a Markdown table: case | ours | reference | ratio | target | met | note."""
-    lines = ["| case | ours | reference | ratio | target | met | note |",
-             "|---|---|---|---|---|---|---|"]
+    """The rows as a Markdown table: case | ours | reference | ratio | target | met | load | note.
+
+    load: the 1-minute load average before → after the case (2 means both
+    cores busy), to read the absolute times against.
+    """
+    lines = ["| case | ours | reference | ratio | target | met | load | note |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         reference = "—" if row["reference"] is None else (
             f"{_format(row['reference'], row['unit'])} ({row['reference_name']})")
@@ -468,7 +507,7 @@ def format_table(rows):
         target = {"ratio": f"ratio ≤ {bound}", "seconds": f"≤ {bound} s", "MB": f"≤ {bound} MB"}.get(kind, "")
         met = {True: "yes", False: "**no**", None: ""}[row["met"]]
         lines.append(f"| {row['case']} | {_format(row['ours'], row['unit'])} | {reference} | {ratio} | "
-                     f"{target} | {met} | {row['note']} |")
+                     f"{target} | {met} | {row.get('load', '')} | {row['note']} |")
     return "\n".join(lines)
 
 
