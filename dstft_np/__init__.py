@@ -16,7 +16,12 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
+from . import conventions, io, losses, plot
 from ._validation import get_memory_limit, set_memory_limit
+from .forward_mode import stft_jvp
+from .inverse import istft
+from .model import DSTFT, FitHistory
+from .optim import Adam
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
 from .windows import window
@@ -25,12 +30,21 @@ __all__ = [
     "stft",
     "stft_partials",
     "stft_vjp",
+    "stft_jvp",
+    "istft",
     "frame_positions",
     "positions_from_hops",
     "positions_from_hops_vjp",
     "window",
     "set_memory_limit",
     "get_memory_limit",
+    "conventions",
+    "io",
+    "plot",
+    "losses",
+    "Adam",
+    "DSTFT",
+    "FitHistory",
 ]
 
 __version__ = "0.1.0"

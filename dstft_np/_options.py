@@ -5,7 +5,17 @@ that one compiled function serves every combination of window, phase and
 norm.
 """
 
-__all__ = ["WINDOWS", "PHASES", "NORMS", "option_code"]
+__all__ = [
+    "WINDOWS",
+    "PHASES",
+    "NORMS",
+    "LOSSES",
+    "WIN_MODES",
+    "HOP_MODES",
+    "CONVENTIONS",
+    "CONVENTION_WINDOWS",
+    "option_code",
+]
 
 #: Base windows h(v) on [-1/2, 1/2]; the order is the kernel code.
 WINDOWS = ("hann", "blackman", "gaussian")
@@ -15,6 +25,23 @@ PHASES = ("absolute", "center", "start")
 
 #: Window normalisation c(θ): N/θ ("area") or 1 (None).
 NORMS = ("area", None)
+
+#: Spectrogram losses by name (``dstft_np.losses``): Shannon entropy, Rényi
+#: entropy, negative kurtosis.
+LOSSES = ("entropy", "renyi", "kurtosis")
+
+#: How θ varies in ``DSTFT``: one value, per frame, per bin, per cell.
+WIN_MODES = ("constant", "time", "frequency", "time-frequency")
+
+#: How the hop is set in ``DSTFT``: fixed, one learnable value, learnable per frame.
+HOP_MODES = ("fixed", "constant", "time")
+
+#: Libraries whose STFT ``dstft_np.conventions.preset`` reproduces.
+CONVENTIONS = ("torch", "librosa", "scipy")
+
+#: Windows a preset accepts: those with h(±1/2) = 0, so that the θ + 1 samples
+#: under ω(·; θ) carry exactly the θ values of a periodic window of length θ.
+CONVENTION_WINDOWS = ("hann", "blackman")
 
 
 def option_code(name, value, allowed):

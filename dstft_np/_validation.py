@@ -10,7 +10,13 @@ __all__ = [
     "check_win_length",
     "check_positions",
     "check_finite",
+    "check_real",
+    "check_scalar",
+    "check_positive",
+    "check_integer",
+    "check_finite_output",
     "check_memory",
+    "check_sample_rate",
     "set_memory_limit",
     "get_memory_limit",
 ]
@@ -40,15 +46,18 @@ def check_memory(n_bytes, what):
     """Raise a ValueError if an array of `n_bytes` would exceed the memory limit."""
     if n_bytes > _memory_limit[0]:
         raise ValueError(
-            f"{what} would need {n_bytes / 2**20:.1f} MiB, above the memory limit of "
-            f"{_memory_limit[0] / 2**20:.1f} MiB; use fewer frames or a smaller n_fft, or raise "
+            f"{what} would need {n_bytes / 2**20:.4g} MiB, above the memory limit of "
+            f"{_memory_limit[0] / 2**20:.4g} MiB; use fewer frames or a smaller n_fft, or raise "
             f"the limit with dstft_np.set_memory_limit"
         )
 
 
 def _as_real_array(value, name):
     """`value` as a real ndarray (integers and bools become float64); TypeError otherwise."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested sequences, unconvertible objects
+        raise TypeError(f"{name} must be a real numeric array, got {type(value).__name__}: {error}") from None
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
@@ -56,16 +65,70 @@ def _as_real_array(value, name):
     return arr
 
 
-def check_finite(arr, name):
-    """Raise a ValueError naming `name` if `arr` holds NaN or inf."""
+def _all_finite(arr):
+    """True if `arr` holds no NaN or inf."""
     # A sum is finite only if every term is: one pass and no temporary array.
     # Only a non-finite sum (NaN, inf, or finite terms that overflow) needs
     # the element-wise look.
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(np.sum(arr)):
-            return
-    if not np.all(np.isfinite(arr)):
+            return True
+    return bool(np.all(np.isfinite(arr)))
+
+
+def check_finite(arr, name):
+    """Raise a ValueError naming `name` if `arr` holds NaN or inf."""
+    if not _all_finite(arr):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
+
+
+def check_real(value, name):
+    """`value` as a finite float64 array of any shape; TypeError if it is not real numeric."""
+    arr = _as_real_array(value, name).astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_scalar(value, name):
+    """`value` as a finite Python float; TypeError unless it is one real number (not a bool)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 0 or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(arr)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def check_positive(value, name, *, allow_zero=False):
+    """`value` as a finite Python float > 0 (>= 0 with allow_zero); TypeError unless one real number."""
+    value = check_scalar(value, name)
+    if value < 0 or (value == 0 and not allow_zero):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a {kind} finite number, got {value!r}")
+    return value
+
+
+def check_integer(value, name, *, minimum=0):
+    """`value` as a Python int >= minimum (bools are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_finite_output(arr, name):
+    """Raise a ValueError if a result computed from finite inputs overflowed to inf or NaN."""
+    if not _all_finite(arr):
+        raise ValueError(
+            f"{name} overflowed {arr.dtype} although every input is finite: the values exceed "
+            f"{np.finfo(arr.dtype).max:.3g}. Scale x (or grad_S) down, pass float64 data, or keep "
+            f"win_length away from 0 (the window grows like n_fft/θ, its θ-derivative like n_fft/θ²)"
+        )
 
 
 def check_signal(x, name="x"):
@@ -79,8 +142,9 @@ def check_signal(x, name="x"):
         raise ValueError(f"{name} must have at least one dimension (..., K), got a 0-d array")
     if arr.shape[-1] == 0:
         raise ValueError(f"{name} must hold at least one sample along its last axis, got shape {arr.shape}")
-    if arr.dtype != np.float32:
-        arr = arr.astype(np.float64, copy=False)
+    # float32 in any byte order stays float32 (native), everything else becomes native float64
+    single = arr.dtype.kind == "f" and arr.dtype.itemsize == 4
+    arr = arr.astype(np.float32 if single else np.float64, copy=False)
     check_finite(arr, name)
     return arr
 
@@ -114,3 +178,11 @@ def check_positions(positions, name="positions"):
         raise ValueError(f"{name} must hold at least one frame along its last axis, got shape {arr.shape}")
     check_finite(arr, name)
     return arr
+
+
+def check_sample_rate(sample_rate, name="sample_rate"):
+    """The sample rate in Hz as given (int or float): a finite number > 0."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) \
+            or not np.isfinite(sample_rate) or not sample_rate > 0:
+        raise ValueError(f"{name} must be a finite number of Hz > 0, got {sample_rate!r}")
+    return sample_rate

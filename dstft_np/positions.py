@@ -9,17 +9,16 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_finite
+from ._validation import check_memory, check_real, check_scalar
 
 __all__ = ["frame_positions", "positions_from_hops", "positions_from_hops_vjp"]
 
 
 def _check_hop(hop_length, name="hop_length"):
-    if isinstance(hop_length, bool) or not isinstance(hop_length, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number, got {hop_length!r}")
-    if not (np.isfinite(hop_length) and hop_length > 0):
+    hop = check_scalar(hop_length, name)
+    if not hop > 0:
         raise ValueError(f"{name} must be a positive finite number of samples, got {hop_length!r}")
-    return float(hop_length)
+    return hop
 
 
 def frame_positions(n_samples, hop_length):
@@ -44,8 +43,9 @@ def frame_positions(n_samples, hop_length):
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
     hop = _check_hop(hop_length)
-    n_frames = 1 + int(n_samples // hop)
-    return np.arange(n_frames) * hop
+    n_frames = 1 + n_samples // hop  # a float: inf for hops that underflow the division
+    check_memory(n_frames * 8, f"the positions of 1 + n_samples // hop_length = {n_frames:.4g} frames")
+    return np.arange(int(n_frames)) * hop
 
 
 def positions_from_hops(hops, t0=0.0):
@@ -67,18 +67,12 @@ def positions_from_hops(hops, t0=0.0):
     >>> positions_from_hops([10.0, 12.5, 20.0], t0=5.0)
     array([ 5. , 15. , 27.5, 47.5])
     """
-    hops = np.asarray(hops)
-    if hops.dtype.kind not in "biuf":
-        raise TypeError(f"hops must be a real numeric array, got dtype {hops.dtype}")
-    hops = hops.astype(np.float64, copy=False)
+    hops = check_real(hops, "hops")
     if hops.ndim == 0:
         raise ValueError("hops must have shape (..., T-1), got a 0-d array")
-    check_finite(hops, "hops")
     if np.any(hops <= 0):
         raise ValueError(f"hops must be > 0, got {float(hops[hops <= 0].flat[0])!r}")
-    t0 = float(t0)
-    if not np.isfinite(t0):
-        raise ValueError(f"t0 must be finite, got {t0!r}")
+    t0 = check_scalar(t0, "t0")
     starts = np.zeros(hops.shape[:-1] + (1,))
     return t0 + np.concatenate([starts, np.cumsum(hops, axis=-1)], axis=-1)
 
@@ -101,9 +95,10 @@ def positions_from_hops_vjp(grad_positions):
     >>> positions_from_hops_vjp([1.0, 2.0, 3.0, 4.0])
     array([9., 7., 4.])
     """
-    grad = np.asarray(grad_positions, dtype=np.float64)
+    grad = check_real(grad_positions, "grad_positions")
     if grad.ndim == 0:
         raise ValueError("grad_positions must have shape (..., T), got a 0-d array")
-    check_finite(grad, "grad_positions")
+    if grad.shape[-1] == 0:
+        raise ValueError(f"grad_positions must hold at least one frame (T >= 1), got shape {grad.shape}")
     tail = grad[..., :0:-1]
     return np.cumsum(tail, axis=-1)[..., ::-1]

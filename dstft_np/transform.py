@@ -16,6 +16,7 @@ from . import _kernels
 from ._options import NORMS, PHASES, WINDOWS, option_code
 from ._validation import (
     check_finite,
+    check_finite_output,
     check_memory,
     check_n_fft,
     check_positions,
@@ -87,6 +88,8 @@ def _prepare(x, win_length, positions, n_fft, window, norm, phase, *, keep_cells
     else:
         theta = np.broadcast_to(theta, batch_shape + (n_bins, n_frames))
     check_memory(n_batch * n_bins * n_frames * 2 * x.itemsize * 3, "the output (batch, F, T)")
+    if x.shape[:-1] != batch_shape:
+        check_memory(n_batch * n_samples * x.itemsize, "x copied along the batch axes (batch, K)")
 
     positions = np.broadcast_to(positions, batch_shape + (n_frames,)).reshape(n_batch, n_frames)
     # Frames further out than N samples see no sample at all: clipping them
@@ -167,11 +170,16 @@ def _for_each_chunk(func, plan):
 
 
 def _fft_into(fft, a, out, **kwargs):
-    """out[...] = fft(a, axis=-1, **kwargs), without a temporary where NumPy allows."""
-    if _FFT_HAS_OUT:
-        fft(a, axis=-1, out=out, **kwargs)
-    else:
-        out[...] = fft(a, axis=-1, **kwargs)
+    """out[...] = fft(a, axis=-1, **kwargs), without a temporary where NumPy allows.
+
+    Overflow is not warned about here: the public functions check their
+    results and raise a clear error instead (``check_finite_output``).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if _FFT_HAS_OUT:
+            fft(a, axis=-1, out=out, **kwargs)
+        else:
+            out[...] = fft(a, axis=-1, **kwargs)
 
 
 def _residuals(plan):
@@ -260,7 +268,8 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
     ------
     ValueError
         Non-finite values, θ outside (0, n_fft], odd n_fft, shapes that do
-        not broadcast, an unknown option, or an output above the memory limit.
+        not broadcast, an unknown option, an output above the memory limit,
+        or a result that overflows its float type (never a silent inf/NaN).
     TypeError
         Complex or non-numeric x, win_length or positions; non-integer n_fft.
 
@@ -281,7 +290,9 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
     (257, 32)
     """
     plan = _prepare(x, win_length, positions, n_fft, window, norm, phase)
-    return _unbatch(_transform(plan, VALUE), plan)
+    S = _unbatch(_transform(plan, VALUE), plan)
+    check_finite_output(S, "S")
+    return S
 
 
 def stft_partials(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="absolute"):
@@ -317,6 +328,8 @@ def stft_partials(x, win_length, positions, *, n_fft, window="hann", norm="area"
     rate = _phase_rate(plan)
     if rate is not None:
         dS_dpos += rate * S
+    for name, value in (("S", S), ("dS_dwin", dS_dwin), ("dS_dpos", dS_dpos)):
+        check_finite_output(value, name)
     return _unbatch(S, plan), _unbatch(dS_dwin, plan), _unbatch(dS_dpos, plan)
 
 
@@ -418,6 +431,8 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
         _for_each_chunk(chunk, plan)
     grad_win = _sum_to_shape(_unbatch(grad_win, plan), win_shape)
     grad_pos = _sum_to_shape(_unbatch(grad_pos, plan), pos_shape).reshape(np.shape(positions))
+    check_finite_output(grad_win, "grad_win")
+    check_finite_output(grad_pos, "grad_pos")
     return grad_win, grad_pos
 
 

@@ -37,6 +37,7 @@ import math
 import numpy as np
 
 from ._options import NORMS, WINDOWS, option_code
+from ._validation import check_n_fft, check_real, check_scalar
 
 __all__ = [
     "GAUSSIAN_STD",
@@ -108,6 +109,15 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
     w : np.ndarray [shape=(...)], float64
         The requested values; zero where |u| > θ/2.
 
+    Raises
+    ------
+    ValueError
+        Non-finite u or win_length, win_length outside (0, n_fft], n_fft
+        not an even integer >= 2, an unknown option.
+    TypeError
+        Complex or non-numeric u, a win_length that is not one real number,
+        a non-integer n_fft.
+
     Examples
     --------
     >>> import numpy as np, scipy.signal
@@ -119,13 +129,14 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
     code = option_code("window", window, WINDOWS)
     area = option_code("norm", norm, NORMS) == 0
     which = option_code("derivative", derivative, _DERIVATIVES)
-    theta = float(win_length)
+    n_fft = check_n_fft(n_fft)
+    theta = check_scalar(win_length, "win_length")
     if not 0.0 < theta <= n_fft:
         raise ValueError(f"win_length must be in (0, n_fft={n_fft}], got {win_length!r}")
     from . import _kernels  # not at import: the kernels module imports this one
 
-    u = np.asarray(u, dtype=np.float64)
+    u = check_real(u, "u")
     out = np.empty(u.size)
-    _kernels.fill_window(which, code, area, np.ascontiguousarray(u.ravel()), theta, int(n_fft), out)
+    _kernels.fill_window(which, code, area, np.ascontiguousarray(u.ravel()), theta, n_fft, out)
     # the kernel returns -∂ω/∂u (what ∂S/∂t_n needs); the public function returns ∂ω/∂u
     return (-out if which == NEG_D_OFFSET else out).reshape(u.shape)

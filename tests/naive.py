@@ -56,3 +56,67 @@ def stft(x, win_length, positions, n_fft, window="hann", norm="area", phase="abs
             w = window_values(k - t, theta[m, n], n_fft, window, norm)
             S[m, n] = np.sum(w * x * np.exp(-2j * np.pi * m * phi / n_fft))
     return S
+
+
+def _distributions(Y, per_frame):
+    """The (F, T) slices of Y (..., F, T), or the columns of each slice when per_frame."""
+    Y = np.asarray(Y, dtype=float)
+    for spectrogram in Y.reshape((-1,) + Y.shape[-2:]):
+        if per_frame:
+            for n in range(spectrogram.shape[1]):
+                yield [float(v) for v in spectrogram[:, n]]
+        else:
+            yield [float(v) for v in spectrogram.ravel()]
+
+
+def shannon_entropy(Y, per_frame=False):
+    """Mean over distributions of -Σ P log P, P = Y / ΣY, with 0 log 0 = 0."""
+    values = []
+    for cells in _distributions(Y, per_frame):
+        total = sum(cells)
+        values.append(-sum(v / total * np.log(v / total) for v in cells if v > 0) if total > 0 else 0.0)
+    return sum(values) / len(values)
+
+
+def renyi_entropy(Y, alpha, per_frame=False):
+    """Mean over distributions of log(Σ P^α) / (1 - α)."""
+    values = []
+    for cells in _distributions(Y, per_frame):
+        total = sum(cells)
+        values.append(np.log(sum((v / total) ** alpha for v in cells)) / (1 - alpha) if total > 0 else 0.0)
+    return sum(values) / len(values)
+
+
+def negative_kurtosis(Y, per_frame=True):
+    """Mean over distributions of -M Σ Y^4 / (Σ Y²)²."""
+    values = []
+    for cells in _distributions(Y, per_frame):
+        second = sum(v**2 for v in cells)
+        values.append(-len(cells) * sum(v**4 for v in cells) / second**2 if second > 0 else 0.0)
+    return sum(values) / len(values)
+
+
+def smoothness(theta, scale):
+    """Σ over axes of the mean squared difference of neighbours, in units of `scale`."""
+    theta = np.asarray(theta, dtype=float)
+    value = 0.0
+    for axis in range(theta.ndim):
+        moved = np.moveaxis(theta, axis, 0)
+        if moved.shape[0] < 2:
+            continue
+        squares = [((moved[i + 1] - moved[i]) / scale) ** 2 for i in range(moved.shape[0] - 1)]
+        value += np.sum(squares) / (len(squares) * moved[0].size)
+    return value
+
+
+def coverage(positions, theta_rows, n_samples, reach, scale):
+    """Mean over rows of the squared uncovered lengths (between windows, at both ends) and overruns."""
+    total = 0.0
+    for theta in theta_rows:
+        reaches = [reach * w / 2 for w in theta]
+        uncovered = [positions[0] - reaches[0], (n_samples - 1) - (positions[-1] + reaches[-1]),
+                     -positions[0], positions[-1] - n_samples]
+        for n in range(len(positions) - 1):
+            uncovered.append((positions[n + 1] - reaches[n + 1]) - (positions[n] + reaches[n]))
+        total += sum(max(u, 0.0) ** 2 for u in uncovered) / scale**2
+    return total / len(theta_rows)

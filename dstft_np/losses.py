@@ -1,0 +1,480 @@
+"""Losses on a spectrogram Y = |S|^p and regularisers on the parameters, with closed-form gradients.
+
+Every spectrogram loss takes Y [shape=(..., F, T)], non-negative, and returns
+``(value, dL_dY)``; every regulariser takes the parameters it penalises and
+returns the value with its gradient(s) with respect to them. Leading batch
+axes of Y are averaged over. The chain back to the complex cotangent of S
+(DESIGN.md §3) is ``magnitude_vjp``:
+
+    Y = |S|^p,    G = ∂L/∂Re S + j ∂L/∂Im S = (∂L/∂Y) · p |S|^{p-2} S.
+
+Conventions where the formulas are undefined (all documented per function):
+
+- 0 · log 0 = 0, and an entry Y = 0 contributes 0 to the gradient of an
+  entropy (its one-sided derivative is +∞ there; any finite value is lost in
+  the chain to S anyway, see ``magnitude_vjp``).
+- A group (spectrogram or frame) whose Y sums to 0 (silence) contributes a
+  value of 0 and a zero gradient.
+- At S = 0, G = 0 for every p (the true derivative for p > 1, a
+  subgradient for p = 1, a convention for p < 1).
+"""
+
+import numpy as np
+
+from ._options import LOSSES, option_code
+from ._validation import check_finite, check_integer, check_positive
+from .transform import _sum_to_shape
+
+__all__ = [
+    "magnitude",
+    "magnitude_vjp",
+    "shannon_entropy",
+    "renyi_entropy",
+    "kurtosis",
+    "smoothness",
+    "coverage",
+    "get_loss",
+]
+
+
+def _check_spectrogram(Y):
+    """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
+    Y = np.asarray(Y)
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"Y must be a real numeric array, got dtype {Y.dtype}")
+    if Y.ndim < 2 or Y.size == 0:
+        raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
+    Y = Y.astype(np.float64, copy=False)
+    check_finite(Y, "Y")
+    if np.any(Y < 0):
+        raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
+    return Y
+
+
+def _group_axes(per_frame):
+    """Axes one distribution spans: the bins of a frame, or the whole (F, T) spectrogram."""
+    return (-2,) if per_frame else (-2, -1)
+
+
+def _normalise(Y, axes):
+    """P = Y / ΣY over `axes` (P = 0 in groups that sum to 0), with the sums s (keepdims)."""
+    total = Y.sum(axis=axes, keepdims=True)
+    P = np.divide(Y, total, out=np.zeros_like(Y), where=total > 0)
+    return P, total
+
+
+def magnitude(S, p=1.0):
+    """Y = |S|^p, the spectrogram the losses act on.
+
+    Parameters
+    ----------
+    S : array_like [shape=(..., F, T)], complex
+    p : float > 0
+        1 for the magnitude (the papers' default), 2 for the power spectrogram.
+
+    Returns
+    -------
+    Y : np.ndarray [shape=(..., F, T)], float (the real precision of S)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import magnitude
+    >>> magnitude(np.array([[3 + 4j, 0j]]), p=2)
+    array([[25.,  0.]])
+    """
+    p = check_positive(p, "p")
+    mag = np.abs(np.asarray(S))
+    return mag if p == 1.0 else mag**p
+
+
+def magnitude_vjp(S, dL_dY, p=1.0):
+    """The complex cotangent G of S from ∂L/∂Y, for Y = |S|^p.
+
+    Parameters
+    ----------
+    S : array_like [shape=(..., F, T)], complex
+    dL_dY : array_like [shape=(..., F, T)], real
+    p : float > 0
+
+    Returns
+    -------
+    G : np.ndarray [shape=(..., F, T)], complex
+        G = ∂L/∂Re S + j ∂L/∂Im S, the ``grad_S`` of ``dstft_np.stft_vjp``.
+
+    Notes
+    -----
+    With |S| = sqrt(Re² + Im²), ∂|S|^p/∂Re S = p |S|^{p-2} Re S (same for
+    Im), so
+
+        G = (∂L/∂Y) · p |S|^{p-1} · S / |S|.
+
+    It is computed as p |S|^{p-1} times the unit phasor S/|S|, which neither
+    overflows nor divides by zero for small |S|. At S = 0 the result is
+    G = 0: the derivative for p > 1, a subgradient of the cone |S| for
+    p = 1, and a convention for p < 1 (where the derivative is infinite).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import magnitude_vjp
+    >>> magnitude_vjp(np.array([[3 + 4j, 0j]]), np.ones((1, 2)), p=1.0)
+    array([[0.6+0.8j, 0. +0.j ]])
+    """
+    p = check_positive(p, "p")
+    S = np.asarray(S)
+    mag = np.abs(S)
+    nonzero = mag > 0
+    phasor = np.divide(S, mag, out=np.zeros_like(S), where=nonzero)
+    if p == 1.0:
+        scale = np.asarray(dL_dY, dtype=mag.dtype)
+    else:
+        power = np.power(mag, p - 1.0, out=np.zeros_like(mag), where=nonzero)
+        scale = np.asarray(dL_dY) * p * power
+    return scale * phasor
+
+
+def shannon_entropy(Y, *, per_frame=False):
+    """Shannon entropy of the normalised spectrogram P = Y / ΣY (lower = more concentrated).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(..., F, T)], real, >= 0
+    per_frame : bool
+        False (default, the papers'): one distribution over the whole (F, T)
+        spectrogram. True: one distribution per frame (over the F bins), and
+        the entropies of the T frames are averaged.
+
+    Returns
+    -------
+    value : float
+        H in nats, averaged over the leading batch axes (and over frames if
+        per_frame).
+    dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Raises
+    ------
+    ValueError
+        Y with fewer than two axes, negative or non-finite entries.
+
+    Notes
+    -----
+    For one distribution with sum s = Σ_i Y_i and P_i = Y_i / s:
+
+        H = -Σ_i P_i log P_i
+        ∂H/∂Y_i = -(log P_i + H) / s
+
+    then divided by the number of distributions averaged. Entries Y_i = 0
+    contribute 0 to H (0 log 0 = 0) and get a gradient of 0; a distribution
+    with s = 0 (silence) has H = 0 and a zero gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import shannon_entropy
+    >>> value, dL_dY = shannon_entropy(np.ones((4, 2)))   # uniform over 8 cells
+    >>> bool(np.isclose(value, np.log(8)))
+    True
+    >>> float(abs(dL_dY).max())   # the uniform distribution is stationary
+    0.0
+    """
+    Y = _check_spectrogram(Y)
+    axes = _group_axes(per_frame)
+    P, total = _normalise(Y, axes)
+    log_P = np.log(P, out=np.zeros_like(P), where=P > 0)
+    H = -np.sum(P * log_P, axis=axes, keepdims=True)
+    n_groups = H.size
+    dL_dY = np.divide(-(log_P + H), total * n_groups, out=np.zeros_like(Y), where=Y > 0)
+    return float(H.sum() / n_groups), dL_dY
+
+
+def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
+    """Rényi entropy of order α of P = Y / ΣY (lower = more concentrated).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(..., F, T)], real, >= 0
+    alpha : float
+        α > 0, α != 1 (α → 1 is the Shannon entropy). α = 3 is the usual
+        choice for time-frequency distributions.
+    per_frame : bool
+        As in ``shannon_entropy``.
+
+    Returns
+    -------
+    value : float
+        H_α in nats, averaged like ``shannon_entropy``.
+    dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Raises
+    ------
+    ValueError
+        α <= 0, α = 1 or non-finite; Y as in ``shannon_entropy``.
+
+    Notes
+    -----
+    For one distribution with s = Σ_i Y_i, P_i = Y_i / s and A = Σ_i P_i^α:
+
+        H_α = log(A) / (1 - α)
+        ∂H_α/∂Y_i = α / ((1 - α) s) · (P_i^{α-1} / A - 1)
+
+    P_i^{α-1} is taken as 0 where P_i = 0 (exact for α > 1, a convention for
+    α < 1 where the derivative is infinite); a distribution with s = 0 has
+    H_α = 0 and a zero gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import renyi_entropy
+    >>> value, _ = renyi_entropy(np.ones((4, 2)), alpha=2.0)
+    >>> bool(np.isclose(value, np.log(8)))
+    True
+    """
+    alpha = check_positive(alpha, "alpha")
+    if alpha == 1:
+        raise ValueError("alpha must be != 1 (the limit α → 1 is shannon_entropy), got 1.0")
+    Y = _check_spectrogram(Y)
+    axes = _group_axes(per_frame)
+    P, total = _normalise(Y, axes)
+    P_alpha_1 = np.power(P, alpha - 1.0, out=np.zeros_like(P), where=P > 0)
+    A = np.sum(P_alpha_1 * P, axis=axes, keepdims=True)
+    live = A > 0
+    H = np.divide(np.log(A, out=np.zeros_like(A), where=live), 1.0 - alpha)
+    n_groups = H.size
+    ratio = np.divide(P_alpha_1, A, out=np.zeros_like(P), where=live) - 1.0
+    dL_dY = np.divide(alpha * ratio, (1.0 - alpha) * total * n_groups, out=np.zeros_like(Y),
+                      where=np.broadcast_to(total > 0, Y.shape))
+    return float(H.sum() / n_groups), dL_dY
+
+
+def kurtosis(Y, *, per_frame=True):
+    """Negative kurtosis of the spectrogram, a concentration loss (lower = more concentrated).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(..., F, T)], real, >= 0
+    per_frame : bool
+        True (default): the kurtosis of each frame over its F bins, averaged
+        over the T frames. False: one kurtosis over the F·T cells.
+
+    Returns
+    -------
+    value : float
+        -κ averaged over the groups (and leading batch axes); κ >= 1, and
+        κ = M when one cell of a group of M holds all the energy.
+    dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Notes
+    -----
+    For a group of M cells with a = Σ_i Y_i^4 and b = Σ_i Y_i^2:
+
+        κ = M a / b²                       (the fourth moment over the squared second)
+        L = -κ
+        ∂L/∂Y_i = -4 M Y_i (Y_i² b - a) / b³
+
+    averaged over the groups. κ is scale invariant, so it is computed on
+    Y / max(Y) of each group (no overflow for large Y); a group with b = 0
+    (silence) contributes 0 and a zero gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import kurtosis
+    >>> Y = np.zeros((5, 1)); Y[2, 0] = 3.0    # all the energy in one of 5 bins
+    >>> kurtosis(Y)[0]
+    -5.0
+    """
+    Y = _check_spectrogram(Y)
+    axes = _group_axes(per_frame)
+    peak = Y.max(axis=axes, keepdims=True)
+    Z = np.divide(Y, peak, out=np.zeros_like(Y), where=peak > 0)
+    group_size = np.prod([Y.shape[a] for a in axes])
+    a = np.sum(Z**4, axis=axes, keepdims=True)
+    b = np.sum(Z**2, axis=axes, keepdims=True)
+    live = b > 0
+    kappa = np.divide(group_size * a, b**2, out=np.zeros_like(a), where=live)
+    n_groups = kappa.size
+    # ∂κ/∂Y = (1/peak) ∂κ/∂Z: the gradient through peak vanishes (Σ_i Y_i ∂κ/∂Y_i = 0)
+    dkappa_dZ = np.divide(4 * group_size * Z * (Z**2 * b - a), b**3, out=np.zeros_like(Z),
+                          where=np.broadcast_to(live, Z.shape))
+    dL_dY = -np.divide(dkappa_dZ, peak * n_groups, out=np.zeros_like(Z),
+                       where=np.broadcast_to(peak > 0, Z.shape))
+    return float(-kappa.sum() / n_groups), dL_dY
+
+
+def smoothness(win_length, *, scale=1.0):
+    """Squared-difference regulariser of a θ map: mean (Δθ / scale)² along each of its axes.
+
+    Parameters
+    ----------
+    win_length : array_like [shape=(), (T,), (F,) or (F, T)], float
+        The θ map; with two axes, axis 0 is frequency and axis 1 is time.
+        Axes of length 1 contribute nothing.
+    scale : float > 0
+        Unit of the differences (``DSTFT`` passes n_fft, so that R does not
+        depend on the size of the transform).
+
+    Returns
+    -------
+    value : float
+    grad_win : np.ndarray [shape=np.shape(win_length)], float64
+
+    Notes
+    -----
+    With D_a the |D_a| differences Δ_a θ_j = θ_{j+1} - θ_j along axis a:
+
+        R = Σ_a (1/|D_a|) Σ_j (Δ_a θ_j / scale)²
+        ∂R/∂θ_j = Σ_a 2 (Δ_a θ_{j-1} - Δ_a θ_j) / (|D_a| scale²)
+
+    (a missing neighbour's difference counts as 0).
+
+    Examples
+    --------
+    >>> from dstft_np.losses import smoothness
+    >>> value, grad = smoothness([100.0, 110.0, 100.0], scale=10.0)
+    >>> value, grad
+    (1.0, array([-0.1,  0.2, -0.1]))
+    """
+    scale = check_positive(scale, "scale")
+    theta = np.asarray(win_length)
+    if theta.dtype.kind not in "biuf":
+        raise TypeError(f"win_length must be a real numeric array, got dtype {theta.dtype}")
+    if theta.ndim > 2:
+        raise ValueError(f"win_length must have at most two axes (F, T), got shape {theta.shape}")
+    theta = theta.astype(np.float64, copy=False)
+    check_finite(theta, "win_length")
+    value = 0.0
+    grad = np.zeros(theta.shape)
+    for axis in range(theta.ndim):
+        if theta.shape[axis] < 2:
+            continue
+        diff = np.diff(theta, axis=axis) / scale
+        value += np.mean(diff**2)
+        d_diff = 2.0 * diff / (diff.size * scale)
+        upper = [slice(None)] * theta.ndim
+        lower = [slice(None)] * theta.ndim
+        upper[axis] = slice(1, None)
+        lower[axis] = slice(None, -1)
+        grad[tuple(upper)] += d_diff
+        grad[tuple(lower)] -= d_diff
+    return float(value), grad
+
+
+def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
+    """Penalty for gaps between windows: 0 while every sample of [0, K-1] is covered.
+
+    Window n covers [t_n - r_n, t_n + r_n] with r_n = reach · θ_n / 2. The
+    penalty is the squared hinge of each gap between consecutive windows, of
+    the parts of the signal before the first and after the last window, and
+    of frame centres outside [0, K] (the span of the default grid
+    t_n = n·hop, T = 1 + K // hop).
+
+    Parameters
+    ----------
+    positions : array_like [shape=(T,)], float
+        t_n, in samples, in increasing order.
+    win_length : array_like, float
+        θ, broadcastable to (R, T): a scalar, (T,), (1, T), or one row of T
+        lengths per frequency bin (F, T) or (F, 1). The penalty is averaged
+        over the rows (each row of windows has to cover the signal).
+    n_samples : int
+        K, the signal length.
+    reach : float in (0, 1]
+        Fraction of each window that counts as covering. 0.5 (default): the
+        central half, where a Hann window is at least half its peak.
+    scale : float > 0
+        Unit of the gaps (``DSTFT`` passes n_fft).
+
+    Returns
+    -------
+    value : float
+    grad_pos : np.ndarray [shape=(T,)], float64
+    grad_win : np.ndarray [shape=np.shape(win_length)], float64
+
+    Notes
+    -----
+    With g_n = (t_{n+1} - r_{n+1}) - (t_n + r_n) for n < T-1, the start gap
+    a = t_0 - r_0, the end gap e = (K - 1) - (t_{T-1} + r_{T-1}), the
+    overruns b = -t_0 and o = t_{T-1} - K, and [z]_+ = max(z, 0), for each
+    row:
+
+        C = (Σ_n [g_n]_+² + [a]_+² + [e]_+² + [b]_+² + [o]_+²) / scale²
+        ∂C/∂t_{n+1} += 2[g_n]_+ / scale²,   ∂C/∂t_n -= 2[g_n]_+ / scale²
+        ∂C/∂r_{n+1} -= 2[g_n]_+ / scale²,   ∂C/∂r_n -= 2[g_n]_+ / scale²
+        ∂C/∂t_0 += 2([a]_+ - [b]_+) / scale²,      ∂C/∂r_0 -= 2[a]_+ / scale²
+        ∂C/∂t_{T-1} -= 2([e]_+ - [o]_+) / scale²,  ∂C/∂r_{T-1} -= 2[e]_+ / scale²
+        ∂r_n/∂θ_n = reach / 2
+
+    The squared hinge is C¹: the penalty and its gradient grow continuously
+    from 0 as a gap opens. The overrun terms matter when the frame count is
+    fixed and the hops are learned: frames pushed off the signal are silent,
+    and a spectrogram with fewer non-empty frames has a lower entropy, a
+    minimum that has nothing to do with the signal.
+
+    Examples
+    --------
+    >>> from dstft_np.losses import coverage
+    >>> value, grad_pos, grad_win = coverage([0.0, 100.0, 200.0], 200.0, 201)
+    >>> value                                  # windows of reach 50 touch exactly
+    0.0
+    >>> value, grad_pos, grad_win = coverage([0.0, 110.0, 200.0], 200.0, 201)
+    >>> value, grad_pos                        # one gap of 10 samples
+    (100.0, array([-20.,  20.,   0.]))
+    """
+    scale = check_positive(scale, "scale")
+    if not check_positive(reach, "reach") <= 1:
+        raise ValueError(f"reach must be in (0, 1], got {reach!r}")
+    n_samples = check_integer(n_samples, "n_samples", minimum=1)
+    t = np.asarray(positions, dtype=np.float64)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"positions must have shape (T,) with T >= 1, got {t.shape}")
+    check_finite(t, "positions")
+    theta = np.asarray(win_length, dtype=np.float64)
+    check_finite(theta, "win_length")
+    try:
+        rows = np.broadcast_to(theta, np.broadcast_shapes(np.atleast_2d(theta).shape, (1, t.size)))
+    except ValueError:
+        raise ValueError(f"win_length of shape {theta.shape} does not broadcast to (R, T={t.size})") from None
+    if rows.ndim != 2:
+        raise ValueError(f"win_length must have at most two axes (R, T), got shape {theta.shape}")
+    half = 0.5 * reach * rows                             # r_n, (R, T)
+    gaps = np.maximum((t[1:] - half[:, 1:]) - (t[:-1] + half[:, :-1]), 0.0)
+    start = np.maximum(t[0] - half[:, 0], 0.0)
+    end = np.maximum((n_samples - 1) - (t[-1] + half[:, -1]), 0.0)
+    before = max(-t[0], 0.0)
+    after = max(t[-1] - n_samples, 0.0)
+    n_rows = rows.shape[0]
+    unit = 1.0 / (scale**2 * n_rows)
+    value = unit * (np.sum(gaps**2) + np.sum(start**2) + np.sum(end**2) + n_rows * (before**2 + after**2))
+
+    grad_t = np.zeros((n_rows, t.size))
+    grad_half = np.zeros((n_rows, t.size))
+    grad_t[:, 1:] += 2 * gaps
+    grad_t[:, :-1] -= 2 * gaps
+    grad_half[:, 1:] -= 2 * gaps
+    grad_half[:, :-1] -= 2 * gaps
+    grad_t[:, 0] += 2 * start
+    grad_half[:, 0] -= 2 * start
+    grad_t[:, -1] -= 2 * end
+    grad_half[:, -1] -= 2 * end
+    grad_t[:, 0] -= 2 * before
+    grad_t[:, -1] += 2 * after
+    grad_pos = unit * grad_t.sum(axis=0)
+    grad_win = _sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
+    return float(value), grad_pos, grad_win
+
+
+_LOSS_FUNCTIONS = dict(zip(LOSSES, (shannon_entropy, renyi_entropy, kurtosis)))
+
+
+def get_loss(name):
+    """The loss function called `name`: "entropy", "renyi" or "kurtosis".
+
+    Examples
+    --------
+    >>> from dstft_np.losses import get_loss, shannon_entropy
+    >>> get_loss("entropy") is shannon_entropy
+    True
+    """
+    option_code("loss", name, LOSSES)
+    return _LOSS_FUNCTIONS[name]

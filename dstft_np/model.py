@@ -1,0 +1,479 @@
+"""DSTFT: a differentiable STFT whose window lengths and hops are fitted to a signal.
+
+The model holds the learnable parameters as plain float64 arrays and chains
+the closed-form pieces of the package (DESIGN.md §3, §3b):
+
+    hops h ──positions_from_hops──▶ t_n ──┐
+                                          ├─stft──▶ S ──|·|^p──▶ Y ──loss──▶ L
+    window lengths θ ─────────────────────┘
+
+and back: ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S (``losses.magnitude_vjp``)
+→ ∂L/∂θ, ∂L/∂t_n (``stft_vjp``) → ∂L/∂h (``positions_from_hops_vjp``, or
+Σ_n n ∂L/∂t_n for one constant hop). Regularisers add their own gradients.
+"""
+
+import dataclasses
+import sys
+import warnings
+
+import numpy as np
+
+from . import losses
+from ._options import HOP_MODES, NORMS, PHASES, WIN_MODES, WINDOWS, option_code
+from ._validation import check_integer, check_n_fft, check_positive, check_signal, check_win_length
+from .optim import Adam, ReduceOnPlateau
+from .positions import _check_hop, frame_positions, positions_from_hops, positions_from_hops_vjp
+from .transform import stft, stft_vjp
+
+__all__ = ["DSTFT", "FitHistory"]
+
+
+@dataclasses.dataclass
+class FitHistory:
+    """What ``DSTFT.fit`` did.
+
+    Attributes
+    ----------
+    loss : np.ndarray [shape=(n_evaluations,)]
+        The objective (loss + weighted regularisers) at the initial
+        parameters and after each update; the last entry belongs to the
+        final parameters.
+    lr : dict of str -> np.ndarray [shape=(n_updates,)]
+        The step size used by each update, per parameter.
+    params : dict of str -> np.ndarray
+        The final parameters (also set on the model).
+    message : str
+        How the fit ended: "completed", "stopped by callback at step i",
+        or why it stopped early (non-finite loss).
+    """
+
+    loss: np.ndarray
+    lr: dict
+    params: dict
+    message: str
+
+
+class DSTFT:
+    """Differentiable STFT with learnable window lengths θ and hops, fitted by Adam.
+
+    Parameters
+    ----------
+    n_fft : int
+        N, even; F = N/2 + 1 bins.
+    hop_length : float
+        h > 0 in samples: the hop of the default grid t_n = n·h (hop_mode
+        "fixed"), or the initial hop of a learnable one.
+    win_length : float or array_like
+        Initial θ in samples, within ``bounds["win_length"]``: a scalar
+        (filled into every entry), or an array of the mode's shape (below).
+    window : {"hann", "blackman", "gaussian"}
+    win_mode : {"constant", "time", "frequency", "time-frequency"}
+        Shape of the learnable θ: () one value, (T,) per frame, (F,) per
+        bin, (F, T) per cell.
+    hop_mode : {"fixed", "constant", "time"}
+        "fixed": t_n = n·h, h not learned. "constant": t_n = n·h with one
+        learnable h. "time": t_n = Σ_{i<n} h_i with T - 1 learnable hops
+        ``model.hops``. The first frame stays at t_0 = 0.
+    n_samples : int, optional
+        K, the length of the signals the model will see. Required when the
+        frame count has to be known at construction (win_mode "time" or
+        "time-frequency", or a learnable hop); it then fixes
+        T = 1 + K // hop_length, which stays fixed while the hops are fitted,
+        and every x must have K samples. Without it, T = 1 + K // hop_length
+        follows each signal.
+    bounds : dict, optional
+        {"win_length": (low, high), "hop_length": (low, high)}; the hop
+        bounds apply to ``hop_length`` and to every entry of ``hops``.
+        Defaults: θ in [max(2, N/64), N], hop in [1, N]. The optimiser
+        projects onto them after every step.
+    p : float > 0
+        The losses act on Y = |S|^p; 1 (magnitude) is the papers' choice.
+    norm : {"area", None}
+    phase : {"absolute", "center", "start"}
+        As in ``dstft_np.stft``.
+
+    Attributes
+    ----------
+    win_length : np.ndarray, float64
+        θ, shape () / (T,) / (F,) / (F, T) by win_mode; settable.
+    hop_length : float
+        The hop (hop_mode "fixed" or "constant"); settable.
+    hops : np.ndarray [shape=(T-1,)], float64
+        The hops (hop_mode "time"); settable.
+    n_frames : int or None
+        T when fixed at construction.
+
+    Raises
+    ------
+    ValueError
+        Unknown modes, n_samples missing when needed, initial values outside
+        the bounds, bounds outside (0, n_fft] for θ or <= 0 for the hop.
+
+    Notes
+    -----
+    The gradient of the objective L = loss(|S|^p) + λ_s R_smooth(θ) +
+    λ_c C_coverage(t, θ) with respect to each learnable array is returned by
+    ``value_and_grad``; R_smooth and C_coverage are ``losses.smoothness`` and
+    ``losses.coverage`` with scale = n_fft. The coverage term applies only
+    when the hop is learnable.
+
+    Examples
+    --------
+    >>> import numpy as np, dstft_np
+    >>> k = np.arange(4000)
+    >>> x = np.sin(2 * np.pi * 0.05 * k) + np.sin(2 * np.pi * (0.1 + 0.2 * k / 4000) * k)
+    >>> model = dstft_np.DSTFT(n_fft=256, hop_length=64, win_length=200.0)
+    >>> history = model.fit(x, steps=30, lr=10.0)
+    >>> bool(history.loss[-1] < history.loss[0]), model.win_length.shape
+    (True, ())
+    """
+
+    def __init__(self, n_fft, hop_length, win_length, *, window="hann", win_mode="constant",
+                 hop_mode="fixed", n_samples=None, bounds=None, p=1.0, norm="area",
+                 phase="absolute"):
+        self.n_fft = check_n_fft(n_fft)
+        self.n_bins = self.n_fft // 2 + 1
+        option_code("win_mode", win_mode, WIN_MODES)
+        option_code("hop_mode", hop_mode, HOP_MODES)
+        self.win_mode, self.hop_mode = win_mode, hop_mode
+        option_code("window", window, WINDOWS)
+        option_code("norm", norm, NORMS)
+        option_code("phase", phase, PHASES)
+        self.window, self.norm, self.phase = window, norm, phase
+        self.p = check_positive(p, "p")
+        hop = _check_hop(hop_length)
+
+        if n_samples is not None:
+            n_samples = check_integer(n_samples, "n_samples", minimum=1)
+        if n_samples is None and (win_mode in ("time", "time-frequency") or hop_mode != "fixed"):
+            raise ValueError(
+                f"n_samples (the signal length K) is required with win_mode={win_mode!r} and "
+                f"hop_mode={hop_mode!r}: it fixes the frame count T = 1 + K // hop_length"
+            )
+        self.n_samples = n_samples
+        self.n_frames = None if n_samples is None else 1 + int(n_samples // hop)
+        self.bounds = self._check_bounds(bounds or {})
+
+        self._params = {}
+        self.win_length = win_length
+        if hop_mode == "time":
+            self.hops = np.full(self.n_frames - 1, hop)
+        else:
+            self.hop_length = hop
+
+    # ------------------------------------------------------------------ parameters
+
+    def _check_bounds(self, bounds):
+        unknown = set(bounds) - {"win_length", "hop_length"}
+        if unknown:
+            raise ValueError(f"bounds keys must be 'win_length' and/or 'hop_length', got {sorted(unknown)}")
+        win_low, win_high = bounds.get("win_length", (max(2.0, self.n_fft / 64), float(self.n_fft)))
+        hop_low, hop_high = bounds.get("hop_length", (1.0, float(self.n_fft)))
+        if not 0 < win_low <= win_high <= self.n_fft:
+            raise ValueError(f"bounds['win_length'] must satisfy 0 < low <= high <= n_fft={self.n_fft}, "
+                             f"got ({win_low!r}, {win_high!r})")
+        if not 0 < hop_low <= hop_high < np.inf:
+            raise ValueError(f"bounds['hop_length'] must satisfy 0 < low <= high < inf, got ({hop_low!r}, {hop_high!r})")
+        return {"win_length": (float(win_low), float(win_high)), "hop_length": (float(hop_low), float(hop_high))}
+
+    def _win_shape(self):
+        return {"constant": (), "time": (self.n_frames,), "frequency": (self.n_bins,),
+                "time-frequency": (self.n_bins, self.n_frames)}[self.win_mode]
+
+    def _check_within(self, value, name, bound_name, shape):
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim and arr.shape != shape:
+            raise ValueError(f"{name} must be a scalar or have shape {shape} for this model, got {arr.shape}")
+        if name == "win_length":
+            arr = check_win_length(arr, self.n_fft)
+        elif not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite")
+        low, high = self.bounds[bound_name]
+        if np.any(arr < low) or np.any(arr > high):
+            bad = arr[(arr < low) | (arr > high)].flat[0]
+            raise ValueError(f"{name} must be in [{low}, {high}] (bounds[{bound_name!r}]), got {float(bad)!r}")
+        return np.array(np.broadcast_to(arr, shape))
+
+    @property
+    def win_length(self):
+        return self._params["win_length"]
+
+    @win_length.setter
+    def win_length(self, value):
+        self._params["win_length"] = self._check_within(value, "win_length", "win_length", self._win_shape())
+
+    @property
+    def hop_length(self):
+        if self.hop_mode == "time":
+            raise AttributeError("hop_mode='time' has one hop per frame: read model.hops")
+        return self._hop_length if self.hop_mode == "fixed" else float(self._params["hop_length"])
+
+    @hop_length.setter
+    def hop_length(self, value):
+        if self.hop_mode == "time":
+            raise AttributeError("hop_mode='time' has one hop per frame: set model.hops")
+        if self.hop_mode == "fixed":
+            self._hop_length = _check_hop(value)
+        else:
+            self._params["hop_length"] = self._check_within(value, "hop_length", "hop_length", ())
+
+    @property
+    def hops(self):
+        if self.hop_mode != "time":
+            raise AttributeError(f"hop_mode={self.hop_mode!r} has one hop: read model.hop_length")
+        return self._params["hops"]
+
+    @hops.setter
+    def hops(self, value):
+        if self.hop_mode != "time":
+            raise AttributeError(f"hop_mode={self.hop_mode!r} has one hop: set model.hop_length")
+        self._params["hops"] = self._check_within(value, "hops", "hop_length", (self.n_frames - 1,))
+
+    def parameters(self):
+        """The learnable arrays by name ("win_length", and "hop_length" or "hops"), as copies."""
+        return {name: value.copy() for name, value in self._params.items()}
+
+    def set_parameters(self, params):
+        """Set learnable arrays from a dict like the one ``parameters`` returns (checked)."""
+        for name, value in params.items():
+            if name not in self._params:
+                raise ValueError(f"unknown parameter {name!r}; this model learns {sorted(self._params)}")
+            setattr(self, name, value)
+
+    def positions(self, n_samples=None):
+        """t_n of the current parameters, shape (T,), in samples.
+
+        n_samples is needed only when T is not fixed at construction.
+        """
+        return self._positions(self._params, n_samples)
+
+    def _positions(self, params, n_samples):
+        if self.hop_mode == "time":
+            return positions_from_hops(params["hops"])
+        hop = self._hop_length if self.hop_mode == "fixed" else float(params["hop_length"])
+        if self.n_frames is None:
+            if n_samples is None:
+                raise ValueError("n_samples is required: the frame count follows the signal length")
+            return frame_positions(n_samples, hop)
+        return np.arange(self.n_frames) * hop
+
+    def _stft_win(self, win_length):
+        """θ in the broadcast form of ``stft``: (), (T,) → (1, T), (F,) → (F, 1), (F, T)."""
+        return win_length[:, None] if self.win_mode == "frequency" else win_length
+
+    # ------------------------------------------------------------------ transform
+
+    def _check_x(self, x):
+        x = check_signal(x)
+        if self.n_samples is not None and x.shape[-1] != self.n_samples:
+            raise ValueError(f"x must have n_samples={self.n_samples} samples along its last axis "
+                             f"(fixed at construction), got {x.shape[-1]}")
+        return x
+
+    def _stft(self, x, params):
+        positions = self._positions(params, x.shape[-1])
+        win = self._stft_win(params["win_length"])
+        S = stft(x, win, positions, n_fft=self.n_fft, window=self.window, norm=self.norm, phase=self.phase)
+        return S, win, positions
+
+    def __call__(self, x):
+        """S = stft(x) with the current parameters, shape (..., F, T), complex.
+
+        Parameters
+        ----------
+        x : array_like [shape=(..., K)], real
+        """
+        return self._stft(self._check_x(x), self._params)[0]
+
+    def spectrogram(self, x):
+        """Y = |S|^p, shape (..., F, T), real."""
+        return losses.magnitude(self(x), self.p)
+
+    # ------------------------------------------------------------------ objective
+
+    def _loss_function(self, loss):
+        if callable(loss):
+            return loss
+        return losses.get_loss(loss)
+
+    def _objective(self, x, params, loss_fn, smoothness, coverage, need_grad=True):
+        """Value and gradients of the objective; None when the loss or ∂L/∂Y is not finite."""
+        S, win, positions = self._stft(x, params)
+        value, dL_dY = loss_fn(losses.magnitude(S, self.p))
+        if not np.isfinite(value) or not np.all(np.isfinite(dL_dY)):
+            return None
+        win_shape = params["win_length"].shape
+        if need_grad:
+            G = losses.magnitude_vjp(S, dL_dY, self.p)
+            grad_win, grad_pos = stft_vjp(x, win, positions, G, n_fft=self.n_fft, window=self.window,
+                                          norm=self.norm, phase=self.phase)
+            grad_win = grad_win.reshape(win_shape)
+        if smoothness:
+            smooth_value, smooth_grad = losses.smoothness(params["win_length"], scale=self.n_fft)
+            value += smoothness * smooth_value
+            if need_grad:
+                grad_win += smoothness * smooth_grad
+        if coverage and self.hop_mode != "fixed":
+            cover_value, cover_pos, cover_win = losses.coverage(positions, win, x.shape[-1], scale=self.n_fft)
+            value += coverage * cover_value
+            if need_grad:
+                grad_pos = grad_pos + coverage * cover_pos
+                grad_win += coverage * cover_win.reshape(win_shape)
+        if not need_grad:
+            return float(value), {}
+        grads = {"win_length": grad_win}
+        if self.hop_mode == "constant":
+            grads["hop_length"] = np.asarray(np.dot(np.arange(grad_pos.size), grad_pos))
+        elif self.hop_mode == "time":
+            grads["hops"] = positions_from_hops_vjp(grad_pos)
+        return float(value), grads
+
+    def _check_weights(self, smoothness, coverage):
+        smoothness = check_positive(smoothness, "smoothness", allow_zero=True)
+        if coverage is None:
+            coverage = 10.0 if self.hop_mode != "fixed" else 0.0
+        coverage = check_positive(coverage, "coverage", allow_zero=True)
+        return smoothness, coverage
+
+    def value_and_grad(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
+        """The objective at the current parameters and its gradient per learnable array.
+
+        Parameters
+        ----------
+        x : array_like [shape=(..., K)], real
+        loss : {"entropy", "renyi", "kurtosis"} or callable
+            A name from ``dstft_np.losses`` (default options) or any function
+            Y -> (value, dL_dY) such as
+            ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.
+        smoothness : float >= 0
+            λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``.
+        coverage : float >= 0, optional
+            λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
+            default 10 with a learnable hop (gaps of a few percent of n_fft
+            then cost more than the entropy they save), and the term is
+            never applied with hop_mode "fixed".
+
+        Returns
+        -------
+        value : float
+        grads : dict of str -> np.ndarray
+            ∂L/∂θ ("win_length", the shape of ``win_length``) and ∂L/∂h
+            ("hop_length", shape (), or "hops", shape (T-1,)).
+
+        Raises
+        ------
+        FloatingPointError
+            If the loss or its gradient with respect to Y is not finite.
+
+        Notes
+        -----
+        One forward transform and one VJP (DESIGN.md §3): G = ∂L/∂Y · p |S|^{p-2} S,
+        ∂L/∂θ = Re(conj(G) ∂S/∂θ), ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), then
+        ∂L/∂h = Σ_n n ∂L/∂t_n (constant hop) or ∂L/∂h_i = Σ_{n>i} ∂L/∂t_n
+        (per-frame hops).
+        """
+        x = self._check_x(x)
+        smoothness, coverage = self._check_weights(smoothness, coverage)
+        result = self._objective(x, self._params, self._loss_function(loss), smoothness, coverage)
+        if result is None:
+            raise FloatingPointError("the loss or its gradient with respect to Y is not finite")
+        return result
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, x, loss="entropy", *, steps=100, lr=None, smoothness=0.0, coverage=None,
+            factor=0.5, patience=10, min_lr=None, callback=None, progress=False):
+        """Minimise the objective over the learnable parameters with projected Adam.
+
+        Parameters
+        ----------
+        x : array_like [shape=(..., K)], real
+        loss, smoothness, coverage
+            As in ``value_and_grad``.
+        steps : int >= 0
+            Number of Adam updates.
+        lr : float or dict, optional
+            Adam step size in samples per step, one for all parameters or
+            {"win_length": ..., "hop_length" or "hops": ...}. Default:
+            n_fft/50 for θ and (mean) hop/50 for the hops.
+        factor, patience : float, int
+            Reduce-on-plateau schedule: multiply lr by `factor` after
+            `patience` steps without a lower loss.
+        min_lr : float or dict, optional
+            Floor of the schedule; default lr/1000.
+        callback : callable, optional
+            callback(step, value, params) after each evaluation; params is
+            the dict of current arrays (do not modify it). Returning True
+            stops the fit.
+        progress : bool or int
+            Print "step, loss, lr" to stderr every `progress` steps (True:
+            every steps // 10).
+
+        Returns
+        -------
+        FitHistory
+            Losses per step, step sizes, final parameters, how it ended. The
+            final parameters are also set on the model.
+
+        Warns
+        -----
+        RuntimeWarning
+            When the loss or its gradient becomes non-finite: the fit stops
+            and keeps the last parameters at which the loss was finite.
+
+        Notes
+        -----
+        Each step costs one forward transform and one VJP; the parameters
+        are projected onto ``bounds`` after every update. The loss is not
+        convex in θ (DESIGN.md §3b): start from a sensible window length.
+        """
+        x = self._check_x(x)
+        smoothness, coverage = self._check_weights(smoothness, coverage)
+        loss_fn = self._loss_function(loss)
+        steps = check_integer(steps, "steps")
+        if lr is None:
+            lr = {"win_length": self.n_fft / 50}
+            if self.hop_mode == "constant":
+                lr["hop_length"] = self.hop_length / 50
+            elif self.hop_mode == "time":
+                lr["hops"] = float(np.mean(self.hops)) / 50
+        opt = Adam(self.parameters(), lr=lr, bounds={
+            name: self.bounds["win_length" if name == "win_length" else "hop_length"] for name in self._params})
+        if min_lr is None:
+            min_lr = {name: value / 1000 for name, value in opt.lr.items()}
+        schedule = ReduceOnPlateau(opt, factor=factor, patience=patience, min_lr=min_lr)
+        every = max(1, steps // 10) if progress is True else int(progress)
+
+        values, lr_used = [], {name: [] for name in opt.params}
+        good = {name: value.copy() for name, value in opt.params.items()}
+        message = "completed"
+        for step in range(steps + 1):
+            last = step == steps
+            result = self._objective(x, opt.params, loss_fn, smoothness, coverage, need_grad=not last)
+            if result is None or not all(np.all(np.isfinite(g)) for g in result[1].values()):
+                message = (f"stopped at step {step}: the loss or its gradient is not finite; "
+                           f"kept the parameters of step {max(step - 1, 0)}")
+                warnings.warn(f"DSTFT.fit {message}", RuntimeWarning, stacklevel=2)
+                break
+            value, grads = result
+            values.append(value)
+            good = {name: v.copy() for name, v in opt.params.items()}
+            if every and (step % every == 0 or last):
+                rates = ", ".join(f"lr[{name}]={rate:.3g}" for name, rate in opt.lr.items())
+                print(f"step {step}/{steps}  loss {value:.6g}  {rates}", file=sys.stderr)
+            if callback is not None and callback(step, value, opt.params):
+                message = f"stopped by callback at step {step}"
+                break
+            if last:
+                break
+            for name, rate in opt.lr.items():
+                lr_used[name].append(rate)
+            opt.step(grads)
+            schedule.step(value)
+        self.set_parameters(good)
+        return FitHistory(loss=np.array(values), lr={name: np.array(r) for name, r in lr_used.items()},
+                          params=self.parameters(), message=message)
+
+    def __repr__(self):
+        return (f"DSTFT(n_fft={self.n_fft}, win_mode={self.win_mode!r}, hop_mode={self.hop_mode!r}, "
+                f"window={self.window!r}, p={self.p}, n_frames={self.n_frames})")

@@ -1,0 +1,296 @@
+"""istft and the adjoint of the transform.
+
+References: the original signal of a round trip, the explicit matrix of the
+transform built column by column from tests/naive.py (its conjugate
+transpose is the adjoint), the coverage Σ_n ω² computed from the window
+formula in tests/naive.py, and the optimality condition of least squares.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import dstft_np
+from dstft_np.inverse import stft_adjoint
+
+from . import naive
+
+N_FFT = 64
+N_BINS = N_FFT // 2 + 1
+PHASES = ("absolute", "center", "start")
+NORMS = ("area", None)
+WINDOWS = ("hann", "blackman", "gaussian")
+# float64 round trips: rfft/irfft and the division by Σω² lose a few ulps of max|x|
+ATOL64 = 1e-10
+# float32: the spectrum itself carries a relative error of ~1e-7 (resolution 1e-6)
+ATOL32 = 1e-5
+
+
+def jittered_positions(rng, n_samples, hop):
+    """t_n = n·hop plus a non-integer offset in (-hop/4, hop/4) per frame."""
+    grid = dstft_np.frame_positions(n_samples, hop)
+    return grid + rng.uniform(-hop / 4, hop / 4, grid.size)
+
+
+@pytest.mark.parametrize("phase, norm", itertools.product(PHASES, NORMS))
+def test_overlap_add_round_trip_per_frame_theta(rng, phase, norm):
+    """Per-frame θ and non-integer positions: x is recovered to ATOL64 everywhere."""
+    n_samples, hop = 403, 16
+    x = rng.standard_normal(n_samples)
+    positions = jittered_positions(rng, n_samples, hop)
+    for label, theta in (("per-frame", rng.uniform(40.0, N_FFT, (1, positions.size))),
+                         ("scalar", 51.7), ("(T,)", rng.uniform(40.0, N_FFT, positions.size))):
+        S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, norm=norm, phase=phase)
+        y, info = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, norm=norm,
+                                 phase=phase, return_info=True)
+        assert y.dtype == np.float64 and y.shape == x.shape
+        np.testing.assert_allclose(y, x, rtol=0, atol=ATOL64, err_msg=f"{label} θ, {phase=}, {norm=}")
+        assert info.method == "overlap-add" and info.iterations == 0 and info.converged
+        assert info.residual < 1e-13, f"{label} θ: S is a transform, its misfit must vanish"
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_overlap_add_round_trip_every_window_at_full_length(rng, window):
+    """θ = N at integer positions: supports of N + 1 samples whose ends share a buffer slot.
+
+    For the truncated Gaussian the ends are non-zero (c·e^{-8}); they must
+    be left out rather than reconstructed from the folded sum.
+    """
+    n_samples, hop = 300, 8
+    x = rng.standard_normal(n_samples)
+    positions = dstft_np.frame_positions(n_samples, hop)
+    S = dstft_np.stft(x, float(N_FFT), positions, n_fft=N_FFT, window=window, phase="center")
+    y = dstft_np.istft(S, float(N_FFT), positions, n_fft=N_FFT, length=n_samples, window=window,
+                       phase="center")
+    np.testing.assert_allclose(y, x, rtol=0, atol=ATOL64, err_msg=f"{window=}, θ = N")
+
+
+def test_frames_outside_the_signal_and_uneven_hops(rng):
+    """Frames that reach no sample, frames straddling both ends, hops from 1 to N."""
+    n_samples = 257
+    x = rng.standard_normal(n_samples)
+    hops = np.concatenate([[-100.0], rng.uniform(1.0, 30.0, 16), [N_FFT / 2 - 0.5], [200.0]])
+    positions = np.cumsum(hops) - 20.3
+    assert positions[0] < -N_FFT and positions[-1] > n_samples + N_FFT
+    theta = np.full((1, positions.size), float(N_FFT))
+    S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, window="blackman", phase="start")
+    # the last frame lies beyond K + N and reaches nothing: coverage ends at the second-last window
+    n_covered = int(np.floor(positions[-2] + N_FFT / 2))
+    y = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=min(n_covered, n_samples),
+                       window="blackman", phase="start")
+    np.testing.assert_allclose(y, x[:y.size], rtol=0, atol=ATOL64)
+
+
+def test_round_trip_with_batch_axes(rng):
+    """x (2, 1, K) against positions (3, T): S and the reconstruction have batch shape (2, 3)."""
+    n_samples = 350
+    x = rng.standard_normal((2, 1, n_samples))
+    positions = np.stack([jittered_positions(rng, n_samples, 24) for _ in range(3)])
+    theta = rng.uniform(48.0, N_FFT, (1, positions.shape[-1]))
+    S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, phase="center")
+    y = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, phase="center")
+    assert y.shape == (2, 3, n_samples)
+    np.testing.assert_allclose(y, np.broadcast_to(x, y.shape), rtol=0, atol=ATOL64)
+
+
+def test_float32_round_trip(rng):
+    """complex64 in, float32 out, within a float32 tolerance of the float64 signal."""
+    n_samples = 300
+    x = rng.standard_normal(n_samples).astype(np.float32)
+    positions = jittered_positions(rng, n_samples, 16)
+    for label, theta in (("per-frame", rng.uniform(40.0, N_FFT, (1, positions.size))),
+                         ("per-cell", rng.uniform(40.0, N_FFT, (N_BINS, positions.size)))):
+        S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, phase="start")
+        assert S.dtype == np.complex64
+        y = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, phase="start")
+        assert y.dtype == np.float32, label
+        np.testing.assert_allclose(y, x, rtol=0, atol=ATOL32, err_msg=f"float32, {label} θ")
+
+
+def test_per_cell_theta_with_equal_rows_takes_overlap_add(rng):
+    n_samples = 200
+    x = rng.standard_normal(n_samples)
+    positions = jittered_positions(rng, n_samples, 16)
+    theta = np.repeat(rng.uniform(40.0, N_FFT, (1, positions.size)), N_BINS, axis=0)
+    S = dstft_np.stft(x, theta, positions, n_fft=N_FFT)
+    y, info = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, return_info=True)
+    assert info.method == "overlap-add"
+    np.testing.assert_allclose(y, x, rtol=0, atol=ATOL64)
+
+
+def first_uncovered_sample(theta_per_frame, positions, n_samples):
+    """The first k with Σ_n ω(k - t_n)² <= eps · max (the documented rule), from tests/naive.py.
+
+    (cos²(π/2) is 3.7e-33, not 0, in floating point: a window edge that
+    falls on a sample counts as uncovered through the eps rule.)
+    """
+    k = np.arange(n_samples)
+    weight = sum(naive.window_values(k - t, theta, N_FFT) ** 2
+                 for theta, t in zip(theta_per_frame, positions))
+    return int(np.flatnonzero(weight <= np.finfo(float).eps * weight.max())[0])
+
+
+def test_uncovered_sample_is_an_error_naming_it(rng):
+    """A gap between windows (and samples past the last one) raise instead of returning NaN."""
+    n_samples = 400
+    x = rng.standard_normal(n_samples)
+    positions = np.array([0.0, 30.0, 60.0, 160.0, 200.0, 240.0])  # gap between 60 and 160
+    theta = np.full(positions.size, 60.0)
+    gap = first_uncovered_sample(theta, positions, n_samples)
+    assert 60 < gap < 160
+    S = dstft_np.stft(x, theta, positions, n_fft=N_FFT)
+    with pytest.raises(ValueError, match=f"sample {gap} is covered by no window"):
+        dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples)
+    per_cell = rng.uniform(30.0, 60.0, (N_BINS, positions.size))
+    per_cell[0] = 60.0  # the widest window of each frame sets the coverage
+    S = dstft_np.stft(x, per_cell, positions, n_fft=N_FFT)
+    with pytest.raises(ValueError, match=f"sample {gap} is covered by no window"):
+        dstft_np.istft(S, per_cell, positions, n_fft=N_FFT, length=n_samples)
+    # covered up to 240 + 30 = 270: a longer output is an error at the first sample past it
+    covered = positions[3:]
+    S = dstft_np.stft(x[:250], 60.0, covered, n_fft=N_FFT)
+    end = first_uncovered_sample(np.full(3, 60.0), covered, n_samples)
+    with pytest.raises(ValueError, match=f"sample {end} is covered"):
+        dstft_np.istft(S, 60.0, covered, n_fft=N_FFT, length=n_samples)
+
+
+def test_uncovered_sample_in_a_batch_names_the_item(rng):
+    x = rng.standard_normal((2, 200))
+    positions = np.array([[0.0, 50.0, 100.0, 150.0, 200.0], [0.0, 50.0, 150.0, 170.0, 200.0]])
+    S = dstft_np.stft(x, 64.0, positions, n_fft=N_FFT)
+    gap = first_uncovered_sample(np.full(5, 64.0), positions[1], 200)
+    with pytest.raises(ValueError, match=rf"sample {gap} of batch item \(1,\) is covered"):
+        dstft_np.istft(S, 64.0, positions, n_fft=N_FFT, length=200)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_conjugate_gradients_on_per_cell_theta(rng, phase):
+    """θ varying along frequency: CG recovers x; the reported residual is the true misfit."""
+    n_samples = 300
+    x = rng.standard_normal(n_samples)
+    positions = jittered_positions(rng, n_samples, 16)
+    theta = rng.uniform(30.0, N_FFT, (N_BINS, positions.size))
+    S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, phase=phase)
+    y, info = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, phase=phase,
+                             return_info=True)
+    assert info.method == "cg" and info.converged and 0 < info.iterations < 200
+    # at rtol = 1e-12 the error in x stays within ~1e3 × rtol (the conditioning of S*S)
+    np.testing.assert_allclose(y, x, rtol=0, atol=1e-9, err_msg=f"CG, {phase=}")
+    misfit = np.linalg.norm(S - naive.stft(y, theta, positions, N_FFT, phase=phase))
+    # the fast and naive transforms of y differ by ~1e-15 relative: that bounds the agreement
+    np.testing.assert_allclose(info.residual, misfit / np.linalg.norm(S), rtol=0, atol=1e-14)
+    assert info.residual < 1e-11
+
+
+def test_conjugate_gradients_fit_an_inconsistent_spectrogram(rng):
+    """For S not a transform, x̂ satisfies the normal equations S*(S - stft(x̂)) = 0."""
+    n_samples = 256
+    positions = jittered_positions(rng, n_samples, 16)
+    theta = rng.uniform(30.0, N_FFT, (N_BINS, positions.size))
+    S = rng.standard_normal((N_BINS, positions.size)) + 1j * rng.standard_normal((N_BINS, positions.size))
+    y, info = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, return_info=True)
+    assert info.converged and 0.1 < info.residual < 1.0
+    gradient = stft_adjoint(S - dstft_np.stft(y, theta, positions, n_fft=N_FFT), theta, positions,
+                            n_fft=N_FFT, length=n_samples)
+    scale = np.linalg.norm(stft_adjoint(S, theta, positions, n_fft=N_FFT, length=n_samples))
+    assert np.linalg.norm(gradient) <= 1e-9 * scale
+
+
+def test_conjugate_gradients_warn_when_stopped_early(rng):
+    n_samples = 200
+    x = rng.standard_normal(n_samples)
+    positions = jittered_positions(rng, n_samples, 16)
+    theta = rng.uniform(30.0, N_FFT, (N_BINS, positions.size))
+    S = dstft_np.stft(x, theta, positions, n_fft=N_FFT)
+    with pytest.warns(RuntimeWarning, match="conjugate gradients stopped after 2 iterations"):
+        y, info = dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=n_samples, max_iter=2,
+                                 return_info=True)
+    assert info.iterations == 2 and not info.converged
+    assert info.residual > 1e-6 and np.max(np.abs(y - x)) > 1e-6
+
+
+def explicit_matrix(theta, positions, n_samples, phase):
+    """A[(m, n), k] = S[m, n] of the unit impulse at k, from tests/naive.py."""
+    columns = [naive.stft(np.eye(n_samples)[k], theta, positions, N_FFT, phase=phase).ravel()
+               for k in range(n_samples)]
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_adjoint_is_the_conjugate_transpose_of_the_naive_matrix(rng, phase):
+    """S*(G) = Re(Aᴴ g) with A built column by column by the naive transform."""
+    n_samples = 90
+    positions = np.array([-10.4, 3.0, 20.5, 44.25, 70.0, 95.7])
+    G = rng.standard_normal((N_BINS, positions.size)) + 1j * rng.standard_normal((N_BINS, positions.size))
+    for label, theta in (("scalar", 37.3), ("per-frame", rng.uniform(10, N_FFT, (1, positions.size))),
+                         ("per-cell", rng.uniform(10, N_FFT, (N_BINS, positions.size)))):
+        A = explicit_matrix(theta, positions, n_samples, phase)
+        expected = np.real(A.conj().T @ G.ravel())
+        actual = stft_adjoint(G, theta, positions, n_fft=N_FFT, length=n_samples, phase=phase)
+        np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-10 * np.max(np.abs(expected)),
+                                   err_msg=f"{label} θ, {phase=}")
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_adjoint_dot_product_identity(rng, window):
+    """⟨stft(x), G⟩ = ⟨x, S*(G)⟩ with ⟨A, B⟩ = Re Σ conj(B) A, batch axes included."""
+    n_samples = 500
+    x = rng.standard_normal((2, n_samples))
+    positions = jittered_positions(rng, n_samples, 40)
+    shape = (2, N_BINS, positions.size)
+    G = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    for label, theta in (("scalar", float(N_FFT)), ("per-frame", rng.uniform(5, N_FFT, (1, positions.size))),
+                         ("per-cell", rng.uniform(5, N_FFT, (N_BINS, positions.size)))):
+        for phase in PHASES:
+            S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, window=window, phase=phase)
+            adjoint = stft_adjoint(G, theta, positions, n_fft=N_FFT, length=n_samples, window=window,
+                                   phase=phase)
+            lhs = np.real(np.sum(np.conj(G) * S, axis=(-2, -1)))
+            rhs = np.sum(x * adjoint, axis=-1)
+            scale = np.linalg.norm(S) * np.linalg.norm(G)
+            np.testing.assert_allclose(lhs, rhs, rtol=0, atol=1e-13 * scale,
+                                       err_msg=f"{label} θ, {window=}, {phase=}")
+
+
+def test_bad_input_is_rejected(rng):
+    positions = dstft_np.frame_positions(100, 25)
+    S = dstft_np.stft(rng.standard_normal(100), 64.0, positions, n_fft=N_FFT)
+    with pytest.raises(ValueError, match=r"S must have shape \(\.\.\., F, T\) = \(33, 5\)"):
+        dstft_np.istft(S[:-1], 64.0, positions, n_fft=N_FFT, length=100)
+    with pytest.raises(ValueError, match=r"S must have shape \(\.\.\., F, T\) = \(33, 4\)"):
+        dstft_np.istft(S, 64.0, positions[:-1], n_fft=N_FFT, length=100)
+    with pytest.raises(ValueError, match=r"S must have shape \(\.\.\., F, T\) = \(2, 33, 5\)"):
+        dstft_np.istft(S, 64.0, np.stack([positions, positions]), n_fft=N_FFT, length=100)
+    with pytest.raises(ValueError, match=r"S must have shape \(\.\.\., F, T\), got shape \(5,\)"):
+        dstft_np.istft(S[0], 64.0, positions, n_fft=N_FFT, length=100)
+    with pytest.raises(TypeError, match="S must be a numeric"):
+        dstft_np.istft(S.astype(object), 64.0, positions, n_fft=N_FFT, length=100)
+    bad = S.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="S must be finite"):
+        dstft_np.istft(bad, 64.0, positions, n_fft=N_FFT, length=100)
+    for length in (0, -3, 10.5, True):
+        with pytest.raises(ValueError, match="length must be a positive integer"):
+            dstft_np.istft(S, 64.0, positions, n_fft=N_FFT, length=length)
+    with pytest.raises(ValueError, match=r"win_length must be in \(0, n_fft=64\]"):
+        dstft_np.istft(S, 65.0, positions, n_fft=N_FFT, length=100)
+    with pytest.raises(ValueError, match="phase must be one of"):
+        dstft_np.istft(S, 64.0, positions, n_fft=N_FFT, length=100, phase="middle")
+    with pytest.raises(ValueError, match=r"rtol must be in \(0, 1\)"):
+        dstft_np.istft(S, 64.0, positions, n_fft=N_FFT, length=100, rtol=0.0)
+    with pytest.raises(ValueError, match="max_iter must be a positive integer"):
+        dstft_np.istft(S, 64.0, positions, n_fft=N_FFT, length=100, max_iter=0)
+    with pytest.raises(ValueError, match=r"grad_S must have shape"):
+        stft_adjoint(S[:, :-1], 64.0, positions, n_fft=N_FFT, length=100)
+
+
+def test_inputs_are_not_modified(rng):
+    positions = jittered_positions(rng, 200, 16)
+    theta = rng.uniform(30.0, N_FFT, (N_BINS, positions.size))
+    S = dstft_np.stft(rng.standard_normal(200), theta, positions, n_fft=N_FFT, phase="center")
+    copies = [a.copy() for a in (S, theta, positions)]
+    dstft_np.istft(S, theta, positions, n_fft=N_FFT, length=200, phase="center")
+    dstft_np.istft(S, theta[:1], positions, n_fft=N_FFT, length=200, phase="center")
+    for before, after in zip(copies, (S, theta, positions)):
+        np.testing.assert_array_equal(before, after)

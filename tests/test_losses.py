@@ -1,0 +1,218 @@
+"""Losses and regularisers: values against the plain sums of tests/naive.py, gradients by central differences.
+
+Finite differences: step ε = 1e-5 on O(1) inputs in float64, so truncation
+(ε² ≈ 1e-10) and rounding (1e-16/ε ≈ 1e-11) stay well below the tolerance
+rtol = 1e-6.
+"""
+
+import doctest
+
+import numpy as np
+import pytest
+
+from dstft_np import losses
+
+from . import naive
+from .gradcheck import assert_gradient
+
+STEP = 1e-5
+RTOL = 1e-6
+SHAPE = (2, 9, 7)   # a batch of two (F, T) spectrograms
+
+
+def spectrogram_losses():
+    """(label, function of Y, plain-sum reference) for every loss and option."""
+    cases = []
+    for per_frame in (False, True):
+        cases.append((f"shannon per_frame={per_frame}",
+                      lambda Y, pf=per_frame: losses.shannon_entropy(Y, per_frame=pf),
+                      lambda Y, pf=per_frame: naive.shannon_entropy(Y, pf)))
+        cases.append((f"kurtosis per_frame={per_frame}",
+                      lambda Y, pf=per_frame: losses.kurtosis(Y, per_frame=pf),
+                      lambda Y, pf=per_frame: naive.negative_kurtosis(Y, pf)))
+        for alpha in (0.5, 2.0, 3.0):
+            cases.append((f"renyi alpha={alpha} per_frame={per_frame}",
+                          lambda Y, a=alpha, pf=per_frame: losses.renyi_entropy(Y, a, per_frame=pf),
+                          lambda Y, a=alpha, pf=per_frame: naive.renyi_entropy(Y, a, pf)))
+    return cases
+
+
+LOSS_CASES = spectrogram_losses()
+LOSS_IDS = [label for label, _, _ in LOSS_CASES]
+
+
+@pytest.mark.parametrize("label, loss, reference", LOSS_CASES, ids=LOSS_IDS)
+def test_loss_value_matches_plain_sums(rng, label, loss, reference):
+    Y = rng.uniform(0.05, 2.0, SHAPE)
+    value, _ = loss(Y)
+    np.testing.assert_allclose(value, reference(Y), rtol=1e-12, atol=0, err_msg=label)
+
+
+@pytest.mark.parametrize("label, loss, reference", LOSS_CASES, ids=LOSS_IDS)
+def test_loss_gradient_matches_central_differences(rng, label, loss, reference):
+    Y = rng.uniform(0.05, 2.0, SHAPE)
+    _, dL_dY = loss(Y)
+    coordinates = rng.choice(Y.size, 12, replace=False)
+    assert_gradient(lambda y: loss(y)[0], Y, dL_dY, rng, step=STEP, rtol=RTOL,
+                    coordinates=coordinates, what=label)
+
+
+@pytest.mark.parametrize("label, loss, reference", LOSS_CASES, ids=LOSS_IDS)
+def test_zero_entries_and_silent_frames_give_finite_values(rng, label, loss, reference):
+    """0·log 0 = 0: zero cells add nothing; an all-zero frame or spectrogram is not NaN."""
+    Y = rng.uniform(0.05, 2.0, SHAPE)
+    Y[0, 3, :] = 0.0        # a zero bin in every frame
+    Y[1, :, 2] = 0.0        # a silent frame
+    value, dL_dY = loss(Y)
+    assert np.all(np.isfinite(dL_dY)), label
+    np.testing.assert_allclose(value, reference(Y), rtol=1e-12, atol=0, err_msg=label)
+    silent_value, silent_grad = loss(np.zeros(SHAPE))
+    assert silent_value == 0.0 and not np.any(silent_grad), label
+
+
+@pytest.mark.parametrize("per_frame", [False, True])
+def test_entropy_is_lowest_for_a_single_peak(per_frame):
+    """A spike has H = 0; the uniform spectrogram has H = log(number of cells)."""
+    spike = np.zeros((8, 4))
+    if per_frame:
+        spike[3, :] = 1.0
+    else:
+        spike[3, 2] = 1.0
+    uniform = np.ones((8, 4))
+    assert losses.shannon_entropy(spike, per_frame=per_frame)[0] == 0.0
+    cells = 8 if per_frame else 32
+    np.testing.assert_allclose(losses.shannon_entropy(uniform, per_frame=per_frame)[0], np.log(cells),
+                               rtol=1e-14, atol=0)
+    assert losses.kurtosis(spike, per_frame=per_frame)[0] < losses.kurtosis(uniform, per_frame=per_frame)[0]
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0, 2.0, 3.0])
+def test_magnitude_vjp_matches_central_differences(rng, p):
+    """G = ∂L/∂Re S + j ∂L/∂Im S for L = Σ w·|S|^p, by differences in Re and in Im."""
+    S = rng.standard_normal((5, 4)) + 1j * rng.standard_normal((5, 4))
+    weights = rng.standard_normal((5, 4))
+    G = losses.magnitude_vjp(S, weights, p)
+    re_im = np.stack([S.real, S.imag])
+
+    def loss(z):
+        return float(np.sum(weights * losses.magnitude(z[0] + 1j * z[1], p)))
+
+    grad = np.stack([G.real, G.imag])
+    assert_gradient(loss, re_im, grad, rng, step=STEP, rtol=RTOL, what=f"|S|^{p}")
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0, 2.0])
+def test_magnitude_vjp_at_zero_is_zero_not_nan(p):
+    S = np.array([[0j, 1e-300 + 0j, 3 + 4j]])
+    G = losses.magnitude_vjp(S, np.ones(S.shape), p)
+    assert np.all(np.isfinite(G))
+    assert G[0, 0] == 0
+    np.testing.assert_allclose(G[0, 2], p * 5.0 ** (p - 1) * (0.6 + 0.8j), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (6, 1), (6, 7)])
+def test_smoothness_value_and_gradient(rng, shape):
+    theta = rng.uniform(50.0, 250.0, shape)
+    value, grad = losses.smoothness(theta, scale=256.0)
+    assert grad.shape == shape
+    np.testing.assert_allclose(value, naive.smoothness(theta, 256.0), rtol=1e-12, atol=1e-300,
+                               err_msg=f"shape {shape}")
+    if theta.size > 1:
+        assert_gradient(lambda w: losses.smoothness(w, scale=256.0)[0], theta, grad, rng,
+                        step=1e-3, rtol=RTOL, what=f"smoothness {shape}")
+
+
+def test_smoothness_is_zero_on_a_constant_map():
+    value, grad = losses.smoothness(np.full((4, 5), 123.4))
+    assert value == 0.0 and not np.any(grad)
+
+
+COVERAGE_THETAS = {
+    "scalar": lambda rng, T: 41.3,
+    "per-frame": lambda rng, T: rng.uniform(20.0, 60.0, T),
+    "per-bin": lambda rng, T: rng.uniform(20.0, 60.0, (5, 1)),
+    "per-cell": lambda rng, T: rng.uniform(20.0, 60.0, (5, T)),
+}
+
+
+@pytest.mark.parametrize("theta_case", list(COVERAGE_THETAS))
+def test_coverage_value_and_gradients(rng, theta_case):
+    """Gaps of a few samples between some windows and at both ends; differences of width 1e-3."""
+    positions = np.cumsum(rng.uniform(8.0, 30.0, 10)) + 3.7
+    n_samples = int(positions[-1]) + 15
+    theta = COVERAGE_THETAS[theta_case](rng, positions.size)
+    value, grad_pos, grad_win = losses.coverage(positions, theta, n_samples, reach=0.5, scale=64.0)
+    rows = np.broadcast_to(np.atleast_2d(theta), (np.atleast_2d(theta).shape[0], positions.size))
+    reference = naive.coverage(positions, rows, n_samples, 0.5, 64.0)
+    assert reference > 0, "the test point must have gaps"
+    np.testing.assert_allclose(value, reference, rtol=1e-12, atol=0, err_msg=theta_case)
+    assert grad_win.shape == np.shape(theta)
+
+    def of_positions(t):
+        return losses.coverage(t, theta, n_samples, reach=0.5, scale=64.0)[0]
+
+    def of_theta(w):
+        return losses.coverage(positions, w, n_samples, reach=0.5, scale=64.0)[0]
+
+    assert_gradient(of_positions, positions, grad_pos, rng, step=1e-4, rtol=RTOL, what=f"{theta_case} positions")
+    assert_gradient(of_theta, np.asarray(theta, dtype=float), grad_win, rng, step=1e-4, rtol=RTOL,
+                    what=f"{theta_case} win_length")
+
+
+def test_coverage_penalises_frames_off_the_signal(rng):
+    """Frame centres before 0 and after K: the overrun terms, by value and central differences."""
+    positions = np.array([-6.3, 20.2, 45.9, 80.7])
+    theta = np.array([80.5, 70.1, 75.3, 90.2])          # wide enough that no sample is left uncovered
+    value, grad_pos, grad_win = losses.coverage(positions, theta, 70, scale=10.0)
+    np.testing.assert_allclose(value, (6.3**2 + 10.7**2) / 100, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(value, naive.coverage(positions, theta[None], 70, 0.5, 10.0), rtol=1e-12, atol=0)
+    assert not np.any(grad_win), "windows do not change an overrun"
+    assert_gradient(lambda t: losses.coverage(t, theta, 70, scale=10.0)[0], positions, grad_pos, rng,
+                    step=1e-4, rtol=RTOL, what="overrun positions")
+
+
+def test_coverage_is_zero_when_windows_overlap_and_reach_the_ends():
+    positions = np.arange(0.0, 1001.0, 100.0)
+    # reach 1/2 of θ = 400 covers ±100 around each centre: exactly touching, still zero
+    for theta, reach in ((400.0, 0.5), (800.0, 0.5), (200.0, 1.0)):
+        assert losses.coverage(positions, theta, 1001, reach=reach)[0] == 0.0
+    value, grad_pos, grad_win = losses.coverage(positions, 150.0, 1001)   # gaps of 25 samples
+    np.testing.assert_allclose(value, 10 * 25.0**2, rtol=1e-14, atol=0)
+    assert grad_win < 0, "longer windows must close the gaps"
+
+
+def test_coverage_penalises_a_signal_end_left_uncovered():
+    """Windows that overlap each other but stop 50 samples before the last sample."""
+    value, grad_pos, _ = losses.coverage([0.0, 100.0, 200.0], 400.0, 351)
+    np.testing.assert_allclose(value, 50.0**2, rtol=1e-14, atol=0)
+    assert grad_pos[-1] < 0 and not np.any(grad_pos[:-1])
+
+
+def test_get_loss_names_and_unknown_name():
+    assert losses.get_loss("entropy") is losses.shannon_entropy
+    assert losses.get_loss("renyi") is losses.renyi_entropy
+    assert losses.get_loss("kurtosis") is losses.kurtosis
+    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'renyi', 'kurtosis'"):
+        losses.get_loss("variance")
+
+
+def test_bad_inputs_are_rejected():
+    with pytest.raises(ValueError, match="Y must be >= 0"):
+        losses.shannon_entropy(-np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"Y must have shape \(\.\.\., F, T\)"):
+        losses.kurtosis(np.ones(5))
+    with pytest.raises(ValueError, match="Y must be finite"):
+        losses.shannon_entropy(np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match="alpha must be != 1"):
+        losses.renyi_entropy(np.ones((2, 2)), alpha=1.0)
+    with pytest.raises(ValueError, match="p must be a positive finite number"):
+        losses.magnitude(np.ones((2, 2)), p=0)
+    with pytest.raises(ValueError, match=r"reach must be in \(0, 1\]"):
+        losses.coverage([0.0, 1.0], 2.0, 3, reach=1.5)
+    with pytest.raises(ValueError, match="win_length must have at most two axes"):
+        losses.smoothness(np.ones((2, 2, 2)))
+
+
+def test_docstring_examples_run():
+    failures, attempted = doctest.testmod(losses, globs={})
+    assert attempted > 0 and failures == 0

@@ -1,0 +1,181 @@
+"""Figures: axes labels and limits, drawn data, artist counts, PNG output, headless use.
+
+References: the data each figure must show, recomputed here from its
+definition (dB of |S|/max|S|, θ in ms, t_n ± θ/2 spans), and the pixel size
+a figure of known inches and dpi must have.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import dstft_np  # noqa: E402
+from dstft_np import plot  # noqa: E402
+
+N_FFT = 128
+N_BINS = N_FFT // 2 + 1
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def no_show_and_close(monkeypatch):
+    """plt.show must never be called; every figure is closed after the test."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("dstft_np.plot called plt.show()")
+
+    monkeypatch.setattr(plt, "show", forbidden)
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def example(rng):
+    n_samples, hop = 2000, 100
+    x = rng.standard_normal(n_samples)
+    positions = dstft_np.frame_positions(n_samples, hop) + 0.5
+    return x, positions, dstft_np.stft(x, 90.0, positions, n_fft=N_FFT)
+
+
+def test_spectrogram_in_seconds_and_hz(example):
+    x, positions, S = example
+    sample_rate = 8000.0
+    ax = plot.spectrogram(S, positions, sample_rate=sample_rate, db_range=60.0)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (s)", "frequency (Hz)")
+    hop, bin_hz = 100.0, sample_rate / N_FFT
+    np.testing.assert_allclose(ax.get_xlim(), [(positions[0] - hop / 2) / sample_rate,
+                                               (positions[-1] + hop / 2) / sample_rate], rtol=1e-12)
+    np.testing.assert_allclose(ax.get_ylim(), [-bin_hz / 2, sample_rate / 2 + bin_hz / 2], rtol=1e-12)
+    (mesh,) = ax.collections
+    expected = np.maximum(20 * np.log10(np.abs(S) / np.abs(S).max()), -60.0)
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(S.shape), expected, rtol=0, atol=1e-9)
+    assert mesh.get_clim() == (-60.0, 0.0)
+    figure_axes = ax.figure.axes
+    assert len(figure_axes) == 2 and figure_axes[1].get_ylabel() == "dB (re max)"
+
+
+def test_spectrogram_in_samples_bins_and_frames(example):
+    _, positions, S = example
+    ax = plot.spectrogram(S, positions, colorbar=False)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (samples)", "frequency (bin)")
+    np.testing.assert_allclose(ax.get_ylim(), [-0.5, N_BINS - 0.5])
+    assert len(ax.figure.axes) == 1
+    ax = plot.spectrogram(np.abs(S))
+    assert ax.get_xlabel() == "frame"
+    np.testing.assert_allclose(ax.get_xlim(), [-0.5, S.shape[1] - 0.5])
+
+
+def test_drawing_into_a_given_axes(example):
+    _, positions, S = example
+    fig, axes = plt.subplots(1, 3)
+    returned = [plot.spectrogram(S, positions, ax=axes[0], colorbar=False),
+                plot.win_length_map(np.linspace(30, 120, positions.size), positions, ax=axes[1]),
+                plot.windows(example[0], 90.0, positions, n_fft=N_FFT, ax=axes[2])]
+    assert returned == list(axes) and len(fig.axes) == 3
+
+
+def test_win_length_map_per_frame_curve_in_ms(example):
+    _, positions, _ = example
+    theta = np.linspace(30.0, 120.0, positions.size)
+    ax = plot.win_length_map(theta[None, :], positions, sample_rate=2000)
+    (line,) = ax.lines
+    np.testing.assert_allclose(line.get_xdata(), positions / 2000)
+    np.testing.assert_allclose(line.get_ydata(), theta / 2000 * 1000)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (s)", "window length (ms)")
+    ax = plot.win_length_map(45.0, positions)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.full(positions.size, 45.0))
+    assert ax.get_ylabel() == "window length (samples)"
+
+
+def test_win_length_map_per_bin_curve_and_per_cell_image(rng, example):
+    _, positions, _ = example
+    per_bin = rng.uniform(20, N_FFT, (N_BINS, 1))
+    ax = plot.win_length_map(per_bin, sample_rate=1000)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), np.arange(N_BINS) * 1000 / N_FFT)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), per_bin[:, 0])
+    assert ax.get_xlabel() == "frequency (Hz)"
+    per_cell = rng.uniform(20, N_FFT, (N_BINS, positions.size))
+    ax = plot.win_length_map(per_cell, positions)
+    assert not ax.lines and len(ax.collections) == 1
+    np.testing.assert_allclose(np.asarray(ax.collections[0].get_array()).reshape(per_cell.shape), per_cell)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (samples)", "frequency (bin)")
+    assert ax.figure.axes[1].get_ylabel() == "window length (samples)"
+
+
+def test_windows_over_the_signal(rng):
+    n_samples = 1000
+    x = rng.standard_normal(n_samples)
+    positions = np.array([-20.0, 150.3, 400.0, 610.7, 900.0, 1040.0])
+    theta = np.array([80.0, 120.5, 128.0, 60.0, 100.0, 128.0])
+    ax = plot.windows(x, theta, positions, n_fft=N_FFT, window="blackman")
+    assert len(ax.lines) == 1 + positions.size and len(ax.patches) == positions.size
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), x)
+    for line, span, t, length in zip(ax.lines[1:], ax.patches, positions, theta):
+        np.testing.assert_allclose([line.get_xdata()[0], line.get_xdata()[-1]], [t - length / 2, t + length / 2])
+        np.testing.assert_allclose(np.max(line.get_ydata()), np.max(np.abs(x)), rtol=1e-12)
+        # axvspan: a rectangle in data coordinates along x
+        np.testing.assert_allclose([span.get_x(), span.get_width()], [t - length / 2, length], rtol=1e-12)
+    np.testing.assert_allclose(ax.get_xlim(), [-20.0 - 40.0, 1040.0 + 64.0])
+    ax = plot.windows(x, 100.0, positions, n_fft=N_FFT, every=4, sample_rate=100.0)
+    assert len(ax.lines) == 1 + 2 and ax.get_xlabel() == "time (s)"
+    # every=4 draws frames 0 and 4
+    np.testing.assert_allclose(ax.lines[2].get_xdata()[[0, -1]], [(900.0 - 50) / 100, (900.0 + 50) / 100])
+
+
+def test_png_has_the_expected_pixel_size(tmp_path, example):
+    x, positions, S = example
+    for name, draw in (("spectrogram", lambda ax: plot.spectrogram(S, positions, ax=ax)),
+                       ("map", lambda ax: plot.win_length_map(np.linspace(30, 90, positions.size),
+                                                              positions, ax=ax)),
+                       ("windows", lambda ax: plot.windows(x, 90.0, positions, n_fft=N_FFT, ax=ax))):
+        fig, ax = plt.subplots(figsize=(4.0, 3.0))
+        draw(ax)
+        path = tmp_path / f"{name}.png"
+        fig.savefig(path, dpi=50)
+        assert path.stat().st_size > 0
+        image = matplotlib.image.imread(path)
+        assert image.shape[:2] == (150, 200), name
+        assert np.ptp(image[..., :3]) > 0.5, f"{name}: the image is blank"
+
+
+def test_bad_input_is_rejected(example):
+    x, positions, S = example
+    with pytest.raises(ValueError, match=r"S must be a numeric \(F, T\) array"):
+        plot.spectrogram(S[None], positions)
+    with pytest.raises(ValueError, match=r"positions must have shape \(T,\) = \(21,\)"):
+        plot.spectrogram(S, positions[:-1])
+    with pytest.raises(ValueError, match="positions must be strictly increasing"):
+        plot.spectrogram(S, positions[::-1])
+    with pytest.raises(ValueError, match="db_range must be a finite number of dB > 0"):
+        plot.spectrogram(S, db_range=0)
+    with pytest.raises(ValueError, match="sample_rate must be a finite number of Hz > 0"):
+        plot.spectrogram(S, sample_rate=-1.0)
+    with pytest.raises(ValueError, match=r"win_length must be a scalar, \(T,\)"):
+        plot.win_length_map(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"win_length must be in \(0, n_fft=inf\]"):
+        plot.win_length_map(np.array([3.0, -1.0]))
+    with pytest.raises(ValueError, match=r"win_length must be a scalar, \(T,\) or \(1, T\) with T = 21"):
+        plot.windows(x, np.full((N_BINS, positions.size), 50.0), positions, n_fft=N_FFT)
+    with pytest.raises(ValueError, match=r"win_length must be in \(0, n_fft=128\]"):
+        plot.windows(x, 200.0, positions, n_fft=N_FFT)
+    with pytest.raises(ValueError, match=r"x must be a real \(K,\) signal"):
+        plot.windows(x[None], 50.0, positions, n_fft=N_FFT)
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        plot.windows(x, 50.0, positions, n_fft=N_FFT, every=0)
+    with pytest.raises(ValueError, match="window must be one of"):
+        plot.windows(x, 50.0, positions, n_fft=N_FFT, window="kaiser")
+
+
+def test_importing_the_package_imports_no_matplotlib():
+    code = "import sys, dstft_np; print(sorted(m for m in ('matplotlib', 'scipy.io') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
