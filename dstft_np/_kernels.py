@@ -29,7 +29,7 @@ Two families:
 - cell kernels (θ varies along frequency): ``cell_transform`` and
   ``cell_vjp`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T) memory.
   For each frame the bins are the inner loop (vectorised by LLVM) and the
-  samples the outer one, so each sample is read once per frame.
+  samples the outer one, in blocks of bins of similar θ (``_CELL_BLOCK``).
 """
 
 import math
@@ -306,167 +306,185 @@ def _cell_direct(code, area, x, t, theta, m, shift, residual, cos_table, sin_tab
     return c * value * rotation, -c / theta * d_win * rotation, -c / theta * d_pos * rotation
 
 
-@njit(cache=True)
-def _cell_setup(t, theta, shift, residual, n_samples, cos_table, sin_table,
-                half, inv_theta, zr, zi, rr, ri, er, ei):
-    """Per-bin state of one frame for the cell kernels; returns the sample range [k_first, k_last].
+#: Bins per block of the cell kernels. A frame's bins are taken in order of
+#: decreasing θ; the supports are nested (all centred on t_n), so a block
+#: runs over the samples of its first, longest window only.
+_CELL_BLOCK = 64
 
-    half = θ/2, inv_theta = 1/θ; z = e^{j2π (k - t)/θ} and its step e^{j2π/θ};
-    e = e^{-j2π m (k - s - r)/N}; both at k = k_first. k_last < k_first when
-    no bin's support meets [0, K).
+
+@njit(cache=True)
+def _cell_block_setup(t, theta, bins, shift, residual, n_samples, cos_table, sin_table,
+                      half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs):
+    """State of the bins `bins` (θ decreasing) of one frame; returns their sample range [k_first, k_last].
+
+    For bin m = bins[i]: half = θ/2, inv_theta = 1/θ; z = e^{j2π (k - t)/θ}
+    and its step (rr, ri) = e^{j2π/θ}; e = e^{-j2π m (k - s - r)/N} and its
+    step (qc, -qs) = e^{-j2π m/N}; z and e at k = k_first. k_last < k_first
+    when the longest support misses [0, K).
     """
-    n_bins = theta.shape[0]
     n_fft = cos_table.shape[0]
-    k_first = n_samples
-    k_last = -1
-    for m in range(n_bins):
-        k_lo, j0, j1 = _support(t, theta[m], n_samples)
-        if j1 > j0:
-            k_first = min(k_first, k_lo + j0)
-            k_last = max(k_last, k_lo + j1 - 1)
-    if k_last < k_first:
-        return k_first, k_last
-    # e^{-j2π m (k_first - s)/N} from the table, times e^{+j2π m r/N} advanced in m
+    k_lo, j0, j1 = _support(t, theta[bins[0]], n_samples)
+    k_first = k_lo + j0
+    k_last = k_lo + j1 - 1
     base = (k_first - shift) % n_fft
-    turn_c = math.cos(2.0 * math.pi * residual / n_fft)
-    turn_s = math.sin(2.0 * math.pi * residual / n_fft)
-    rot_c = 1.0
-    rot_s = 0.0
-    for m in range(n_bins):
+    for i in range(bins.shape[0]):
+        m = bins[i]
         theta_m = theta[m]
-        half[m] = 0.5 * theta_m
-        inv_theta[m] = 1.0 / theta_m
+        half[i] = 0.5 * theta_m
+        inv_theta[i] = 1.0 / theta_m
         angle = 2.0 * math.pi * (k_first - t) / theta_m
-        zr[m] = math.cos(angle)
-        zi[m] = math.sin(angle)
-        rr[m] = math.cos(2.0 * math.pi / theta_m)
-        ri[m] = math.sin(2.0 * math.pi / theta_m)
+        zr[i] = math.cos(angle)
+        zi[i] = math.sin(angle)
+        rr[i] = math.cos(2.0 * math.pi / theta_m)
+        ri[i] = math.sin(2.0 * math.pi / theta_m)
+        # e^{-j2π m (k_first - s)/N} from the table, times e^{+j2π m r/N}
         index = (m * base) % n_fft
         c, s = cos_table[index], -sin_table[index]
-        er[m] = c * rot_c - s * rot_s
-        ei[m] = c * rot_s + s * rot_c
-        rot_c, rot_s = rot_c * turn_c - rot_s * turn_s, rot_c * turn_s + rot_s * turn_c
+        if residual != 0.0:
+            turn = 2.0 * math.pi * m * residual / n_fft
+            c, s = c * math.cos(turn) - s * math.sin(turn), c * math.sin(turn) + s * math.cos(turn)
+        er[i] = c
+        ei[i] = s
+        qc[i] = cos_table[m]
+        qs[i] = sin_table[m]
     return k_first, k_last
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def cell_transform(x, positions, win_length, shift, residual, which, code, area, cos_table, sin_table,
-                   out):
+                   first, last, out):
     """out[b, m, n] = Σ_k w(k - t_n; θ[b, m, n]) x[b, k] e^{-j2π m (k - s_n - r_n)/N}; w = ω, ∂ω/∂θ or -∂ω/∂u.
 
-    win_length (B, F, T) float64; residual (B, T) float64; cos_table,
-    sin_table (N,) hold cos and sin of 2π i/N; out (B, F, T) complex.
+    For the frames first <= n < last. win_length (B, F, T) float64;
+    residual (B, T) float64; cos_table, sin_table (N,) hold cos and sin of
+    2π i/N; out (B, F, T) complex.
     """
     n_batch, n_samples = x.shape
-    n_bins, n_frames = win_length.shape[1], win_length.shape[2]
+    n_bins = win_length.shape[1]
     n_fft = cos_table.shape[0]
     cosine = _IS_COSINE_SUM[code]
     a = _COSINE_SUM[code]
     coefficients = (a[0], a[1], a[2])
     # the terms' pattern at θ = N = 1; the factor c or c/θ of each bin is applied at the end
     alpha, beta, gamma = _term_weights(which, area, 1.0, 1.0)
-    for task in prange(n_batch * n_frames):
-        b = task // n_frames
-        n = task % n_frames
-        t = positions[b, n]
-        theta = win_length[b, :, n]
-        if not cosine:
-            for m in range(n_bins):
-                out[b, m, n] = _cell_direct(code, area, x[b], t, theta[m], m, shift[b, n], residual[b, n],
-                                            cos_table, sin_table)[which]
-            continue
-        half, inv_theta = np.empty(n_bins), np.empty(n_bins)
-        zr, zi, rr, ri = np.empty(n_bins), np.empty(n_bins), np.empty(n_bins), np.empty(n_bins)
-        er, ei = np.empty(n_bins), np.empty(n_bins)
-        acc_r, acc_i = np.zeros(n_bins), np.zeros(n_bins)
-        k_first, k_last = _cell_setup(t, theta, shift[b, n], residual[b, n], n_samples, cos_table,
-                                      sin_table, half, inv_theta, zr, zi, rr, ri, er, ei)
-        for k in range(k_first, k_last + 1):
-            xk = x[b, k]
-            u = k - t
-            for m in range(n_bins):
-                h, dh = _cosine_sum_terms(coefficients, zr[m], zi[m])
-                wx = (alpha * h + (beta * u * inv_theta[m] + gamma) * dh) * xk
-                if abs(u) > half[m]:
-                    wx = 0.0
-                acc_r[m] += wx * er[m]
-                acc_i[m] += wx * ei[m]
-                zr[m], zi[m] = zr[m] * rr[m] - zi[m] * ri[m], zr[m] * ri[m] + zi[m] * rr[m]
-                er[m], ei[m] = (er[m] * cos_table[m] + ei[m] * sin_table[m],
-                                ei[m] * cos_table[m] - er[m] * sin_table[m])
-        for m in range(n_bins):
-            c = n_fft / theta[m] if area else 1.0
-            scale = c if which == VALUE else c / theta[m]
-            out[b, m, n] = complex(scale * acc_r[m], scale * acc_i[m])
+    half, inv_theta = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    zr, zi, rr, ri = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    er, ei, qc, qs = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    acc_r, acc_i = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    for b in range(n_batch):
+        for n in range(first, last):
+            t = positions[b, n]
+            theta = win_length[b, :, n]
+            if not cosine:
+                for m in range(n_bins):
+                    out[b, m, n] = _cell_direct(code, area, x[b], t, theta[m], m, shift[b, n],
+                                                residual[b, n], cos_table, sin_table)[which]
+                continue
+            order = np.argsort(-theta)
+            for i0 in range(0, n_bins, _CELL_BLOCK):
+                bins = order[i0:i0 + _CELL_BLOCK]
+                n_block = bins.shape[0]
+                k_first, k_last = _cell_block_setup(t, theta, bins, shift[b, n], residual[b, n], n_samples,
+                                                    cos_table, sin_table, half, inv_theta, zr, zi, rr, ri,
+                                                    er, ei, qc, qs)
+                acc_r[:] = 0.0
+                acc_i[:] = 0.0
+                for k in range(k_first, k_last + 1):
+                    xk = x[b, k]
+                    u = k - t
+                    for i in range(n_block):
+                        h, dh = _cosine_sum_terms(coefficients, zr[i], zi[i])
+                        wx = (alpha * h + (beta * u * inv_theta[i] + gamma) * dh) * xk
+                        if abs(u) > half[i]:
+                            wx = 0.0
+                        acc_r[i] += wx * er[i]
+                        acc_i[i] += wx * ei[i]
+                        zr[i], zi[i] = zr[i] * rr[i] - zi[i] * ri[i], zr[i] * ri[i] + zi[i] * rr[i]
+                        er[i], ei[i] = er[i] * qc[i] + ei[i] * qs[i], ei[i] * qc[i] - er[i] * qs[i]
+                for i in range(n_block):
+                    m = bins[i]
+                    c = n_fft / theta[m] if area else 1.0
+                    scale = c if which == VALUE else c / theta[m]
+                    out[b, m, n] = complex(scale * acc_r[i], scale * acc_i[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, cos_table, sin_table,
-             g_re, g_im, grad_win, grad_pos):
-    """∂L/∂θ[m,n] = Re(conj(G) ∂S/∂θ[m,n]),  ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n).
+             g_re, g_im, first, last, grad_win, grad_pos):
+    """∂L/∂θ[m,n] = Re(conj(G) ∂S/∂θ[m,n]),  ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), first <= n < last.
 
     g_re, g_im (B, F, T): the cotangent G; with_phase adds the phase term
     Σ_m Re(conj(G) j2π m/N S) of phases "center" and "start", S accumulated
     in the same pass; grad_win (B, F, T), grad_pos (B, T) float64.
     """
     n_batch, n_samples = x.shape
-    n_bins, n_frames = win_length.shape[1], win_length.shape[2]
+    n_bins = win_length.shape[1]
     n_fft = cos_table.shape[0]
     cosine = _IS_COSINE_SUM[code]
     a = _COSINE_SUM[code]
     coefficients = (a[0], a[1], a[2])
-    for task in prange(n_batch * n_frames):
-        b = task // n_frames
-        n = task % n_frames
-        t = positions[b, n]
-        theta = win_length[b, :, n]
-        if not cosine:
+    half, inv_theta = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    zr, zi, rr, ri = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    er, ei, qc, qs = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    gr, gi = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    acc_h, acc_vdh, acc_dh = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    acc_sr, acc_si = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    for b in range(n_batch):
+        for n in range(first, last):
+            t = positions[b, n]
+            theta = win_length[b, :, n]
             acc_pos = 0.0
-            for m in range(n_bins):
-                value, d_win, d_pos = _cell_direct(code, area, x[b], t, theta[m], m, shift[b, n],
-                                                   residual[b, n], cos_table, sin_table)
-                conj_g = complex(g_re[b, m, n], -g_im[b, m, n])
-                grad_win[b, m, n] = (conj_g * d_win).real
-                acc_pos += (conj_g * d_pos).real
-                if with_phase:
-                    acc_pos += (conj_g * 1j * (2.0 * math.pi * m / n_fft) * value).real
+            if not cosine:
+                for m in range(n_bins):
+                    value, d_win, d_pos = _cell_direct(code, area, x[b], t, theta[m], m, shift[b, n],
+                                                       residual[b, n], cos_table, sin_table)
+                    conj_g = complex(g_re[b, m, n], -g_im[b, m, n])
+                    grad_win[b, m, n] = (conj_g * d_win).real
+                    acc_pos += (conj_g * d_pos).real
+                    if with_phase:
+                        acc_pos += (conj_g * 1j * (2.0 * math.pi * m / n_fft) * value).real
+                grad_pos[b, n] = acc_pos
+                continue
+            order = np.argsort(-theta)
+            for i0 in range(0, n_bins, _CELL_BLOCK):
+                bins = order[i0:i0 + _CELL_BLOCK]
+                n_block = bins.shape[0]
+                k_first, k_last = _cell_block_setup(t, theta, bins, shift[b, n], residual[b, n], n_samples,
+                                                    cos_table, sin_table, half, inv_theta, zr, zi, rr, ri,
+                                                    er, ei, qc, qs)
+                for i in range(n_block):
+                    gr[i] = g_re[b, bins[i], n]
+                    gi[i] = g_im[b, bins[i], n]
+                acc_h[:] = 0.0
+                acc_vdh[:] = 0.0
+                acc_dh[:] = 0.0
+                acc_sr[:] = 0.0
+                acc_si[:] = 0.0
+                for k in range(k_first, k_last + 1):
+                    xk = x[b, k]
+                    u = k - t
+                    for i in range(n_block):
+                        h, dh = _cosine_sum_terms(coefficients, zr[i], zi[i])
+                        inside = xk if abs(u) <= half[i] else 0.0
+                        # Re(conj(G) e^{-j2π m φ/N}) x[k]
+                        gx = (gr[i] * er[i] + gi[i] * ei[i]) * inside
+                        acc_h[i] += h * gx
+                        acc_vdh[i] += u * inv_theta[i] * dh * gx
+                        acc_dh[i] += dh * gx
+                        if with_phase:
+                            acc_sr[i] += h * inside * er[i]
+                            acc_si[i] += h * inside * ei[i]
+                        zr[i], zi[i] = zr[i] * rr[i] - zi[i] * ri[i], zr[i] * ri[i] + zi[i] * rr[i]
+                        er[i], ei[i] = er[i] * qc[i] + ei[i] * qs[i], ei[i] * qc[i] - er[i] * qs[i]
+                for i in range(n_block):
+                    m = bins[i]
+                    c = n_fft / theta[m] if area else 1.0
+                    grad_win[b, m, n] = -c / theta[m] * ((acc_h[i] if area else 0.0) + acc_vdh[i])
+                    acc_pos -= c / theta[m] * acc_dh[i]
+                    if with_phase:
+                        # Re(conj(G) j2π m/N S) with S = c (acc_sr + j acc_si)
+                        acc_pos += c * (2.0 * math.pi * m / n_fft) * (gi[i] * acc_sr[i] - gr[i] * acc_si[i])
             grad_pos[b, n] = acc_pos
-            continue
-        half, inv_theta = np.empty(n_bins), np.empty(n_bins)
-        zr, zi, rr, ri = np.empty(n_bins), np.empty(n_bins), np.empty(n_bins), np.empty(n_bins)
-        er, ei = np.empty(n_bins), np.empty(n_bins)
-        gr, gi = g_re[b, :, n].copy(), g_im[b, :, n].copy()
-        acc_h, acc_vdh, acc_dh = np.zeros(n_bins), np.zeros(n_bins), np.zeros(n_bins)
-        acc_sr, acc_si = np.zeros(n_bins), np.zeros(n_bins)
-        k_first, k_last = _cell_setup(t, theta, shift[b, n], residual[b, n], n_samples, cos_table,
-                                      sin_table, half, inv_theta, zr, zi, rr, ri, er, ei)
-        for k in range(k_first, k_last + 1):
-            xk = x[b, k]
-            u = k - t
-            for m in range(n_bins):
-                v = u * inv_theta[m]
-                h, dh = _cosine_sum_terms(coefficients, zr[m], zi[m])
-                inside = xk if abs(u) <= half[m] else 0.0
-                # Re(conj(G) e^{-j2π m φ/N}) x[k]
-                gx = (gr[m] * er[m] + gi[m] * ei[m]) * inside
-                acc_h[m] += h * gx
-                acc_vdh[m] += v * dh * gx
-                acc_dh[m] += dh * gx
-                if with_phase:
-                    acc_sr[m] += h * inside * er[m]
-                    acc_si[m] += h * inside * ei[m]
-                zr[m], zi[m] = zr[m] * rr[m] - zi[m] * ri[m], zr[m] * ri[m] + zi[m] * rr[m]
-                er[m], ei[m] = (er[m] * cos_table[m] + ei[m] * sin_table[m],
-                                ei[m] * cos_table[m] - er[m] * sin_table[m])
-        acc_pos = 0.0
-        for m in range(n_bins):
-            c = n_fft / theta[m] if area else 1.0
-            grad_win[b, m, n] = -c / theta[m] * ((acc_h[m] if area else 0.0) + acc_vdh[m])
-            acc_pos -= c / theta[m] * acc_dh[m]
-            if with_phase:
-                # Re(conj(G) j2π m/N S) with S = c (acc_sr + j acc_si)
-                acc_pos += c * (2.0 * math.pi * m / n_fft) * (gi[m] * acc_sr[m] - gr[m] * acc_si[m])
-        grad_pos[b, n] = acc_pos
 
 
 # --- adjoint and inverse (transposes of the kernels above) -----------------------------------

@@ -149,16 +149,12 @@ os.register_at_fork(after_in_child=_pool.clear)
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
-def _for_each_chunk(func, plan):
-    """func(first, last) for consecutive chunks of frames, spread over the CPU cores.
+def _for_each_chunk(func, n_frames, size):
+    """func(first, last) for consecutive chunks of `size` frames, spread over the CPU cores.
 
-    Each chunk's buffer is small and reused by the allocator: no large
-    scratch array (whose first touch costs page faults) and no pass over
-    memory between filling the frames and transforming them. The kernels
-    (nogil) and numpy.fft release the GIL, so the chunks run in parallel.
+    The kernels (nogil) and numpy.fft release the GIL, so the chunks run in
+    parallel on one thread pool: the only parallelism of the transforms.
     """
-    n_batch, n_frames = plan.positions.shape
-    size = max(1, _TASK_SAMPLES // (n_batch * plan.n_fft))
     chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
     if len(chunks) == 1:
         func(*chunks[0])
@@ -167,6 +163,23 @@ def _for_each_chunk(func, plan):
         _pool.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="dstft_np"))
     for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
         pass
+
+
+def _frame_chunk_size(plan):
+    """Frames per task of the frame path: a buffer of _TASK_SAMPLES samples.
+
+    It stays in the CPU cache between the kernel that fills it and the FFT
+    that reads it, and the allocator reuses it: no large scratch array
+    (whose first touch costs page faults) and no pass over memory between
+    filling the frames and transforming them.
+    """
+    return max(1, _TASK_SAMPLES // (plan.positions.shape[0] * plan.n_fft))
+
+
+def _cell_chunk_size(plan):
+    """Frames per task of the cell path: about four tasks per core, for balance."""
+    n_frames = plan.positions.shape[1]
+    return max(1, -(-n_frames // (4 * (os.cpu_count() or 1))))
 
 
 def _fft_into(fft, a, out, **kwargs):
@@ -194,8 +207,10 @@ def _transform(plan, which):
     if plan.per_cell:
         out = np.empty((n_batch, n_bins, n_frames), dtype=_complex_dtype(plan))
         cos_table, sin_table = _twiddles(plan.n_fft)
-        _kernels.cell_transform(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan),
-                                which, plan.code, plan.area, cos_table, sin_table, out)
+        residual = _residuals(plan)
+        _for_each_chunk(lambda first, last: _kernels.cell_transform(
+            plan.x, plan.positions, plan.win_length, plan.shift, residual, which, plan.code, plan.area,
+            cos_table, sin_table, first, last, out), n_frames, _cell_chunk_size(plan))
         return out
     spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
 
@@ -207,7 +222,7 @@ def _transform(plan, which):
         if plan.residual is not None:
             _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
 
-    _for_each_chunk(chunk, plan)
+    _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     return np.swapaxes(spectra[:, :, 0], -1, -2)
 
 
@@ -403,9 +418,11 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
         cos_table, sin_table = _twiddles(plan.n_fft)
-        _kernels.cell_vjp(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan),
-                          plan.code, plan.area, with_phase, cos_table, sin_table,
-                          np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag), grad_win, grad_pos)
+        residual = _residuals(plan)
+        g_re, g_im = np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag)
+        _for_each_chunk(lambda first, last: _kernels.cell_vjp(
+            plan.x, plan.positions, plan.win_length, plan.shift, residual, plan.code, plan.area, with_phase,
+            cos_table, sin_table, g_re, g_im, first, last, grad_win, grad_pos), n_frames, _cell_chunk_size(plan))
     else:
         # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
         G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]
@@ -428,7 +445,7 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
             _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
                                 plan.area, first, g, edges, grad_win[:, 0, :], grad_pos)
 
-        _for_each_chunk(chunk, plan)
+        _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     grad_win = _sum_to_shape(_unbatch(grad_win, plan), win_shape)
     grad_pos = _sum_to_shape(_unbatch(grad_pos, plan), pos_shape).reshape(np.shape(positions))
     check_finite_output(grad_win, "grad_win")
