@@ -313,15 +313,26 @@ _CELL_BLOCK = 64
 
 
 @njit(cache=True)
-def _cell_block_setup(t, theta, bins, shift, residual, n_samples, cos_table, sin_table,
-                      half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs):
-    """State of the bins `bins` (θ decreasing) of one frame; returns their sample range [k_first, k_last].
+def _cell_state():
+    """Scratch arrays of one block of bins: (half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs)."""
+    return (np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK),
+            np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK),
+            np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK))
+
+
+@njit(cache=True)
+def _cell_block_setup(t, theta, order, i0, shift, residual, n_samples, cos_table, sin_table, state):
+    """State of the bins order[i0:i0 + _CELL_BLOCK] (θ decreasing) of one frame.
+
+    Returns (bins, k_first, k_last): the block's bins and its sample range.
 
     For bin m = bins[i]: half = θ/2, inv_theta = 1/θ; z = e^{j2π (k - t)/θ}
     and its step (rr, ri) = e^{j2π/θ}; e = e^{-j2π m (k - s - r)/N} and its
     step (qc, -qs) = e^{-j2π m/N}; z and e at k = k_first. k_last < k_first
     when the longest support misses [0, K).
     """
+    half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs = state
+    bins = order[i0:i0 + _CELL_BLOCK]
     n_fft = cos_table.shape[0]
     k_lo, j0, j1 = _support(t, theta[bins[0]], n_samples)
     k_first = k_lo + j0
@@ -347,7 +358,14 @@ def _cell_block_setup(t, theta, bins, shift, residual, n_samples, cos_table, sin
         ei[i] = s
         qc[i] = cos_table[m]
         qs[i] = sin_table[m]
-    return k_first, k_last
+    return bins, k_first, k_last
+
+
+@njit(cache=True)
+def _advance(i, zr, zi, rr, ri, er, ei, qc, qs):
+    """One sample on for bin i of a block: z ← z e^{j2π/θ}, e ← e e^{-j2π m/N}."""
+    zr[i], zi[i] = zr[i] * rr[i] - zi[i] * ri[i], zr[i] * ri[i] + zi[i] * rr[i]
+    er[i], ei[i] = er[i] * qc[i] + ei[i] * qs[i], ei[i] * qc[i] - er[i] * qs[i]
 
 
 @njit(cache=True, nogil=True)
@@ -367,9 +385,8 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
     coefficients = (a[0], a[1], a[2])
     # the terms' pattern at θ = N = 1; the factor c or c/θ of each bin is applied at the end
     alpha, beta, gamma = _term_weights(which, area, 1.0, 1.0)
-    half, inv_theta = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
-    zr, zi, rr, ri = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
-    er, ei, qc, qs = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    state = _cell_state()
+    half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs = state
     acc_r, acc_i = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
     for b in range(n_batch):
         for n in range(first, last):
@@ -382,26 +399,22 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
                 continue
             order = np.argsort(-theta)
             for i0 in range(0, n_bins, _CELL_BLOCK):
-                bins = order[i0:i0 + _CELL_BLOCK]
-                n_block = bins.shape[0]
-                k_first, k_last = _cell_block_setup(t, theta, bins, shift[b, n], residual[b, n], n_samples,
-                                                    cos_table, sin_table, half, inv_theta, zr, zi, rr, ri,
-                                                    er, ei, qc, qs)
+                bins, k_first, k_last = _cell_block_setup(t, theta, order, i0, shift[b, n], residual[b, n],
+                                                          n_samples, cos_table, sin_table, state)
                 acc_r[:] = 0.0
                 acc_i[:] = 0.0
                 for k in range(k_first, k_last + 1):
                     xk = x[b, k]
                     u = k - t
-                    for i in range(n_block):
+                    for i in range(bins.shape[0]):
                         h, dh = _cosine_sum_terms(coefficients, zr[i], zi[i])
                         wx = (alpha * h + (beta * u * inv_theta[i] + gamma) * dh) * xk
                         if abs(u) > half[i]:
                             wx = 0.0
                         acc_r[i] += wx * er[i]
                         acc_i[i] += wx * ei[i]
-                        zr[i], zi[i] = zr[i] * rr[i] - zi[i] * ri[i], zr[i] * ri[i] + zi[i] * rr[i]
-                        er[i], ei[i] = er[i] * qc[i] + ei[i] * qs[i], ei[i] * qc[i] - er[i] * qs[i]
-                for i in range(n_block):
+                        _advance(i, zr, zi, rr, ri, er, ei, qc, qs)
+                for i in range(bins.shape[0]):
                     m = bins[i]
                     c = n_fft / theta[m] if area else 1.0
                     scale = c if which == VALUE else c / theta[m]
@@ -423,9 +436,8 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
     cosine = _IS_COSINE_SUM[code]
     a = _COSINE_SUM[code]
     coefficients = (a[0], a[1], a[2])
-    half, inv_theta = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
-    zr, zi, rr, ri = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
-    er, ei, qc, qs = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
+    state = _cell_state()
+    half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs = state
     gr, gi = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
     acc_h, acc_vdh, acc_dh = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
     acc_sr, acc_si = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
@@ -447,12 +459,9 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
                 continue
             order = np.argsort(-theta)
             for i0 in range(0, n_bins, _CELL_BLOCK):
-                bins = order[i0:i0 + _CELL_BLOCK]
-                n_block = bins.shape[0]
-                k_first, k_last = _cell_block_setup(t, theta, bins, shift[b, n], residual[b, n], n_samples,
-                                                    cos_table, sin_table, half, inv_theta, zr, zi, rr, ri,
-                                                    er, ei, qc, qs)
-                for i in range(n_block):
+                bins, k_first, k_last = _cell_block_setup(t, theta, order, i0, shift[b, n], residual[b, n],
+                                                          n_samples, cos_table, sin_table, state)
+                for i in range(bins.shape[0]):
                     gr[i] = g_re[b, bins[i], n]
                     gi[i] = g_im[b, bins[i], n]
                 acc_h[:] = 0.0
@@ -463,7 +472,7 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
                 for k in range(k_first, k_last + 1):
                     xk = x[b, k]
                     u = k - t
-                    for i in range(n_block):
+                    for i in range(bins.shape[0]):
                         h, dh = _cosine_sum_terms(coefficients, zr[i], zi[i])
                         inside = xk if abs(u) <= half[i] else 0.0
                         # Re(conj(G) e^{-j2π m φ/N}) x[k]
@@ -474,9 +483,8 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
                         if with_phase:
                             acc_sr[i] += h * inside * er[i]
                             acc_si[i] += h * inside * ei[i]
-                        zr[i], zi[i] = zr[i] * rr[i] - zi[i] * ri[i], zr[i] * ri[i] + zi[i] * rr[i]
-                        er[i], ei[i] = er[i] * qc[i] + ei[i] * qs[i], ei[i] * qc[i] - er[i] * qs[i]
-                for i in range(n_block):
+                        _advance(i, zr, zi, rr, ri, er, ei, qc, qs)
+                for i in range(bins.shape[0]):
                     m = bins[i]
                     c = n_fft / theta[m] if area else 1.0
                     grad_win[b, m, n] = -c / theta[m] * ((acc_h[i] if area else 0.0) + acc_vdh[i])
