@@ -42,9 +42,20 @@ __all__ = [
     "io",
     "plot",
     "losses",
+    "conformance",
     "Adam",
     "DSTFT",
     "FitHistory",
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # dstft_np.conformance is imported on first access: it costs nothing to
+    # users who never check another implementation.
+    if name == "conformance":
+        import importlib
+
+        return importlib.import_module(".conformance", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,17 +15,19 @@ and back: ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S (``losses.magni
 import dataclasses
 import sys
 import warnings
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import losses
 from ._options import HOP_MODES, NORMS, PHASES, WIN_MODES, WINDOWS, option_code
-from ._validation import check_integer, check_n_fft, check_positive, check_signal, check_win_length
+from ._validation import (check_integer, check_n_fft, check_positive, check_sample_rate, check_signal,
+                          check_win_length)
 from .optim import Adam, ReduceOnPlateau
 from .positions import _check_hop, frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_vjp
 
-__all__ = ["DSTFT", "FitHistory"]
+__all__ = ["DSTFT", "FitHistory", "RoundedParameters", "seconds_to_samples"]
 
 
 @dataclasses.dataclass
@@ -51,6 +53,59 @@ class FitHistory:
     lr: dict
     params: dict
     message: str
+
+
+class RoundedParameters(NamedTuple):
+    """What ``DSTFT.to_fixed`` returns: integer parameters and what rounding costs.
+
+    Attributes
+    ----------
+    model : DSTFT
+        A copy of the model holding the rounded parameters (same modes,
+        options and sample rate; bounds widened where needed to hold them).
+    win_length : int or np.ndarray of int
+        θ rounded to whole samples: an int for win_mode "constant", else an
+        array of the shape of ``DSTFT.win_length``.
+    hop_length : int or np.ndarray [shape=(T-1,)] of int
+        The hop in whole samples; the T-1 hops for hop_mode "time".
+    loss : float
+        The objective at the learned parameters.
+    rounded_loss : float
+        The objective at the rounded parameters.
+    loss_change : float
+        rounded_loss - loss (> 0 when rounding costs).
+    sample_rate : float or None
+        Hz, as on the model: ``model.win_length_seconds`` and friends report
+        the rounded values in seconds.
+    """
+
+    model: "DSTFT"
+    win_length: object
+    hop_length: object
+    loss: float
+    rounded_loss: float
+    loss_change: float
+    sample_rate: Optional[float]
+
+
+def seconds_to_samples(seconds, sample_rate, name="length"):
+    """seconds · sample_rate as float64, snapped to the nearest integer when within rounding error of it.
+
+    Without the snap, 0.064 s at 16 kHz would be 1024.0000000000001
+    samples, just over an n_fft of 1024.
+    """
+    try:
+        value = np.asarray(seconds, dtype=np.float64) * float(sample_rate)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number of seconds, got {seconds!r}") from None
+    nearest = np.round(value)
+    snapped = np.where(np.abs(value - nearest) <= 1e-9 * np.maximum(1.0, np.abs(value)), nearest, value)
+    return float(snapped) if snapped.ndim == 0 else snapped
+
+
+def _round_samples(value, at_least=1.0):
+    """Nearest whole number of samples (halves up), at least `at_least`."""
+    return np.maximum(np.floor(np.asarray(value, dtype=np.float64) + 0.5), at_least)
 
 
 class DSTFT:
@@ -91,6 +146,11 @@ class DSTFT:
     norm : {"area", None}
     phase : {"absolute", "center", "start"}
         As in ``dstft_np.stft``.
+    sample_rate : float, optional
+        Hz. Only for reporting: every length above stays in samples, and
+        ``win_length_seconds``, ``hop_length_seconds`` and ``hops_seconds``
+        give the parameters in seconds. ``DSTFT.from_seconds`` builds a model
+        from lengths in seconds.
 
     Attributes
     ----------
@@ -102,6 +162,10 @@ class DSTFT:
         The hops (hop_mode "time"); settable.
     n_frames : int or None
         T when fixed at construction.
+    sample_rate : float or None
+        Hz, when given.
+    win_length_seconds, hop_length_seconds, hops_seconds : np.ndarray or float
+        θ / sample_rate, h / sample_rate (AttributeError without a sample rate).
 
     Raises
     ------
@@ -130,8 +194,9 @@ class DSTFT:
 
     def __init__(self, n_fft, hop_length, win_length, *, window="hann", win_mode="constant",
                  hop_mode="fixed", n_samples=None, bounds=None, p=1.0, norm="area",
-                 phase="absolute"):
+                 phase="absolute", sample_rate=None):
         self.n_fft = check_n_fft(n_fft)
+        self.sample_rate = None if sample_rate is None else float(check_sample_rate(sample_rate))
         self.n_bins = self.n_fft // 2 + 1
         option_code("win_mode", win_mode, WIN_MODES)
         option_code("hop_mode", hop_mode, HOP_MODES)
@@ -142,6 +207,7 @@ class DSTFT:
         self.window, self.norm, self.phase = window, norm, phase
         self.p = check_positive(p, "p")
         hop = _check_hop(hop_length)
+        self._initial_hop = hop  # fixes T; copies of the model (to_fixed) need it to keep the frame count
 
         if n_samples is not None:
             n_samples = check_integer(n_samples, "n_samples", minimum=1)
@@ -228,6 +294,66 @@ class DSTFT:
         if self.hop_mode != "time":
             raise AttributeError(f"hop_mode={self.hop_mode!r} has one hop: set model.hop_length")
         self._params["hops"] = self._check_within(value, "hops", "hop_length", (self.n_frames - 1,))
+
+    @classmethod
+    def from_seconds(cls, n_fft, hop_length, win_length, *, sample_rate, bounds=None, **options):
+        """A model whose hop, initial window length and bounds are given in seconds.
+
+        Parameters
+        ----------
+        n_fft : int
+            N in samples (the FFT size), even.
+        hop_length : float
+            Seconds.
+        win_length : float or array_like
+            Seconds; θ = win_length · sample_rate samples, within (0, N].
+        sample_rate : float
+            Hz, > 0; kept on the model for reporting.
+        bounds : dict, optional
+            As in ``DSTFT``, in seconds.
+        **options
+            Every other argument of ``DSTFT`` (``n_samples`` stays a count
+            of samples).
+
+        Returns
+        -------
+        DSTFT
+
+        Examples
+        --------
+        >>> import dstft_np
+        >>> model = dstft_np.DSTFT.from_seconds(1024, 0.008, 0.05, sample_rate=16000)
+        >>> float(model.win_length), model.hop_length, float(model.win_length_seconds)
+        (800.0, 128.0, 0.05)
+        """
+        rate = float(check_sample_rate(sample_rate))
+        if bounds is not None:
+            bounds = {name: tuple(float(seconds_to_samples(edge, rate, f"bounds[{name!r}]")) for edge in pair)
+                      for name, pair in bounds.items()}
+        return cls(n_fft, seconds_to_samples(hop_length, rate, "hop_length"),
+                   seconds_to_samples(win_length, rate, "win_length"), bounds=bounds, sample_rate=rate,
+                   **options)
+
+    def _seconds(self, samples, name):
+        if self.sample_rate is None:
+            raise AttributeError(f"{name} needs the sample rate: build the model with sample_rate=... "
+                                 "or DSTFT.from_seconds")
+        return samples / self.sample_rate
+
+    @property
+    def win_length_seconds(self):
+        """θ / sample_rate, in seconds, shaped like ``win_length``."""
+        return self._seconds(self.win_length, "win_length_seconds")
+
+    @property
+    def hop_length_seconds(self):
+        """The hop in seconds (hop_mode "fixed" or "constant")."""
+        return self._seconds(self.hop_length, "hop_length_seconds")
+
+    @property
+    def hops_seconds(self):
+        """The T-1 hops in seconds (hop_mode "time")."""
+        return self._seconds(self.hops, "hops_seconds")
 
     def parameters(self):
         """The learnable arrays by name ("win_length", and "hop_length" or "hops"), as copies."""
@@ -379,6 +505,71 @@ class DSTFT:
             raise FloatingPointError("the loss or its gradient with respect to Y is not finite")
         return result
 
+    def to_fixed(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
+        """Round the parameters to whole samples, as a fixed-parameter STFT needs them, and price it.
+
+        Parameters
+        ----------
+        x : array_like [shape=(..., K)], real
+            The signal the loss is measured on (normally the one fitted).
+        loss, smoothness, coverage
+            The objective, as in ``value_and_grad``; by default the plain
+            entropy, without regularisers.
+
+        Returns
+        -------
+        RoundedParameters
+            The integer window length(s) and hop(s), a copy of the model
+            holding them, and the objective before and after rounding.
+
+        Notes
+        -----
+        θ and a constant hop are rounded to the nearest integer (halves up,
+        at least 1). With hop_mode "time" the positions t_n are rounded and
+        the hops are their differences, so rounding errors do not add up
+        along the signal. Maps (win_mode other than "constant") are rounded
+        entry by entry: only win_mode "constant" with a fixed or constant
+        hop is an ordinary STFT (scipy, torch, librosa) with
+        ``win_length`` and ``hop_length`` integers.
+
+        Examples
+        --------
+        >>> import numpy as np, dstft_np
+        >>> x = np.sin(0.3 * np.arange(2000))
+        >>> model = dstft_np.DSTFT(256, 64.4, 150.6)
+        >>> rounded = model.to_fixed(x)
+        >>> rounded.win_length, rounded.hop_length, rounded.model.hop_length
+        (151, 64, 64.0)
+        """
+        x = self._check_x(x)
+        smoothness, coverage = self._check_weights(smoothness, coverage)
+        loss_fn = self._loss_function(loss)
+        win_length = _round_samples(self.win_length)
+        if self.hop_mode == "time":
+            hop_length = np.maximum(np.diff(_round_samples(positions_from_hops(self.hops), -np.inf)), 1.0)
+        else:
+            hop_length = _round_samples(self.hop_length)
+        widen = {"win_length": win_length, "hop_length": hop_length}
+        bounds = {name: (min(low, float(np.min(widen[name]))), max(high, float(np.max(widen[name]))))
+                  for name, (low, high) in self.bounds.items()}
+        rounded = DSTFT(self.n_fft, self._initial_hop, win_length, window=self.window,
+                        win_mode=self.win_mode, hop_mode=self.hop_mode, n_samples=self.n_samples,
+                        bounds=bounds, p=self.p, norm=self.norm, phase=self.phase,
+                        sample_rate=self.sample_rate)
+        if self.hop_mode == "time":
+            rounded.hops = hop_length
+        else:
+            rounded.hop_length = hop_length
+        before = self._objective(x, self._params, loss_fn, smoothness, coverage, need_grad=False)
+        after = rounded._objective(x, rounded._params, loss_fn, smoothness, coverage, need_grad=False)
+        if before is None or after is None:
+            raise FloatingPointError("the loss is not finite at the learned or the rounded parameters")
+        as_int = (lambda a: int(a)) if self.win_mode == "constant" else (lambda a: a.astype(np.int64))
+        hop_int = hop_length.astype(np.int64) if self.hop_mode == "time" else int(hop_length)
+        return RoundedParameters(model=rounded, win_length=as_int(win_length), hop_length=hop_int,
+                                 loss=before[0], rounded_loss=after[0], loss_change=after[0] - before[0],
+                                 sample_rate=self.sample_rate)
+
     # ------------------------------------------------------------------ fitting
 
     def fit(self, x, loss="entropy", *, steps=100, lr=None, smoothness=0.0, coverage=None,
@@ -475,5 +666,6 @@ class DSTFT:
                           params=self.parameters(), message=message)
 
     def __repr__(self):
+        rate = "" if self.sample_rate is None else f", sample_rate={self.sample_rate:g}"
         return (f"DSTFT(n_fft={self.n_fft}, win_mode={self.win_mode!r}, hop_mode={self.hop_mode!r}, "
-                f"window={self.window!r}, p={self.p}, n_frames={self.n_frames})")
+                f"window={self.window!r}, p={self.p}, n_frames={self.n_frames}{rate})")

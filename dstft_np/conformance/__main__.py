@@ -1,0 +1,7 @@
+"""``python -m dstft_np.conformance MODULE:FUNCTION [--partials ...] [--vjp ...]``."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

@@ -1,0 +1,271 @@
+"""The command line end to end: ``python -m dstft_np`` in a subprocess on files written here.
+
+Each subprocess pays the import and the loading of the compiled kernels
+(about a second), so the signals are small, the fits a few steps, and the
+many bad-option cases run in-process through ``cli.main`` after a few
+subprocess runs have shown that errors leave the process the same way.
+Outputs are checked for content: JSON values against a direct call of the
+library with the settings the JSON reports, PNG sizes against the geometry
+``--help`` documents (10 in wide, 3 in per row of panels, times --dpi).
+"""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.io.wavfile
+
+import dstft_np
+from dstft_np import cli, losses
+
+from .signals import chirp_and_tone
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WIDTH_IN, ROW_IN = 10, 3   # figure geometry stated in --help
+
+
+def run_cli(*args, cwd):
+    """Run ``python -m dstft_np ARGS`` with this checkout's package; returns the CompletedProcess."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "dstft_np", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode != 0, f"expected a failure, got 0; stdout: {result.stdout}"
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dstft-np: error: "), f"stderr: {result.stderr!r}"
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+
+
+def read_png(path):
+    """(height, width, channels) float array of a PNG, via matplotlib's reader."""
+    import matplotlib.image
+
+    assert path.is_file() and path.stat().st_size > 0, f"{path} missing or empty"
+    return matplotlib.image.imread(path)
+
+
+def assert_figure(path, rows, dpi):
+    image = read_png(path)
+    assert image.shape[:2] == (rows * ROW_IN * dpi, WIDTH_IN * dpi), f"{path}: {image.shape}"
+    assert np.std(image[..., :3]) > 0.05, f"{path} looks blank"
+
+
+def two_tones(n_samples, sample_rate, frequencies, rng):
+    k = np.arange(n_samples)
+    return np.stack([0.5 * np.sin(2 * np.pi * f * k / sample_rate) + 0.05 * rng.standard_normal(n_samples)
+                     for f in frequencies])
+
+
+# ---------------------------------------------------------------- successful runs
+
+
+def test_optimize_stereo_wav_writes_json_consistent_with_the_library_and_a_figure(tmp_path, rng):
+    """int16 stereo wav at 8 kHz, hop and window given in seconds, one θ shared by both channels."""
+    rate = 8000
+    pcm = np.round(two_tones(3000, rate, (440.0, 1250.0), rng).T * 32767).astype(np.int16)   # (K, 2)
+    scipy.io.wavfile.write(tmp_path / "stereo.wav", rate, pcm)
+    result = run_cli("optimize", "stereo.wav", "--n-fft", 256, "--hop", "8ms", "--win-length", "0.01s",
+                     "--steps", 12, "--json", "fit.json", "--plot", "fit.png", "--dpi", 30, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "step 0/12" in result.stderr and "step 12/12" in result.stderr, "progress goes to stderr"
+    assert "step 0/" not in result.stdout and "window length  80 samples (10 ms) -> " in result.stdout
+
+    report = json.loads((tmp_path / "fit.json").read_text())
+    assert set(report) == {"input", "settings", "fit", "result", "loss", "rounded"}
+    settings, fit = report["settings"], report["fit"]
+    assert report["input"]["n_channels"] == 2 and report["input"]["sample_rate"] == rate
+    assert settings["hop_length"] == 64.0 and settings["win_length"] == 80.0, "8 ms and 10 ms at 8 kHz"
+    assert fit == {"loss": "entropy", "steps": 12, "lr": None, "smoothness": 0.0}
+
+    x = pcm.T / 32768.0
+    model = dstft_np.DSTFT(**settings)
+    history = model.fit(x, **fit)
+    theta = report["result"]["win_length"]
+    assert 256 / 64 <= theta <= 256, "within the default bounds [N/64, N]"
+    np.testing.assert_allclose(theta, float(model.win_length), rtol=1e-9, atol=0,
+                               err_msg="the CLI's θ differs from DSTFT(**settings).fit(x, **fit)")
+    np.testing.assert_allclose(report["loss"]["history"], history.loss, rtol=1e-9, atol=0)
+    assert report["loss"]["history"][-1] < report["loss"]["history"][0]
+    np.testing.assert_allclose(report["result"]["win_length_seconds"], theta / rate, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(report["result"]["positions"], 64.0 * np.arange(1 + 3000 // 64), rtol=0, atol=0)
+    rounded = report["rounded"]
+    assert rounded["win_length"] == int(np.floor(theta + 0.5)) and rounded["hop_length"] == 64
+    np.testing.assert_allclose(rounded["loss"], report["loss"]["final"], rtol=1e-12, atol=0)
+    S = dstft_np.stft(x, float(rounded["win_length"]), model.positions(), n_fft=256)
+    np.testing.assert_allclose(rounded["rounded_loss"], losses.shannon_entropy(np.abs(S))[0], rtol=1e-10, atol=0,
+                               err_msg="loss at the rounded θ, from the core transform")
+    # two channel rows of (initial, learned) spectrograms + the row of θ and the loss curve
+    assert_figure(tmp_path / "fit.png", rows=3, dpi=30)
+
+
+def test_optimize_npy_per_frame_window_and_learnable_hop_quietly(tmp_path, rng):
+    x = two_tones(1200, 1000.0, (100.0,), rng)[0]
+    np.save(tmp_path / "mono.npy", x)
+    result = run_cli("optimize", "mono.npy", "--n-fft", 64, "--hop", 16, "--win-length", 40,
+                     "--window-mode", "time", "--hop-mode", "constant", "--smoothness", 1, "--lr", 2,
+                     "--steps", 6, "--quiet", "--json", "fit.json", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    report = json.loads((tmp_path / "fit.json").read_text())
+    learned = report["result"]
+    assert len(learned["win_length"]) == 1 + 1200 // 16, "one θ per frame, T fixed by the initial hop"
+    assert report["input"]["sample_rate"] is None and learned["win_length_seconds"] is None
+    model = dstft_np.DSTFT(**report["settings"])
+    model.fit(x, **report["fit"])
+    np.testing.assert_allclose(learned["win_length"], model.win_length, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(learned["hop_length"], model.hop_length, rtol=1e-9, atol=0)
+    assert 1.0 <= learned["hop_length"] <= 64.0 and learned["hop_length"] != 16.0, "the hop moved, within bounds"
+    assert np.all((np.array(learned["win_length"]) >= 2.0) & (np.array(learned["win_length"]) <= 64.0))
+    assert len(report["rounded"]["win_length"]) == len(learned["win_length"])
+
+
+def test_spectrogram_of_a_mat_variable_with_a_sample_rate(tmp_path, rng):
+    scipy.io.savemat(tmp_path / "two.mat", {"x": two_tones(2000, 4000.0, (300.0, 900.0), rng),
+                                            "y": rng.standard_normal(500)})
+    result = run_cli("spectrogram", "two.mat", "--variable", "x", "--sample-rate", 4000, "--n-fft", 128,
+                     "--hop", "10ms", "--win-length", 100, "--out", "spec.png", "--dpi", 20, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 × 65 bins × 51 frames" in result.stdout, "two channels, hop 40 samples: T = 1 + 2000 // 40"
+    assert_figure(tmp_path / "spec.png", rows=2, dpi=20)
+
+
+def test_demo_prints_the_table_and_writes_the_figure(tmp_path):
+    result = run_cli("demo", "--steps", 3, "--out", "demo.png", "--dpi", 20, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    single = next(line for line in lines if line.startswith("single θ"))
+    assert single.split()[2:5] == ["200", "(20", "ms)"], f"initial θ of the single fit: {single}"
+    assert any(line.startswith("θ per frame") for line in lines)
+    assert "fitting single θ (3 steps)" in result.stderr
+    assert_figure(tmp_path / "demo.png", rows=2, dpi=20)
+
+
+def test_demo_signal_is_the_data_readme_chirp_and_tone():
+    np.testing.assert_array_equal(cli.demo_signal(), chirp_and_tone(seed=0))
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_missing_file_is_one_line(tmp_path):
+    assert_one_line_error(run_cli("optimize", "absent.wav", cwd=tmp_path), "no such file", "absent.wav")
+
+
+def test_unreadable_format_is_one_line(tmp_path):
+    (tmp_path / "noise.wav").write_bytes(b"not a wave file at all")
+    assert_one_line_error(run_cli("spectrogram", "noise.wav", cwd=tmp_path), "could not read", "noise.wav")
+
+
+def test_wrong_variable_is_one_line_listing_the_choices(tmp_path, rng):
+    scipy.io.savemat(tmp_path / "two.mat", {"x": rng.standard_normal(300), "y": rng.standard_normal(300)})
+    assert_one_line_error(run_cli("optimize", "two.mat", "--variable", "z", cwd=tmp_path),
+                          "'z' is not in", "'x'", "'y'")
+
+
+def test_bad_option_value_is_one_line_with_status_2(tmp_path):
+    result = run_cli("optimize", "any.wav", "--window-mode", "cells", cwd=tmp_path)
+    assert_one_line_error(result, "--window-mode", "invalid choice: 'cells'")
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["optimize", "x.npy", "--n-fft", "100", "--hop", "10ms"], ["--hop 10ms is a duration", "--sample-rate"]),
+    (["optimize", "x.npy", "--n-fft", "101"], ["--n-fft must be even, got 101"]),
+    (["optimize", "x.npy", "--win-length", "2000"], ["longer than --n-fft 1024", "--n-fft 2000"]),
+    (["optimize", "x.npy", "--win-length", "3"], ["win_length must be in [16.0, 1024.0]"]),
+    (["optimize", "x.npy", "--channel", "1"], ["channel must be an integer in [0, 1)"]),
+    (["optimize", "x.npy", "--json", "no/such/dir/fit.json"], ["no such directory"]),
+    (["spectrogram", "x.npy", "--out", "spec.unknown"], ["spec.unknown: the suffix must be one of", ".png"]),
+    (["optimize", "x.npy", "--plot", "fit.unknown"], ["fit.unknown: the suffix must be one of"]),
+    (["optimize", "x.npy", "--variable", "x"], ["variable applies to .mat, .npz and .csv files"]),
+    (["optimize", "two.mat"], ["holds several signals", "'a' (300, 1), 'b' (300, 1); choose one with --variable NAME"]),
+    (["optimize", "x.txt"], ["unknown file type '.txt'", "supported: .wav"]),
+    (["optimize", "x.npy", "--steps", "-1"], ["argument --steps: must be >= 0, got '-1'"]),
+    (["optimize", "x.npy", "--hop", "0s"], ["argument --hop: a length must be > 0, got '0s'"]),
+    (["optimize", "x.npy", "--channel", "left"], ["argument --channel: expected a channel index"]),
+    (["demo", "--out", "missing/demo.png"], ["no such directory"]),
+    ([], ["the following arguments are required: COMMAND"]),
+])
+def test_bad_values_fail_in_one_line_before_any_fit(tmp_path, monkeypatch, capsys, argv, fragments):
+    """In-process: the same main() the subprocess runs. The error is the last line of stderr (after
+    "read FILE" when the failure needs the file) and nothing reaches stdout."""
+    np.save(tmp_path / "x.npy", np.sin(0.1 * np.arange(3000)))
+    (tmp_path / "x.txt").write_text("1 2 3\n")
+    scipy.io.savemat(tmp_path / "two.mat", {"a": np.ones(300), "b": np.zeros(300)}, oned_as="column")
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = cli.main(argv)
+    except SystemExit as stop:
+        status = stop.code
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert status not in (0, None), captured.err
+    assert lines[-1].startswith("dstft-np: error: ") and lines[:-1] in ([], ["read x.npy: 1 channel × 3000 "
+                                                                          "samples, no sample rate"]), captured.err
+    for fragment in fragments:
+        assert fragment in lines[-1], f"{fragment!r} not in {lines[-1]!r}"
+    assert captured.out == ""
+
+
+def test_lengths_parse_samples_and_durations():
+    assert cli._length("400.5") == cli.Length(400.5, "samples", "400.5")
+    assert cli._length("25ms").unit == "seconds"
+    np.testing.assert_allclose(cli._length("25ms").samples(16000, "--hop"), 400.0, rtol=0, atol=0)
+    assert 17 * 1e-3 * 48000 > 816
+    assert cli._length("17ms").samples(48000, "--win-length") == 816.0, "snapped onto the integer"
+    for bad in ("abc", "-3", "0", "nan", "inf", "5 kHz"):
+        with pytest.raises(Exception, match="not a length|must be > 0"):
+            cli._length(bad)
+
+
+def test_a_new_subcommand_is_one_decorated_function(monkeypatch, capsys):
+    """How `check` and `bench` plug in: declare arguments, return run(args, log); errors stay one line."""
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", list(cli._SUBCOMMANDS))
+
+    @cli.subcommand("echo", "print a length in samples", "dstft-np echo 25ms --rate 8000")
+    def _echo(parser):
+        parser.add_argument("length", type=cli._length)
+        parser.add_argument("--rate", type=float)
+
+        def run(args, log):
+            log("echoing")
+            print(args.length.samples(args.rate, "LENGTH"))
+            return 0
+        return run
+
+    assert cli.main(["echo", "25ms", "--rate", "8000"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("200.0\n", "echoing\n")
+    assert cli.main(["echo", "25ms", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "dstft-np: error: LENGTH 25ms is a duration, but the signal has no sample rate: " \
+                           "pass --sample-rate HZ or give LENGTH in samples\n"
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["echo", "--help"])
+    assert stop.value.code == 0 and "example:\n  dstft-np echo 25ms --rate 8000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["demo"], ["optimize"], ["spectrogram"], ["check"]])
+def test_every_help_shows_an_example(capsys, argv):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv + ["--help"])
+    text = capsys.readouterr().out
+    assert stop.value.code == 0 and re.search(r"examples?:\n  dstft-np " + (argv[0] if argv else ""), text), text
+
+
+def test_check_runs_the_conformance_kit(capsys):
+    """dstft-np check is conformance.add_arguments + conformance.run (exit 0 / 1 / 2 as documented there)."""
+    assert cli.main(["check", "dstft_np:stft", "--cases", "torch-*"]) == 0
+    assert capsys.readouterr().out.startswith("conformance OK: 5 checks passed on 5 golden cases")
+    assert cli.main(["check", "dstft_np:no_such_function"]) == 2
+    assert capsys.readouterr().err == "error: 'dstft_np' has no attribute 'no_such_function' " \
+                                      "('dstft_np:no_such_function')\n"
