@@ -16,7 +16,7 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import conventions, io, losses, plot
+from . import conventions, io, losses, plot, signals
 from ._validation import get_memory_limit, set_memory_limit
 from .forward_mode import stft_jvp
 from .inverse import istft
@@ -41,6 +41,7 @@ __all__ = [
     "conventions",
     "io",
     "plot",
+    "signals",
     "losses",
     "conformance",
     "Adam",

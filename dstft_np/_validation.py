@@ -68,9 +68,20 @@ def _as_real_array(value, name):
     return arr
 
 
+def _all_finite(arr):
+    """True if `arr` holds no NaN or inf."""
+    # A sum is finite only if every term is: one pass and no temporary array.
+    # Only a non-finite sum (NaN, inf, or finite terms that overflow) needs
+    # the element-wise look.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(arr)):
+            return True
+    return bool(np.all(np.isfinite(arr)))
+
+
 def check_finite(arr, name):
     """Raise a ValueError naming `name` if `arr` holds NaN or inf."""
-    if not np.all(np.isfinite(arr)):
+    if not _all_finite(arr):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
 
 
@@ -157,7 +168,7 @@ def check_finite_output(arr, name, advice=_TRANSFORM_ADVICE):
 
     `advice` says what to change; the default speaks of the transforms' inputs.
     """
-    if not np.all(np.isfinite(arr)):
+    if not _all_finite(arr):
         raise ValueError(
             f"{name} overflowed {arr.dtype} although every input is finite: the values exceed "
             f"{np.finfo(arr.dtype).max:.3g}. {advice}"

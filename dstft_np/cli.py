@@ -50,9 +50,10 @@ from . import __version__, io, losses
 from ._options import HOP_MODES, LOSSES, WIN_MODES, WINDOWS
 from .model import DSTFT, seconds_to_samples
 from .positions import frame_positions
+from .signals import chirp_and_tone
 from .transform import stft
 
-__all__ = ["main", "build_parser", "subcommand", "demo_signal", "Length", "FIGURE_WIDTH", "ROW_HEIGHT"]
+__all__ = ["main", "build_parser", "subcommand", "Length", "FIGURE_WIDTH", "ROW_HEIGHT"]
 
 PROG = "dstft-np"
 
@@ -298,14 +299,6 @@ def _draw_spectrograms(axes, S, positions, sample_rate, title):
 # ---------------------------------------------------------------- demo
 
 
-def demo_signal(seed=0):
-    """The chirp + tone of ../shared/data/README.md: 25000 samples at 10 kHz, θ* ≈ 496 (N = 1000, hop 100)."""
-    t = np.arange(0, 2.5, 1e-4)
-    frequency = 100 * np.sin(2 * np.pi * t) + 100 + 50 * t
-    noise = np.random.default_rng(seed).standard_normal(t.size)
-    return np.sin(np.cumsum(frequency) / 200) + np.sin(np.cumsum(500 * np.ones(t.size)) / 200) + 0.1 * noise
-
-
 #: The demo's settings. The per-frame fit takes small steps (N/200) and a
 #: smoothness weight that keeps θ_n following the chirp rate; with larger
 #: steps and less smoothing single frames run to the lower bound.
@@ -331,7 +324,7 @@ def _demo(parser):
 def _run_demo(args, log):
     _check_writable(args.out, figure=True)
     rate, n_fft, hop = _DEMO["sample_rate"], _DEMO["n_fft"], _DEMO["hop_length"]
-    x = demo_signal()
+    x = chirp_and_tone()
     single = DSTFT(n_fft, hop, _DEMO["win_length"], sample_rate=rate)
     rows = []
 

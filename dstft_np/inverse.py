@@ -15,7 +15,6 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-import scipy.fft
 
 from . import _kernels
 from ._validation import check_complex, check_finite_output, check_flag, check_memory
@@ -127,7 +126,7 @@ def _adjoint(plan, G):
         half = np.swapaxes(G, -1, -2) * (plan.n_fft / 2)
         half[..., 0] *= 2
         half[..., -1] *= 2
-        g = scipy.fft.irfft(half, n=plan.n_fft, axis=-1, workers=-1)
+        g = np.fft.irfft(half, n=plan.n_fft, axis=-1)
         _kernels.overlap_add(plan.positions, plan.win_length, plan.shift, plan.code, plan.area, g,
                              False, out, np.zeros_like(out))
     return out
@@ -170,7 +169,7 @@ def _forward(plan, x):
 def _overlap_add(S, plan, n_samples):
     """x̂[k] = Σ_n ω_n(k - t_n) y_n[(k - s_n) mod N] / Σ_n ω_n(k - t_n)², y_n = irfft of frame n."""
     S = _rotate_back(S, plan)
-    frames = scipy.fft.irfft(np.swapaxes(S, -1, -2), n=plan.n_fft, axis=-1, workers=-1)
+    frames = np.fft.irfft(np.swapaxes(S, -1, -2), n=plan.n_fft, axis=-1)
     n_batch = frames.shape[0]
     numerator = np.zeros((n_batch, n_samples))
     weight = np.zeros((n_batch, n_samples))

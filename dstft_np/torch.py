@@ -154,7 +154,10 @@ class STFT(torch.nn.Module):
         Whether each is trained (requires_grad) or held fixed.
     min_win_length : float
         θ is clamped into [min_win_length, n_fft] in the forward pass, so an
-        optimiser step past a bound cannot make the transform invalid.
+        optimiser step past a bound cannot make the transform invalid. The
+        clamp has no gradient beyond the bound, so a parameter that left
+        the bounds would stay stuck there: call ``project_()`` after each
+        optimiser step (the projection ``dstft_np.Adam`` applies).
 
     Examples
     --------
@@ -194,6 +197,13 @@ class STFT(torch.nn.Module):
         theta = torch.clamp(self.win_length, self.min_win_length, self.n_fft)
         return stft(x, theta, self.positions, n_fft=self.n_fft, window=self.window, norm=self.norm,
                     phase=self.phase)
+
+    @torch.no_grad()
+    def project_(self):
+        """Clamp the parameters in place: θ onto [min_win_length, n_fft], the hop onto h >= 1 sample."""
+        self.win_length.clamp_(self.min_win_length, self.n_fft)
+        self.hop_length.clamp_(min=1.0)
+        return self
 
     def extra_repr(self):
         return (f"n_fft={self.n_fft}, n_frames={self.n_frames}, window={self.window!r}, "

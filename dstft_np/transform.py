@@ -6,14 +6,16 @@ x[k] (k < K), bin m < F = N/2 + 1, frame n < T, window length θ, position
 t_n, n_fft N.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
-import scipy.fft
 
 from . import _kernels
 from ._options import NORMS, PHASES, WINDOWS, option_code
 from ._validation import (
+    check_finite,
     check_finite_output,
     check_memory,
     check_n_fft,
@@ -130,6 +132,74 @@ def _complex_dtype(plan):
     return np.result_type(plan.x.dtype, np.complex64)
 
 
+def _residuals(plan):
+    """r_n of shape (B, T) for the kernels (zeros when every r_n = 0)."""
+    return plan.residual if plan.residual is not None else np.zeros(plan.positions.shape)
+
+
+#: Samples (B · frames · N) of the frame buffer of one task: it stays in the CPU cache
+#: between the kernel that fills it and the FFT that reads it.
+_TASK_SAMPLES = 2**17
+
+#: The thread pool of the frame path, created at first use (and dropped in forked children).
+_pool = []
+os.register_at_fork(after_in_child=_pool.clear)
+
+#: numpy.fft takes out= from NumPy 2.0 on.
+_FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def _for_each_chunk(func, n_frames, size):
+    """func(first, last) for consecutive chunks of `size` frames, spread over the CPU cores.
+
+    The kernels (nogil) and numpy.fft release the GIL, so the chunks run in
+    parallel on one thread pool: the only parallelism of the transforms.
+    """
+    chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
+    if len(chunks) == 1:
+        func(*chunks[0])
+        return
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="dstft_np"))
+    for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
+        pass
+
+
+def _frame_chunk_size(plan):
+    """Frames per task of the frame path: a buffer of _TASK_SAMPLES samples.
+
+    It stays in the CPU cache between the kernel that fills it and the FFT
+    that reads it, and the allocator reuses it: no large scratch array
+    (whose first touch costs page faults) and no pass over memory between
+    filling the frames and transforming them.
+    """
+    return max(1, _TASK_SAMPLES // (plan.positions.shape[0] * plan.n_fft))
+
+
+def _cell_chunk_size(plan):
+    """Frames per task of the cell path: about four tasks per core, for balance."""
+    n_frames = plan.positions.shape[1]
+    return max(1, -(-n_frames // (4 * (os.cpu_count() or 1))))
+
+
+def _fft_into(fft, a, out, **kwargs):
+    """out[...] = fft(a, axis=-1, **kwargs), without a temporary where NumPy allows.
+
+    Overflow is not warned about here: the public functions check their
+    results and raise a clear error instead (``check_finite_output``).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if _FFT_HAS_OUT:
+            fft(a, axis=-1, out=out, **kwargs)
+        else:
+            out[...] = fft(a, axis=-1, **kwargs)
+
+
+def _residuals(plan):
+    """r_n of shape (B, T) for the kernels (zeros when every r_n = 0)."""
+    return plan.residual if plan.residual is not None else np.zeros(plan.positions.shape)
+
+
 def _transform(plan, which):
     """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
     n_batch, n_frames = plan.positions.shape
@@ -137,17 +207,23 @@ def _transform(plan, which):
     if plan.per_cell:
         out = np.empty((n_batch, n_bins, n_frames), dtype=_complex_dtype(plan))
         cos_table, sin_table = _twiddles(plan.n_fft)
-        _kernels.cell_transform(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                                plan.code, plan.area, cos_table, sin_table, out)
-    else:
-        frames = np.zeros((n_batch, n_frames, plan.n_fft), dtype=plan.x.dtype)
+        residual = _residuals(plan)
+        _for_each_chunk(lambda first, last: _kernels.cell_transform(
+            plan.x, plan.positions, plan.win_length, plan.shift, residual, which, plan.code, plan.area,
+            cos_table, sin_table, first, last, out), n_frames, _cell_chunk_size(plan))
+        return out
+    spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
+
+    def chunk(first, last):
+        frames = np.empty((n_batch, last - first, plan.n_fft), dtype=plan.x.dtype)
         _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                             plan.code, plan.area, frames)
-        out = np.swapaxes(scipy.fft.rfft(frames, axis=-1, workers=-1), -1, -2)
-    rotation = _residual_rotation(plan, +1.0)
-    if rotation is not None:
-        out *= rotation
-    return out
+                             plan.code, plan.area, first, frames)
+        _fft_into(np.fft.rfft, frames, spectra[:, first:last, 0])
+        if plan.residual is not None:
+            _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
+
+    _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
+    return np.swapaxes(spectra[:, :, 0], -1, -2)
 
 
 def _twiddles(n_fft):
@@ -290,8 +366,7 @@ def _check_cotangent(grad_S, plan):
         raise TypeError(f"grad_S must be a numeric (complex) array, got dtype {grad_S.dtype}")
     if grad_S.shape != shape:
         raise ValueError(f"grad_S must have the shape of S, {shape}, got {grad_S.shape}")
-    if not np.all(np.isfinite(grad_S)):
-        raise ValueError("grad_S must be finite; it contains NaN or inf")
+    check_finite(grad_S, "grad_S")
     return grad_S.reshape((-1,) + shape[-2:])
 
 
@@ -337,29 +412,40 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
     pos_shape = np.shape(positions) or (1,)
     plan = _prepare(x, win_length, positions, n_fft, window, norm, phase, keep_cells=True)
     G = _check_cotangent(grad_S, plan).astype(_complex_dtype(plan), copy=False)
-    rotation = _residual_rotation(plan, -1.0)
-    G_rotated = G if rotation is None else G * rotation
     n_batch, n_frames = plan.positions.shape
+    with_phase = plan.phase != _ABSOLUTE
     grad_pos = np.empty((n_batch, n_frames))
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
         cos_table, sin_table = _twiddles(plan.n_fft)
-        _kernels.cell_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                          cos_table, sin_table, np.ascontiguousarray(G_rotated.real),
-                          np.ascontiguousarray(G_rotated.imag), grad_win, grad_pos)
+        residual = _residuals(plan)
+        g_re, g_im = np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag)
+        _for_each_chunk(lambda first, last: _kernels.cell_vjp(
+            plan.x, plan.positions, plan.win_length, plan.shift, residual, plan.code, plan.area, with_phase,
+            cos_table, sin_table, g_re, g_im, first, last, grad_win, grad_pos), n_frames, _cell_chunk_size(plan))
     else:
-        # g_n = Re Σ_m G_m e^{+j2π m i/N} = irfft of G·N/2 with bins 0 and N/2 counted once
-        half = np.swapaxes(G_rotated, -1, -2) * (plan.n_fft / 2)
-        half[..., 0] *= 2
-        half[..., -1] *= 2
-        g = scipy.fft.irfft(half, n=plan.n_fft, axis=-1, workers=-1)
+        # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
+        G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]
+        if with_phase or plan.residual is not None:
+            spectra = np.empty((n_batch, n_frames, 1 + with_phase, G.shape[-2]), dtype=G.dtype)
+            spectra[:, :, :1] = G_frames
+            if with_phase:
+                spectra[:, :, 1] = G_frames[:, :, 0] * _phase_rate(plan)[:, 0] * -1.0
+            if plan.residual is not None:
+                _kernels.rotate_bins(spectra, plan.residual, -1.0, 0, n_frames)
+        else:
+            spectra = G_frames
+        edges = np.stack([spectra[..., 0].real, spectra[..., -1].real], axis=-1).astype(np.float64)
         grad_win = np.empty((n_batch, 1, n_frames))
-        _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
-                            plan.area, g, grad_win[:, 0, :], grad_pos)
-    rate = _phase_rate(plan)
-    if rate is not None:
-        S = _transform(plan, VALUE)
-        grad_pos += np.sum(np.real(np.conj(G) * rate * S), axis=-2)
+
+        def chunk(first, last):
+            # norm="forward": g[i] = X_0 + 2 Σ_{0<m<N/2} Re(X_m e^{j2π m i/N}) + X_{N/2} (-1)^i
+            g = np.empty((n_batch, last - first, spectra.shape[2], plan.n_fft), dtype=plan.x.dtype)
+            _fft_into(np.fft.irfft, spectra[:, first:last], g, n=plan.n_fft, norm="forward")
+            _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
+                                plan.area, first, g, edges, grad_win[:, 0, :], grad_pos)
+
+        _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     grad_win = _sum_to_shape(_unbatch(grad_win, plan), win_shape)
     grad_pos = _sum_to_shape(_unbatch(grad_pos, plan), pos_shape).reshape(np.shape(positions))
     check_finite_output(grad_win, "grad_win")

@@ -6,9 +6,14 @@ The window of length θ centred at 0 is built from a base window h
     ω(u; θ) = c(θ) · h(u / θ)   for |u| <= θ/2, else 0
     c(θ) = N / θ  (norm="area")  or  1  (norm=None)
 
-Every derivative the library computes reaches the window only through
-``base`` and ``base_deriv`` below, so adding a window means adding its h and
-h' here and its name to ``_options.WINDOWS``.
+Every value and derivative the library computes reaches the window only
+through the pair (h, h') defined here: ``cosine_sum_terms`` with a row of
+``COSINE_SUM`` for the cosine-sum windows, ``gaussian_terms`` for the
+Gaussian. Adding a cosine-sum window means adding its coefficients to
+``COSINE_SUM`` and its name to ``_options.WINDOWS``; a window of another
+family needs its (h, h') function here and one branch in
+``_kernels.base_terms``. The functions are plain Python (importing
+dstft_np imports no Numba); ``_kernels`` compiles them.
 
 Smoothness at the edges v = ±1/2 matters for the derivatives:
 
@@ -30,107 +35,54 @@ Smoothness at the edges v = ±1/2 matters for the derivatives:
 import math
 
 import numpy as np
-from numba import njit
 
 from ._options import NORMS, WINDOWS, option_code
 from ._validation import check_n_fft, check_real, check_scalar
 
-__all__ = ["GAUSSIAN_STD", "base", "base_deriv", "window_term", "window"]
+__all__ = [
+    "GAUSSIAN_STD",
+    "COSINE_SUM",
+    "cosine_sum_terms",
+    "gaussian_terms",
+    "VALUE",
+    "D_WIN",
+    "NEG_D_OFFSET",
+    "window",
+]
 
 #: Relative standard deviation s of the truncated Gaussian: σ = s·θ samples.
 GAUSSIAN_STD = 0.125
 
-_HANN, _BLACKMAN, _GAUSSIAN = range(len(WINDOWS))
+#: Cosine-sum windows h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv): their (a_0, a_1, a_2).
+COSINE_SUM = {
+    "hann": (0.5, 0.5, 0.0),
+    "blackman": (0.42, 0.5, 0.08),
+}
 
 
-@njit(cache=True)
-def hann(v):
-    """h(v) = 0.5 + 0.5 cos(2πv)."""
-    return 0.5 + 0.5 * math.cos(2.0 * math.pi * v)
+def cosine_sum_terms(a, c, s):
+    """h(v) and h'(v) of the cosine-sum window a = (a_0, a_1, a_2), from c = cos(2πv) and s = sin(2πv).
 
-
-@njit(cache=True)
-def hann_deriv(v):
-    """h'(v) = -π sin(2πv)."""
-    return -math.pi * math.sin(2.0 * math.pi * v)
-
-
-@njit(cache=True)
-def blackman(v):
-    """h(v) = 0.42 + 0.5 cos(2πv) + 0.08 cos(4πv)."""
-    return 0.42 + 0.5 * math.cos(2.0 * math.pi * v) + 0.08 * math.cos(4.0 * math.pi * v)
-
-
-@njit(cache=True)
-def blackman_deriv(v):
-    """h'(v) = -π sin(2πv) - 0.32π sin(4πv)."""
-    return -math.pi * math.sin(2.0 * math.pi * v) - 0.32 * math.pi * math.sin(4.0 * math.pi * v)
-
-
-@njit(cache=True)
-def gaussian(v):
-    """h(v) = exp(-v² / (2 s²))."""
-    z = v / GAUSSIAN_STD
-    return math.exp(-0.5 * z * z)
-
-
-@njit(cache=True)
-def gaussian_deriv(v):
-    """h'(v) = -v / s² · h(v)."""
-    return -v / (GAUSSIAN_STD * GAUSSIAN_STD) * gaussian(v)
-
-
-@njit(cache=True)
-def base(code, v):
-    """h(v) of the window with kernel code `code` (index in WINDOWS)."""
-    if code == _HANN:
-        return hann(v)
-    if code == _BLACKMAN:
-        return blackman(v)
-    return gaussian(v)
-
-
-@njit(cache=True)
-def base_deriv(code, v):
-    """h'(v) of the window with kernel code `code`."""
-    if code == _HANN:
-        return hann_deriv(v)
-    if code == _BLACKMAN:
-        return blackman_deriv(v)
-    return gaussian_deriv(v)
-
-
-#: What ``window_term`` returns: ω, ∂ω/∂θ, or -∂ω/∂u (the sign of ∂S/∂t_n).
-VALUE, D_WIN, NEG_D_OFFSET = 0, 1, 2
-
-
-@njit(cache=True)
-def window_term(which, code, area, u, theta, n_fft):
-    """ω(u; θ), ∂ω/∂θ = -(1/θ)[(1-δ)ω + u ω'(u)], or -ω'(u) with ω'(u) = c h'(u/θ)/θ.
-
-    `which` is VALUE, D_WIN or NEG_D_OFFSET; `area` selects c = N/θ (δ = 0)
-    over c = 1 (δ = 1). The caller keeps |u| <= θ/2.
+    h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv) and
+    h'(v) = -2π [a_1 sin(2πv) + 2 a_2 sin(4πv)], with cos(4πv) = c² - s²
+    and sin(4πv) = 2cs. Taking (c, s) rather than v lets the kernels advance
+    e^{j2πv} by a rotation along a run of samples instead of calling cos and
+    sin for each; both routes go through this one definition.
     """
-    v = u / theta
-    c = n_fft / theta if area else 1.0
-    if which == VALUE:
-        return c * base(code, v)
-    dw_du = c * base_deriv(code, v) / theta
-    if which == NEG_D_OFFSET:
-        return -dw_du
-    if area:
-        return -(c * base(code, v) + u * dw_du) / theta
-    return -u * dw_du / theta
+    h = a[0] + a[1] * c + a[2] * (c * c - s * s)
+    dh = -2.0 * math.pi * (a[1] * s + 4.0 * a[2] * c * s)
+    return h, dh
 
 
-@njit(cache=True)
-def _fill_window(which, code, area, u, theta, n_fft, out):
-    """out[i] = window_term(which, ..., u[i], ...) inside the support, 0 outside."""
-    for i in range(u.shape[0]):
-        if abs(u[i]) <= 0.5 * theta:
-            out[i] = window_term(which, code, area, u[i], theta, n_fft)
-        else:
-            out[i] = 0.0
+def gaussian_terms(v):
+    """h(v) = exp(-v² / (2 s²)) and h'(v) = -v / s² · h(v), s = GAUSSIAN_STD."""
+    z = v / GAUSSIAN_STD
+    h = math.exp(-0.5 * z * z)
+    return h, -z / GAUSSIAN_STD * h
+
+
+#: What a kernel evaluates: ω, ∂ω/∂θ, or -∂ω/∂u (the sign of ∂S/∂t_n).
+VALUE, D_WIN, NEG_D_OFFSET = 0, 1, 2
 
 
 _DERIVATIVES = (None, "win_length", "offset")
@@ -181,8 +133,10 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
     theta = check_scalar(win_length, "win_length")
     if not 0.0 < theta <= n_fft:
         raise ValueError(f"win_length must be in (0, n_fft={n_fft}], got {win_length!r}")
+    from . import _kernels  # not at import: the kernels module imports this one
+
     u = check_real(u, "u")
     out = np.empty(u.size)
-    _fill_window(which, code, area, np.ascontiguousarray(u.ravel()), theta, n_fft, out)
+    _kernels.fill_window(which, code, area, np.ascontiguousarray(u.ravel()), theta, n_fft, out)
     # the kernel returns -∂ω/∂u (what ∂S/∂t_n needs); the public function returns ∂ω/∂u
     return (-out if which == NEG_D_OFFSET else out).reshape(u.shape)

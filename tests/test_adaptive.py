@@ -13,7 +13,7 @@ import numpy as np
 import dstft_np
 from dstft_np import losses
 
-from .signals import fan_flutter, grid_optimum, piecewise_tones
+from .signals import fan_flutter, grid_optimum, piecewise_tones, uncovered_samples
 
 N_FFT, HOP = 1000, 50
 
@@ -53,12 +53,6 @@ def test_per_cell_windows_lower_the_per_frame_entropy_further(data_dir):
     cell.fit(x, steps=8, smoothness=100.0)
     assert entropy(cell, x) < entropy(frame, x) - 0.1
     assert np.ptp(cell.win_length, axis=0).max() > 1.0, "θ must now vary along frequency"
-
-
-def uncovered_samples(positions, win_length, n_samples, fraction):
-    """Samples k with |k - t_n| >= fraction · θ / 2 for every frame n (fraction 1: outside every window)."""
-    k = np.arange(n_samples)[:, None]
-    return int(np.sum(np.all(np.abs(k - positions[None, :]) >= fraction * win_length / 2, axis=1)))
 
 
 def test_learnable_hops_lower_the_loss_while_the_coverage_term_keeps_every_sample_covered():

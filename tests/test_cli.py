@@ -24,7 +24,6 @@ import scipy.io.wavfile
 import dstft_np
 from dstft_np import cli, losses
 
-from .signals import chirp_and_tone
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WIDTH_IN, ROW_IN = 10, 3   # figure geometry stated in --help
@@ -147,13 +146,6 @@ def test_demo_prints_the_table_and_writes_the_figure(tmp_path):
     assert any(line.startswith("θ per frame") for line in lines)
     assert "fitting single θ (3 steps)" in result.stderr
     assert_figure(tmp_path / "demo.png", rows=2, dpi=20)
-
-
-def test_demo_signal_is_the_data_readme_chirp_and_tone():
-    np.testing.assert_array_equal(cli.demo_signal(), chirp_and_tone(seed=0))
-
-
-# ---------------------------------------------------------------- errors
 
 
 def test_missing_file_is_one_line(tmp_path):

@@ -7,12 +7,14 @@ import re
 
 import numpy as np
 
+from .markdown import python_blocks
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
 def test_readme_python_example_runs_and_reconstructs_the_signal():
-    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    blocks = python_blocks(README)
     assert len(blocks) == 1, "the README holds one Python example"
     code = blocks[0]
     assert len(code.strip().splitlines()) <= 16, "keep the example short"

@@ -165,10 +165,24 @@ def test_module_learns_the_longest_window_for_a_stationary_tone():
         loss = spread(layer(tone))
         loss.backward()
         optimiser.step()
-    assert min(layer.win_length.item(), n_fft) == n_fft
+        layer.project_()
+    assert layer.win_length.item() == n_fft
     assert spread(layer(tone)).item() < 0.6 * initial
 
 
 def test_module_rejects_a_bad_lower_bound():
     with pytest.raises(ValueError, match=r"min_win_length must be in \(0, n_fft=16\], got 20"):
         dtorch.STFT(N_FFT, 4.0, 100, min_win_length=20)
+
+
+def test_project_clamps_parameters_onto_their_bounds():
+    layer = dtorch.STFT(N_FFT, 4.0, 100, win_length=np.full(26, 9.5), min_win_length=2.5)
+    with torch.no_grad():
+        layer.win_length[0] = -7.0
+        layer.win_length[1] = 40.0
+        layer.hop_length.fill_(0.25)
+    layer.project_()
+    expected = np.full(26, 9.5)
+    expected[:2] = 2.5, N_FFT
+    np.testing.assert_array_equal(layer.win_length.detach().numpy(), expected)
+    assert layer.hop_length.item() == 1.0

@@ -1,0 +1,77 @@
+"""Numba on demand: kernels are declared at import and compiled (or loaded from the cache) at first call.
+
+Importing numba takes longer than importing numpy and every module of
+dstft_np together, so kernel modules write ``from ._jit import njit, prange``
+instead of ``from numba import njit, prange``. ``njit(**options)`` records
+the plain function and returns a stand-in; the first call of any stand-in
+imports numba, replaces every stand-in found in the globals of the loaded
+dstft_np modules by ``numba.njit(**options)(function)`` and every ``prange``
+by ``numba.prange``, then calls the real dispatcher. Kernels that call each
+other therefore see real dispatchers when Numba compiles them, and
+``NUMBA_DISABLE_JIT=1`` runs the plain functions as before.
+"""
+
+import sys
+import threading
+
+__all__ = ["njit", "prange"]
+
+#: Stands for numba.prange until numba is imported (plain ``range`` semantics).
+prange = range
+
+_PACKAGE = __name__.rpartition(".")[0]
+
+#: Serialises the binding step: the frame path calls kernels from several threads.
+_lock = threading.Lock()
+
+
+class _Kernel:
+    """A function to be compiled with numba.njit(**options) at the first call of any kernel."""
+
+    def __init__(self, function, options):
+        self.py_func = function
+        self.options = options
+        self.dispatcher = None
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+        self.__module__ = function.__module__
+        self.__qualname__ = function.__qualname__
+        self.__wrapped__ = function
+
+    def __call__(self, *args):
+        if self.dispatcher is None:
+            with _lock:
+                _compile_all()
+                if self.dispatcher is None:  # a stand-in held outside any module's globals
+                    import numba
+
+                    self.dispatcher = numba.njit(**self.options)(self.py_func)
+        return self.dispatcher(*args)
+
+    def __repr__(self):
+        state = "pending" if self.dispatcher is None else "compiled on demand"
+        return f"<dstft_np kernel {self.__module__}.{self.__qualname__} ({state})>"
+
+
+def njit(function=None, **options):
+    """Like numba.njit (with or without options), but nothing is imported or compiled until a kernel is called."""
+    if function is None:
+        return lambda f: _Kernel(f, options)
+    return _Kernel(function, options)
+
+
+def _compile_all():
+    """Import numba and bind every pending kernel and every ``prange`` of dstft_np to Numba's."""
+    import numba
+
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == _PACKAGE or name.startswith(_PACKAGE + ".")):
+            continue
+        namespace = vars(module)
+        for key, value in list(namespace.items()):
+            if isinstance(value, _Kernel):
+                if value.dispatcher is None:
+                    value.dispatcher = numba.njit(**value.options)(value.py_func)
+                namespace[key] = value.dispatcher
+            elif value is range and key == "prange":
+                namespace[key] = numba.prange

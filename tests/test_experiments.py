@@ -1,0 +1,128 @@
+"""The validation scripts: hand-written classifier gradients, and a smoke run of each script's --quick mode.
+
+The smoke runs call each script's main(argv) in-process with --quick and
+check that the report and the figure are written and that the report states
+the numbers main returns. Scripts that read ../shared/data skip through the
+data_dir fixture; the torch script skips without torch.
+"""
+
+import numpy as np
+import pytest
+
+from validation import (
+    fan7_per_frame,
+    fan_flutter_maps,
+    joint_training_numpy,
+    joint_training_torch,
+    learnable_hops,
+    single_window,
+)
+from validation.common import TwoToneTask
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def central_difference(f, x, direction, step):
+    return (f(x + step * direction) - f(x - step * direction)) / (2 * step)
+
+
+def test_one_hidden_layer_gradients_match_central_differences(rng):
+    """Every parameter and the input a, along seeded random directions; step 1e-6, float64."""
+    net = joint_training_numpy.OneHiddenLayer
+    params = net.init(7, 5, rng)
+    params["b1"] = rng.standard_normal(5)
+    params["b2"] = np.asarray(0.3)
+    a = rng.standard_normal((6, 7))
+    y = np.array([0, 1, 1, 0, 1, 0])
+    _, grads, grad_a = net.loss_and_grads(params, a, y)
+    for name in net.names:
+        direction = rng.standard_normal(params[name].shape)
+
+        def loss_along(value, name=name):
+            return net.loss_and_grads(dict(params, **{name: value}), a, y)[0]
+
+        expected = central_difference(loss_along, params[name], direction, 1e-6)
+        np.testing.assert_allclose(np.sum(grads[name] * direction), expected, rtol=1e-6, atol=1e-10,
+                                   err_msg=f"∂L/∂{name}")
+    direction = rng.standard_normal(a.shape)
+    expected = central_difference(lambda v: net.loss_and_grads(params, v, y)[0], a, direction, 1e-6)
+    np.testing.assert_allclose(np.sum(grad_a * direction), expected, rtol=1e-6, atol=1e-10, err_msg="∂L/∂a")
+
+
+def test_joint_objective_theta_gradient_matches_central_differences(rng):
+    """The whole chain θ → S → features → network → loss; θ = 100.3 keeps the window edges off the samples."""
+    task = TwoToneTask()
+    x, y = task.draw(3, rng)
+    params = joint_training_numpy.OneHiddenLayer.init(task.band.stop - task.band.start, 4, rng)
+    params["win_length"] = np.array(100.3)
+    _, grads = joint_training_numpy.objective(task, params, x, y, learn_theta=True)
+
+    def loss_at(theta):
+        return joint_training_numpy.objective(task, dict(params, win_length=theta), x, y, learn_theta=True)[0]
+
+    expected = central_difference(loss_at, params["win_length"], 1.0, 1e-3)
+    np.testing.assert_allclose(grads["win_length"], expected, rtol=1e-5, atol=1e-9,
+                               err_msg="∂L/∂θ of the joint objective, step 1e-3 samples")
+
+
+def written(out, name):
+    """The report text, after checking that both files exist and the figure is a PNG."""
+    report, figure = out / f"{name}.md", out / f"{name}.png"
+    assert report.is_file() and figure.is_file(), f"{name}: report or figure missing in {out}"
+    assert figure.read_bytes()[:8] == PNG_MAGIC, f"{figure} is not a PNG"
+    return report.read_text(encoding="utf-8")
+
+
+def test_single_window_quick(tmp_path, data_dir):
+    results = single_window.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
+    text = written(tmp_path, "single_window")
+    assert set(results) == {"chirp + tone", "fan_flutter x[4000:10000]"}
+    for found in results.values():
+        assert 100.0 <= found["grid_theta"] <= 1000.0
+        assert f"**θ* = {found['grid_theta']:.1f}**" in text
+        for start, theta, value in found["descents"]:
+            assert f"| Adam | {start:g} | {theta:.1f} | {value:.6f} |" in text
+
+
+def test_fan_flutter_maps_quick(tmp_path, data_dir):
+    results = fan_flutter_maps.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
+    text = written(tmp_path, "fan_flutter_maps")
+    assert f"θ* = {results['single_theta']}" in text
+    assert f"| {results['cell_entropy']:.5f} |" in text
+
+
+def test_fan7_per_frame_quick(tmp_path, data_dir):
+    results = fan7_per_frame.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
+    text = written(tmp_path, "fan7_per_frame")
+    assert set(results) == set(fan7_per_frame.LOSSES)
+    for found in results.values():
+        assert f"single θ* = {found['single_theta']:.0f}" in text
+        assert f"| {found['frame_loss']:.4f} |" in text
+        assert found["theta_n"].shape == (1 + 32000 // fan7_per_frame.HOP,)
+
+
+def test_learnable_hops_quick(tmp_path):
+    results = learnable_hops.main(["--quick", "--out", str(tmp_path)])
+    text = written(tmp_path, "learnable_hops")
+    for name in learnable_hops.FITS:
+        found = results[name]
+        assert found["loss_after"] < found["loss_before"], name
+        assert f"| {name} | {found['loss_before']:.4f} → {found['loss_after']:.4f} |" in text
+    assert results["initial"]["uncovered"] == 0
+
+
+def test_joint_training_numpy_quick(tmp_path):
+    results = joint_training_numpy.main(["--quick", "--out", str(tmp_path)])
+    text = written(tmp_path, "joint_training_numpy")
+    assert f"| {results['fixed_accuracy']:.3f} |" in text
+    assert f"→ {results['learned_theta']:.1f} |" in text
+    assert results["theta_path"][0] == joint_training_numpy.THETA0
+
+
+def test_joint_training_torch_quick(tmp_path):
+    pytest.importorskip("torch", reason="the torch joint-training example needs torch")
+    results = joint_training_torch.main(["--quick", "--out", str(tmp_path)])
+    text = written(tmp_path, "joint_training_torch")
+    assert f"| {results['learned_accuracy']:.3f} |" in text
+    assert f"→ {results['learned_theta']:.1f} |" in text
+    assert joint_training_torch.MIN_THETA <= results["learned_theta"] <= 512.0
