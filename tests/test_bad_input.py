@@ -208,6 +208,15 @@ def assert_same_results(actual, expected, what):
         np.testing.assert_allclose(a, e, rtol=0, atol=4 * eps * max(np.max(np.abs(e)), 1.0), err_msg=what)
 
 
+def assert_accepts_layouts(func, arr, expected, what):
+    """func(a) for the values of `arr` in every layout: `a` left untouched, the results those of `expected`."""
+    for label, a in layouts(arr):
+        before = snapshot(a)
+        result = func(a)
+        assert_untouched(a, before, f"{what} ({label})")
+        assert_same_results(result, expected, f"{what}: {label}")
+
+
 def transform_arguments(rng):
     """Valid float64 batch arguments of every kind: x (2, K), per-cell θ (F, T), positions (2, T)."""
     return {
@@ -443,11 +452,6 @@ def test_positions_from_hops_vjp_rejects(case, grad, error, match):
 @pytest.mark.parametrize("func", (dstft_np.positions_from_hops, dstft_np.positions_from_hops_vjp))
 def test_positions_accept_any_layout_and_never_modify_it(rng, func):
     values = rng.uniform(0.5, 10.0, (3, 6))
-    expected = func(values)
-    for label, arr in layouts(values):
-        before = snapshot(arr)
-        result = func(arr)
-        assert_untouched(arr, before, f"{func.__name__} ({label})")
-        assert_same_results(result, expected, f"{func.__name__}: {label}")
+    assert_accepts_layouts(func, values, func(values), func.__name__)
     integer = rng.integers(1, 10, (3, 6))
     assert_same_results(func(integer), func(integer.astype(float)), f"{func.__name__}: integer")

@@ -18,8 +18,8 @@ from dstft_np import conventions, io, losses, plot
 from dstft_np.inverse import stft_adjoint
 from dstft_np.optim import Adam, ReduceOnPlateau
 
-from .test_bad_input import (assert_same_results, assert_untouched, layouts, memory_limit,  # noqa: F401 (fixture)
-                             peak_bytes, snapshot)
+from .test_bad_input import (assert_accepts_layouts, assert_same_results, assert_untouched, layouts,
+                             memory_limit, peak_bytes, snapshot)  # noqa: F401 (memory_limit: a fixture)
 
 N_FFT = 16
 N_BINS = N_FFT // 2 + 1
@@ -141,12 +141,7 @@ def test_inverse_accepts_real_integer_and_any_layout_and_never_modifies_it(spect
         assert_same_results(func(real), func(real + 0j), f"{func.__name__}: real S")
         integer = np.round(real * 10).astype(np.int64)
         assert_same_results(func(integer), func(integer.astype(float)), f"{func.__name__}: integer S")
-        expected = func(spectrum)
-        for label, arr in layouts(spectrum):
-            before = snapshot(arr)
-            result = func(arr)
-            assert_untouched(arr, before, f"S ({label})")
-            assert_same_results(result, expected, f"{func.__name__}: S {label}")
+        assert_accepts_layouts(func, spectrum, func(spectrum), f"{func.__name__}: S")
 
 
 def test_inverse_memory_limit_raises_before_allocating(memory_limit):
@@ -303,23 +298,16 @@ def test_other_losses_reject(case, call, error, match):
 def test_losses_accept_any_layout_and_never_modify_it(rng):
     Y = rng.uniform(0.0, 2.0, (2, 5, 7))
     for name in SPECTROGRAM_LOSSES:
-        func = getattr(losses, name)
-        expected = func(Y)
-        for label, arr in layouts(Y):
-            before = snapshot(arr)
-            value, grad = func(arr)
-            assert_untouched(arr, before, f"Y ({label})")
-            assert value == pytest.approx(expected[0], rel=1e-14, abs=0), f"{name}: {label}"
-            assert_same_results(grad, expected[1], f"{name}: Y {label}")
+        def func(arr, loss=getattr(losses, name)):
+            return tuple(np.asarray(result) for result in loss(arr))   # (value as a 0-d array, dL_dY)
+
+        assert_accepts_layouts(func, Y, func(Y), f"{name}: Y")
         counts = rng.integers(0, 9, (5, 7))
-        assert_same_results(func(counts)[1], func(counts.astype(float))[1], f"{name}: integer Y")
+        assert_same_results(func(counts), func(counts.astype(float)), f"{name}: integer Y")
     S = rng.standard_normal((5, 7)) + 1j * rng.standard_normal((5, 7))
     dL_dY = rng.standard_normal((5, 7))
-    for label, arr in layouts(S):
-        before = snapshot(arr)
-        assert_same_results(losses.magnitude_vjp(arr, dL_dY, p=2.0), losses.magnitude_vjp(S, dL_dY, p=2.0),
-                            f"magnitude_vjp: S {label}")
-        assert_untouched(arr, before, f"S ({label})")
+    assert_accepts_layouts(lambda arr: losses.magnitude_vjp(arr, dL_dY, p=2.0), S,
+                           losses.magnitude_vjp(S, dL_dY, p=2.0), "magnitude_vjp: S")
 
 
 # ---------------------------------------------------------------- Adam and ReduceOnPlateau
@@ -394,14 +382,8 @@ def test_adam_accepts_any_layout_and_never_modifies_it(rng):
         return opt.step({"x": grads})["x"].copy()
 
     expected = one_step(x0, grad)
-    for label, arr in layouts(x0):
-        before = snapshot(arr)
-        assert_same_results(one_step(arr, grad), expected, f"params {label}")
-        assert_untouched(arr, before, f"params ({label})")
-    for label, arr in layouts(grad):
-        before = snapshot(arr)
-        assert_same_results(one_step(x0, arr), expected, f"grads {label}")
-        assert_untouched(arr, before, f"grads ({label})")
+    assert_accepts_layouts(lambda arr: one_step(arr, grad), x0, expected, "params")
+    assert_accepts_layouts(lambda arr: one_step(x0, arr), grad, expected, "grads")
     assert_same_results(one_step(np.arange(6).reshape(2, 3), grad),
                         one_step(np.arange(6.0).reshape(2, 3), grad), "integer params")
 
