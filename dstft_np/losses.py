@@ -21,6 +21,7 @@ Conventions where the formulas are undefined (all documented per function):
 
 import numpy as np
 
+from . import _kernels
 from ._options import LOSSES, option_code
 from ._validation import check_finite, check_integer, check_positive
 from .transform import _sum_to_shape
@@ -46,7 +47,7 @@ def _check_spectrogram(Y):
         raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
     Y = Y.astype(np.float64, copy=False)
     check_finite(Y, "Y")
-    if np.any(Y < 0):
+    if Y.min() < 0:
         raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
     return Y
 
@@ -109,8 +110,9 @@ def magnitude_vjp(S, dL_dY, p=1.0):
 
         G = (∂L/∂Y) · p |S|^{p-1} · S / |S|.
 
-    It is computed as p |S|^{p-1} times the unit phasor S/|S|, which neither
-    overflows nor divides by zero for small |S|. At S = 0 the result is
+    It is computed in one pass (``_kernels.magnitude_cotangent``) as
+    (∂L/∂Y) p |S|^{p-1} times the unit phasor S/|S|, which neither overflows
+    nor divides by zero for small |S|. At S = 0 the result is
     G = 0: the derivative for p > 1, a subgradient of the cone |S| for
     p = 1, and a convention for p < 1 (where the derivative is infinite).
 
@@ -123,15 +125,24 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     """
     p = check_positive(p, "p")
     S = np.asarray(S)
-    mag = np.abs(S)
-    nonzero = mag > 0
-    phasor = np.divide(S, mag, out=np.zeros_like(S), where=nonzero)
-    if p == 1.0:
-        scale = np.asarray(dL_dY, dtype=mag.dtype)
-    else:
-        power = np.power(mag, p - 1.0, out=np.zeros_like(mag), where=nonzero)
-        scale = np.asarray(dL_dY) * p * power
-    return scale * phasor
+    dL_dY = np.asarray(dL_dY)
+    if dL_dY.shape != S.shape:
+        raise ValueError(f"dL_dY must have the shape of S, {S.shape}, got {dL_dY.shape}")
+    swap = _frame_major(S)
+    S_w, dL_dY_w = (np.ascontiguousarray(swap(a)) for a in (S, dL_dY))
+    G_w = np.empty(S_w.shape, dtype=np.result_type(S.dtype, dL_dY.dtype, np.complex64))
+    _kernels.magnitude_cotangent(S_w.reshape(-1), dL_dY_w.reshape(-1), p, G_w.reshape(-1))
+    return swap(G_w)
+
+
+def _frame_major(S):
+    """Swap of the last two axes if S is an (F, T) view of frame-major memory (what stft returns), else identity.
+
+    Walking such arrays in memory order avoids copying them.
+    """
+    if S.ndim >= 2 and np.swapaxes(S, -1, -2).flags.c_contiguous:
+        return lambda a: np.swapaxes(a, -1, -2)
+    return lambda a: a
 
 
 def shannon_entropy(Y, *, per_frame=False):
@@ -180,11 +191,20 @@ def shannon_entropy(Y, *, per_frame=False):
     """
     Y = _check_spectrogram(Y)
     axes = _group_axes(per_frame)
-    P, total = _normalise(Y, axes)
-    log_P = np.log(P, out=np.zeros_like(P), where=P > 0)
-    H = -np.sum(P * log_P, axis=axes, keepdims=True)
+    total = Y.sum(axis=axes, keepdims=True)
+    live = total > 0
+    inv_total = np.divide(1.0, total, out=np.zeros_like(total), where=live)
+    log_total = np.log(total, out=np.zeros_like(total), where=live)
+    nonzero = Y > 0
+    log_Y = np.log(Y, out=np.zeros_like(Y), where=nonzero)
+    # with P = Y/s: H = -Σ P log P = log s - Σ Y log Y / s, and
+    # ∂H/∂Y = -(log P + H)/s = (log s - H - log Y)/s, set to 0 where Y = 0
+    sum_y_log_y = np.einsum("...ft,...ft->..." + ("t" if per_frame else ""), Y, log_Y)
+    H = log_total - np.expand_dims(sum_y_log_y, axes) * inv_total
     n_groups = H.size
-    dL_dY = np.divide(-(log_P + H), total * n_groups, out=np.zeros_like(Y), where=Y > 0)
+    dL_dY = np.subtract(log_total - H, log_Y, out=log_Y)   # log_Y is not needed any more
+    dL_dY *= inv_total / n_groups
+    dL_dY *= nonzero
     return float(H.sum() / n_groups), dL_dY
 
 
