@@ -592,3 +592,27 @@ def add_frames(positions, frames, out):
             origin = math.ceil(positions[b, n] - half)
             for j in range(max(0, -origin), min(width, n_samples - origin)):
                 out[b, origin + j] += frames[b, n, j]
+
+
+@njit(cache=True, nogil=True)
+def magnitude_cotangent(S, dL_dY, p, out):
+    """out = ∂L/∂Y · p |S|^{p-1} · S/|S|, 0 where |S| = 0: the chain from Y = |S|^p to G (1-D views).
+
+    |S| falls back to hypot where Re² + Im² could overflow or underflow, and
+    the unit phasor S/|S| is formed by division, so that tiny or huge |S|
+    keep their phase.
+    """
+    for i in range(S.shape[0]):
+        re = S[i].real
+        im = S[i].imag
+        mag = math.sqrt(re * re + im * im)
+        if mag > 1e150 or mag < 1e-150:
+            mag = math.hypot(re, im)
+        if mag > 0.0:
+            unit = complex(re / mag, im / mag)
+            if p == 1.0:
+                out[i] = unit * dL_dY[i]
+            else:
+                out[i] = unit * (dL_dY[i] * p * mag ** (p - 1.0))
+        else:
+            out[i] = 0.0

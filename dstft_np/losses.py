@@ -21,6 +21,7 @@ Conventions where the formulas are undefined (all documented per function):
 
 import numpy as np
 
+from . import _kernels
 from ._options import LOSSES, option_code
 from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
                           check_real, check_win_length)
@@ -43,7 +44,7 @@ def _check_spectrogram(Y):
     Y = check_real(Y, "Y")
     if Y.ndim < 2 or Y.size == 0:
         raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
-    if np.any(Y < 0):
+    if Y.min() < 0:
         raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
     return Y
 
@@ -63,19 +64,20 @@ def _scaled(Y, axes):
     return np.divide(Y, peak, out=np.zeros_like(Y), where=peak > 0), peak
 
 
-def _normalise(Y, axes):
-    """P = Y / ΣY over `axes` (P = 0 in groups that sum to 0), with the sums s (keepdims).
+def _summed(Y, axes):
+    """(Y, 1, ΣY), or (Y / max Y, max Y, Σ Y / max Y) per group when ΣY or 1/ΣY is beyond float64.
 
-    Summed as s = max Y · Σ(Y / max Y), so that Y near the float64 maximum
-    gives the right P (s itself may round to inf, which only sends the
-    gradients, O(1/s), to 0).
+    Entropies are scale invariant and their gradients scale like 1/max Y, so
+    the rescaled Y gives the value unchanged and the gradient once divided
+    by the returned peak. Only Y near 1e308 or below 1e-308 pays the copy.
     """
-    Z, peak = _scaled(Y, axes)
-    total_Z = Z.sum(axis=axes, keepdims=True)
-    P = np.divide(Z, total_Z, out=np.zeros_like(Z), where=total_Z > 0)
     with np.errstate(over="ignore"):
-        total = peak * total_Z
-    return P, total
+        total = Y.sum(axis=axes, keepdims=True)
+    tiny = 1.0 / np.finfo(np.float64).max
+    if np.all(np.isfinite(total)) and not np.any((total > 0) & (total < tiny)):
+        return Y, 1.0, total
+    Z, peak = _scaled(Y, axes)
+    return Z, np.where(peak > 0, peak, 1.0), Z.sum(axis=axes, keepdims=True)
 
 
 def magnitude(S, p=1.0):
@@ -139,8 +141,9 @@ def magnitude_vjp(S, dL_dY, p=1.0):
 
         G = (∂L/∂Y) · p |S|^{p-1} · S / |S|.
 
-    It is computed as p |S|^{p-1} times the unit phasor S/|S|, which neither
-    overflows nor divides by zero for small |S|. At S = 0 the result is
+    It is computed in one pass (``_kernels.magnitude_cotangent``) as
+    (∂L/∂Y) p |S|^{p-1} times the unit phasor S/|S|, which neither overflows
+    nor divides by zero for small |S|. At S = 0 the result is
     G = 0: the derivative for p > 1, a subgradient of the cone |S| for
     p = 1, and a convention for p < 1 (where the derivative is infinite).
 
@@ -156,18 +159,22 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     dL_dY = check_real(dL_dY, "dL_dY")
     if dL_dY.shape != S.shape:
         raise ValueError(f"dL_dY must have the shape of S, {S.shape}, got {dL_dY.shape}")
-    mag = np.abs(S)
-    nonzero = mag > 0
-    phasor = np.divide(S, mag, out=np.zeros_like(S), where=nonzero)
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing G is reported below
-        if p == 1.0:
-            scale = dL_dY.astype(mag.dtype, copy=False)
-        else:
-            power = np.power(mag, p - 1.0, out=np.zeros_like(mag), where=nonzero)
-            scale = (dL_dY * p * power).astype(mag.dtype, copy=False)
-        G = scale * phasor
-    check_finite_output(G, "G", "Scale dL_dY or S down (G grows like p |S|^(p-1) ∂L/∂Y)")
-    return G
+    swap = _frame_major(S)
+    S_w, dL_dY_w = (np.ascontiguousarray(swap(a)) for a in (S, dL_dY))
+    G_w = np.empty(S_w.shape, dtype=np.result_type(S.dtype, dL_dY.dtype, np.complex64))
+    _kernels.magnitude_cotangent(S_w.reshape(-1), dL_dY_w.reshape(-1), p, G_w.reshape(-1))
+    check_finite_output(G_w, "G", "Scale dL_dY or S down (G grows like p |S|^(p-1) ∂L/∂Y)")
+    return swap(G_w)
+
+
+def _frame_major(S):
+    """Swap of the last two axes if S is an (F, T) view of frame-major memory (what stft returns), else identity.
+
+    Walking such arrays in memory order avoids copying them.
+    """
+    if S.ndim >= 2 and np.swapaxes(S, -1, -2).flags.c_contiguous:
+        return lambda a: np.swapaxes(a, -1, -2)
+    return lambda a: a
 
 
 def shannon_entropy(Y, *, per_frame=False):
@@ -220,12 +227,21 @@ def shannon_entropy(Y, *, per_frame=False):
     """
     Y = _check_spectrogram(Y)
     axes = _group_axes(per_frame)
-    P, total = _normalise(Y, axes)
-    log_P = np.log(P, out=np.zeros_like(P), where=P > 0)
-    H = -np.sum(P * log_P, axis=axes, keepdims=True)
+    Y, peak, total = _summed(Y, axes)
+    live = total > 0
+    inv_total = np.divide(1.0, total, out=np.zeros_like(total), where=live)
+    log_total = np.log(total, out=np.zeros_like(total), where=live)
+    nonzero = Y > 0
+    log_Y = np.log(Y, out=np.zeros_like(Y), where=nonzero)
+    # with P = Y/s: H = -Σ P log P = log s - Σ Y log Y / s, and
+    # ∂H/∂Y = -(log P + H)/s = (log s - H - log Y)/s, set to 0 where Y = 0
+    sum_y_log_y = np.einsum("...ft,...ft->..." + ("t" if per_frame else ""), Y, log_Y)
+    H = log_total - np.expand_dims(sum_y_log_y, axes) * inv_total
     n_groups = H.size
-    with np.errstate(over="ignore"):  # a gradient beyond float64 is reported below
-        dL_dY = np.divide(-(log_P + H) / n_groups, total, out=np.zeros_like(Y), where=Y > 0)
+    with np.errstate(over="ignore", invalid="ignore"):  # a gradient beyond float64 is reported below
+        dL_dY = np.subtract(log_total - H, log_Y, out=log_Y)   # log_Y is not needed any more
+        dL_dY *= inv_total / (n_groups * peak)
+        dL_dY *= nonzero
     check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
     return float(H.sum() / n_groups), dL_dY
 
@@ -277,7 +293,8 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
         raise ValueError("alpha must be != 1 (the limit α → 1 is shannon_entropy), got 1.0")
     Y = _check_spectrogram(Y)
     axes = _group_axes(per_frame)
-    P, total = _normalise(Y, axes)
+    Y, peak, total = _summed(Y, axes)
+    P = np.divide(Y, total, out=np.zeros_like(Y), where=total > 0)
     P_alpha_1 = np.power(P, alpha - 1.0, out=np.zeros_like(P), where=P > 0)
     A = np.sum(P_alpha_1 * P, axis=axes, keepdims=True)
     live = A > 0
@@ -285,7 +302,7 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     n_groups = H.size
     ratio = np.divide(P_alpha_1, A, out=np.zeros_like(P), where=live) - 1.0
     with np.errstate(over="ignore"):  # a gradient beyond float64 is reported below
-        dL_dY = np.divide(alpha * ratio / ((1.0 - alpha) * n_groups), total, out=np.zeros_like(Y),
+        dL_dY = np.divide(alpha * ratio / ((1.0 - alpha) * n_groups * peak), total, out=np.zeros_like(Y),
                           where=np.broadcast_to(total > 0, Y.shape))
     check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
     return float(H.sum() / n_groups), dL_dY
