@@ -65,16 +65,18 @@ def _scaled(Y, axes):
 
 
 def _summed(Y, axes):
-    """(Y, 1, ΣY), or (Y / max Y, max Y, Σ Y / max Y) per group when ΣY or 1/ΣY is beyond float64.
+    """(Y, 1, ΣY), or (Y / max Y, max Y, Σ Y / max Y) per group when ΣY or 1/ΣY is near the float64 limits.
 
     Entropies are scale invariant and their gradients scale like 1/max Y, so
     the rescaled Y gives the value unchanged and the gradient once divided
-    by the returned peak. Only Y near 1e308 or below 1e-308 pays the copy.
+    by the returned peak. The upper threshold max/1024 keeps Σ Y log Y
+    (|log Y| <= 710 there) finite too. Only Y near 1e305 or below 1e-308
+    pays the copy.
     """
     with np.errstate(over="ignore"):
         total = Y.sum(axis=axes, keepdims=True)
-    tiny = 1.0 / np.finfo(np.float64).max
-    if np.all(np.isfinite(total)) and not np.any((total > 0) & (total < tiny)):
+    largest = np.finfo(np.float64).max
+    if np.all(total < largest / 1024) and not np.any((total > 0) & (total < 1.0 / largest)):
         return Y, 1.0, total
     Z, peak = _scaled(Y, axes)
     return Z, np.where(peak > 0, peak, 1.0), Z.sum(axis=axes, keepdims=True)

@@ -116,6 +116,20 @@ def test_losses_of_a_constant_spectrogram_are_their_closed_forms(per_frame):
         np.testing.assert_allclose(grad, 0.0, rtol=0, atol=1e-15, err_msg=f"{name}: uniform is stationary")
 
 
+@pytest.mark.parametrize("per_frame", (False, True))
+@pytest.mark.parametrize("name", ("shannon_entropy", "renyi_entropy", "kurtosis"))
+def test_losses_of_spectrograms_near_the_float64_maximum(name, per_frame):
+    """Y up to 1e308, where ΣY and Σ Y log Y overflow: the value of Y / 1e300 (scale invariance), to
+    1e-14, and finite gradients (was: ΣY = inf, P = 0 and H = 0 for the entropies)."""
+    Y = np.array([[1e308, 5e307, 2e306], [1e307, 0.0, 3e307]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = getattr(losses, name)(Y, per_frame=per_frame)
+    reference, _ = getattr(losses, name)(Y / 1e300, per_frame=per_frame)
+    assert value == pytest.approx(reference, rel=1e-14, abs=1e-14) and abs(value) > 0.01
+    assert np.all(np.isfinite(grad))
+
+
 @pytest.mark.parametrize("win_mode, hop_mode", [("constant", "fixed"), ("time-frequency", "time")])
 def test_model_on_silence_and_a_constant(win_mode, hop_mode):
     """Silence: objective 0 (coverage off), every gradient exactly 0. A constant: the entropy of

@@ -84,9 +84,11 @@ def test_losses_are_scale_invariant_and_their_gradients_orthogonal_to_Y(Y, name,
     """L(cY) = L(Y) and ∂L/∂Y(cY) = ∂L/∂Y(Y) / c for c = 10^±200, and in every group (a frame, or the
     whole spectrogram) Σ_i Y_i ∂L/∂Y_i = 0, Euler's identity for a function of degree 0.
 
-    Each output is a sum of M = F·T terms; tolerance 8 M eps of the sum of |terms|. For the Euler
-    sum the terms Y_i ∂L/∂Y_i are themselves differences of parts that add up to about 4 |L| of
-    the group (4κ for the kurtosis, Σ P_i (|log P_i| + H) for an entropy), which enters the scale.
+    Each output is a sum of M = F·T terms; tolerance 8 M eps of the sum of |terms|. The entropy is
+    computed as log s - Σ Y log Y / s and its gradient as (log s - H - log Y)/s (s = ΣY): parts of
+    size |log c| + |log Y| + |log s| that cancel, so that size (over s for the gradient) enters the
+    scale. For the Euler sum the terms Y_i ∂L/∂Y_i are themselves differences of parts that add up
+    to about 4 |L| of the group (4κ for the kurtosis), which enters too.
     """
     loss = LOSSES[name]
     c = 10.0**log_scale
@@ -94,9 +96,14 @@ def test_losses_are_scale_invariant_and_their_gradients_orthogonal_to_Y(Y, name,
     scaled_value, scaled_grad = loss(c * Y, per_frame=per_frame)
     eps, M = np.finfo(np.float64).eps, Y.shape[-1] * Y.shape[-2]
     what = f"{name}, per_frame={per_frame}, Y {Y.shape}, c = 1e{log_scale:.1f}"
-    assert abs(scaled_value - value) <= 8 * M * eps * max(1.0, abs(value)), what
-    assert_close(scaled_grad * c, grad, 8 * M * eps, f"∂L/∂Y scales like 1/c: {what}")
     axes = (-2,) if per_frame else (-2, -1)
+    sums = np.sum(Y, axis=axes)
+    logs = 1.0 + abs(log_scale) * np.log(10) + np.max(np.abs(np.log(Y[Y > 0])), initial=0.0) \
+        + np.max(np.abs(np.log(sums[sums > 0])), initial=0.0)
+    smallest_sum = np.min(sums[sums > 0], initial=1.0)
+    assert abs(scaled_value - value) <= 8 * M * eps * (abs(value) + logs), what
+    assert_close(scaled_grad * c, grad, 8 * M * eps, f"∂L/∂Y scales like 1/c: {what}",
+                 scale=np.max(np.abs(grad)) + logs / smallest_sum)
     euler = np.sum(Y * grad, axis=axes)
     n_groups = euler.size
     bound = 8 * M * eps * (np.sum(np.abs(Y * grad), axis=axes) + 4 * max(1.0, abs(value) * n_groups))
