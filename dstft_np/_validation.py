@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "all_finite",
     "check_signal",
     "check_n_fft",
     "check_win_length",
@@ -68,7 +69,7 @@ def _as_real_array(value, name):
     return arr
 
 
-def _all_finite(arr):
+def all_finite(arr):
     """True if `arr` holds no NaN or inf."""
     # A sum is finite only if every term is: one pass and no temporary array.
     # Only a non-finite sum (NaN, inf, or finite terms that overflow) needs
@@ -81,7 +82,7 @@ def _all_finite(arr):
 
 def check_finite(arr, name):
     """Raise a ValueError naming `name` if `arr` holds NaN or inf."""
-    if not _all_finite(arr):
+    if not all_finite(arr):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
 
 
@@ -168,7 +169,7 @@ def check_finite_output(arr, name, advice=_TRANSFORM_ADVICE):
 
     `advice` says what to change; the default speaks of the transforms' inputs.
     """
-    if not _all_finite(arr):
+    if not all_finite(arr):
         raise ValueError(
             f"{name} overflowed {arr.dtype} although every input is finite: the values exceed "
             f"{np.finfo(arr.dtype).max:.3g}. {advice}"

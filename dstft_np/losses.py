@@ -109,8 +109,12 @@ def magnitude(S, p=1.0):
     >>> magnitude(np.array([[3 + 4j, 0j]]), p=2)
     array([[25.,  0.]])
     """
-    p = check_positive(p, "p")
-    mag = np.abs(check_complex(S, "S"))
+    return _magnitude(check_complex(S, "S"), check_positive(p, "p"))
+
+
+def _magnitude(S, p):
+    """``magnitude`` without the input checks, for the model's own S."""
+    mag = np.abs(S)
     return mag if p == 1.0 else mag**p
 
 
@@ -161,6 +165,11 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     dL_dY = check_real(dL_dY, "dL_dY")
     if dL_dY.shape != S.shape:
         raise ValueError(f"dL_dY must have the shape of S, {S.shape}, got {dL_dY.shape}")
+    return _magnitude_vjp(S, dL_dY, p)
+
+
+def _magnitude_vjp(S, dL_dY, p):
+    """``magnitude_vjp`` without the input checks, for the model's own S and finite ∂L/∂Y."""
     swap = _frame_major(S)
     S_w, dL_dY_w = (np.ascontiguousarray(swap(a)) for a in (S, dL_dY))
     G_w = np.empty(S_w.shape, dtype=np.result_type(S.dtype, dL_dY.dtype, np.complex64))

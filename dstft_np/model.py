@@ -21,8 +21,18 @@ import numpy as np
 
 from . import losses
 from ._options import HOP_MODES, NORMS, PHASES, WIN_MODES, WINDOWS, option_code
-from ._validation import (check_integer, check_n_fft, check_pair, check_positive, check_real, check_sample_rate,
-                          check_scalar, check_signal, check_win_length)
+from ._validation import (
+    all_finite,
+    check_integer,
+    check_n_fft,
+    check_pair,
+    check_positive,
+    check_real,
+    check_sample_rate,
+    check_scalar,
+    check_signal,
+    check_win_length,
+)
 from .optim import Adam, ReduceOnPlateau
 from .positions import _check_hop, frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_vjp
@@ -449,13 +459,13 @@ class DSTFT:
     def _objective(self, x, params, loss_fn, smoothness, coverage, need_grad=True):
         """Value and gradients of the objective; None when the loss or ∂L/∂Y is not finite."""
         S, win, positions = self._stft(x, params)
-        Y = losses.magnitude(S, self.p)
+        Y = losses._magnitude(S, self.p)   # S is checked by stft
         value, dL_dY = _check_loss_result(loss_fn(Y), Y.shape)
-        if not np.isfinite(value) or not np.all(np.isfinite(dL_dY)):
+        if not np.isfinite(value) or not all_finite(dL_dY):
             return None
         win_shape = params["win_length"].shape
         if need_grad:
-            G = losses.magnitude_vjp(S, dL_dY, self.p)
+            G = losses._magnitude_vjp(S, dL_dY, self.p)   # dL_dY is checked above
             grad_win, grad_pos = stft_vjp(x, win, positions, G, n_fft=self.n_fft, window=self.window,
                                           norm=self.norm, phase=self.phase)
             grad_win = grad_win.reshape(win_shape)

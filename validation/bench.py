@@ -46,6 +46,7 @@ import scipy.fft
 import scipy.signal
 
 import dstft_np
+from dstft_np import losses
 
 __all__ = [
     "median_times",
@@ -139,29 +140,10 @@ def fresh_interpreter_seconds(code, env=None):
 
 
 def entropy_cotangent(S):
-    """Shannon entropy H of P = |S| / Σ|S| and its complex cotangent G = ∂H/∂Re S + j ∂H/∂Im S.
-
-    Uses dstft_np.losses when it exists; otherwise the closed form
-    ∂H/∂Y = -(log P + H) / ΣY with Y = |S|, and G = ∂H/∂Y · S/|S|
-    (G = 0 where S = 0), in as few passes over the array as NumPy allows.
-    """
-    try:
-        from dstft_np import losses
-    except ImportError:
-        losses = None
-    if losses is not None:
-        Y = losses.magnitude(S)
-        value, dH_dY = losses.shannon_entropy(Y)
-        return value, losses.magnitude_vjp(S, dH_dY)
-    Y = np.abs(S)
-    total = Y.sum()
-    # a floor instead of masks (NumPy's where= loops are slow): entries below
-    # it contribute 0·log(floor) = 0 to H, and S·(...)/floor ≈ 0 to G
-    Y_floor = np.maximum(Y, 1e-280)
-    log_Y = np.log(Y_floor)
-    # H = -Σ P log P = log ΣY - Σ Y log Y / ΣY;  G = ∂H/∂Y · S/|S| = S (log ΣY - H - log Y) / (ΣY |S|)
-    value = np.log(total) - np.einsum("i,i->", Y.ravel(order="K"), log_Y.ravel(order="K")) / total
-    return value, S * ((np.log(total) - value - log_Y) / (total * Y_floor))
+    """Shannon entropy H of P = |S| / Σ|S| and its complex cotangent G = ∂H/∂Re S + j ∂H/∂Im S (dstft_np.losses)."""
+    Y = losses.magnitude(S)
+    value, dH_dY = losses.shannon_entropy(Y)
+    return value, losses.magnitude_vjp(S, dH_dY)
 
 
 def _hann(v):
@@ -279,27 +261,20 @@ def case_entropy_gradient(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
         def vjp():
             return dstft_np.stft_vjp(x, theta, positions, G, n_fft=n_fft)
 
+        model = (dstft_np.DSTFT(n_fft, hop, theta) if np.ndim(theta) == 0 else
+                 dstft_np.DSTFT(n_fft, hop, np.ravel(theta), win_mode="time", n_samples=n_samples))
+
         def value_and_grad():
-            S = dstft_np.stft(x, theta, positions, n_fft=n_fft)
-            value, G = entropy_cotangent(S)
-            return value, dstft_np.stft_vjp(x, theta, positions, G, n_fft=n_fft)
+            return model.value_and_grad(x, "entropy")
 
         t_forward, t_grad, t_loss, t_vjp = median_times([forward, value_and_grad, loss, vjp], repeat)
         rows.append(_row(f"entropy value+grad, {label} (K={n_samples}, N={n_fft}, hop {hop})",
                          t_grad, "our forward", t_forward, ("ratio", 3.0),
-                         note="stft + entropy + stft_vjp"))
+                         note="DSTFT.value_and_grad: stft, entropy, its cotangent, stft_vjp"))
         rows.append(_row("  of which the entropy and its cotangent G", t_loss, "our forward", t_forward, None,
-                         note=f"{'dstft_np.losses' if _has_losses() else 'NumPy in the benchmark'}"))
+                         note="dstft_np.losses: magnitude, shannon_entropy, magnitude_vjp"))
         rows.append(_row("  of which stft_vjp", t_vjp, "our forward", t_forward, None))
     return rows
-
-
-def _has_losses():
-    try:
-        from dstft_np import losses  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _per_cell_problem(rng, n_samples, n_fft, hop):
@@ -358,6 +333,7 @@ def case_per_cell(rng, repeat, reference_budget_MB):
 _FIRST_RESULT = """
 import numpy as np
 import dstft_np
+from dstft_np import losses
 x = np.random.default_rng(0).standard_normal(4000)
 t = dstft_np.frame_positions(x.size, 64)
 theta = {theta}
@@ -386,8 +362,6 @@ def case_startup(repeat):
 def case_fit(repeat, data_dir=ROOT.parent / "shared" / "data"):
     """Fit one window length on fan_flutter x[4000:10000], N=1000, hop 50: DSTFT.fit, 100 steps from θ = 600."""
     name = "fit one θ on fan_flutter x[4000:10000] (N=1000, hop 50)"
-    if not hasattr(dstft_np, "DSTFT"):
-        return [_row(name, None, None, None, ("seconds", 1.0), note="skipped: dstft_np.DSTFT not available yet")]
     path = data_dir / "fan_flutter.mat"
     if not path.is_file():
         return [_row(name, None, None, None, ("seconds", 1.0), note=f"skipped: {path} not found")]
