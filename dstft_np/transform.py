@@ -195,11 +195,6 @@ def _fft_into(fft, a, out, **kwargs):
             out[...] = fft(a, axis=-1, **kwargs)
 
 
-def _residuals(plan):
-    """r_n of shape (B, T) for the kernels (zeros when every r_n = 0)."""
-    return plan.residual if plan.residual is not None else np.zeros(plan.positions.shape)
-
-
 def _transform(plan, which):
     """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
     n_batch, n_frames = plan.positions.shape
