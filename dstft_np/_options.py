@@ -15,6 +15,7 @@ __all__ = [
     "CONVENTIONS",
     "CONVENTION_WINDOWS",
     "option_code",
+    "transform_codes",
 ]
 
 #: Base windows h(v) on [-1/2, 1/2]; the order is the kernel code.
@@ -52,3 +53,9 @@ def option_code(name, value, allowed):
     raise ValueError(
         f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
     )
+
+
+def transform_codes(window, norm, phase):
+    """Check the three options every transform takes; return (window code, norm == "area", phase code)."""
+    return (option_code("window", window, WINDOWS), option_code("norm", norm, NORMS) == 0,
+            option_code("phase", phase, PHASES))

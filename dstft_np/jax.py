@@ -24,7 +24,7 @@ import jax  # the real jax: absolute import, this module is dstft_np.jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._options import NORMS, PHASES, WINDOWS, option_code
+from ._options import transform_codes
 from ._validation import check_n_fft
 from .transform import stft as numpy_stft
 from .transform import stft_vjp
@@ -120,9 +120,7 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
     ()
     """
     n_fft = check_n_fft(n_fft)
-    option_code("window", window, WINDOWS)
-    option_code("norm", norm, NORMS)
-    option_code("phase", phase, PHASES)
+    transform_codes(window, norm, phase)
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(jnp.result_type(float))

@@ -20,7 +20,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import losses
-from ._options import HOP_MODES, NORMS, PHASES, WIN_MODES, WINDOWS, option_code
+from ._options import HOP_MODES, WIN_MODES, option_code, transform_codes
 from ._validation import (
     all_finite,
     check_integer,
@@ -227,9 +227,7 @@ class DSTFT:
         option_code("win_mode", win_mode, WIN_MODES)
         option_code("hop_mode", hop_mode, HOP_MODES)
         self.win_mode, self.hop_mode = win_mode, hop_mode
-        option_code("window", window, WINDOWS)
-        option_code("norm", norm, NORMS)
-        option_code("phase", phase, PHASES)
+        transform_codes(window, norm, phase)
         self.window, self.norm, self.phase = window, norm, phase
         self.p = check_positive(p, "p")
         hop = _check_hop(hop_length)

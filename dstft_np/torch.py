@@ -19,7 +19,7 @@ here, and a call with an x that requires grad is refused.
 import numpy as np
 import torch  # the real torch: absolute import, this module is dstft_np.torch
 
-from ._options import NORMS, PHASES, WINDOWS, option_code
+from ._options import transform_codes
 from ._validation import check_n_fft
 from .forward_mode import stft_jvp
 from .positions import frame_positions
@@ -172,9 +172,7 @@ class STFT(torch.nn.Module):
                  phase="absolute", learn_win_length=True, learn_hop_length=True, min_win_length=1.0):
         super().__init__()
         self.n_fft = check_n_fft(n_fft)
-        option_code("window", window, WINDOWS)
-        option_code("norm", norm, NORMS)
-        option_code("phase", phase, PHASES)
+        transform_codes(window, norm, phase)
         if not 0 < min_win_length <= self.n_fft:
             raise ValueError(f"min_win_length must be in (0, n_fft={self.n_fft}], got {min_win_length!r}")
         self.window, self.norm, self.phase = window, norm, phase

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels
-from ._options import NORMS, PHASES, WINDOWS, option_code
+from ._options import PHASES, transform_codes
 from ._validation import (
     check_finite,
     check_finite_output,
@@ -52,9 +52,7 @@ def _prepare(x, win_length, positions, n_fft, window, norm, phase, *, keep_cells
     With keep_cells=False a θ that is (F, T)-shaped but constant along
     frequency takes the frame path (same values, one FFT per frame).
     """
-    code = option_code("window", window, WINDOWS)
-    area = option_code("norm", norm, NORMS) == 0
-    phase_code = option_code("phase", phase, PHASES)
+    code, area, phase_code = transform_codes(window, norm, phase)
     n_fft = check_n_fft(n_fft)
     x = check_signal(x)
     positions = check_positions(positions)
