@@ -286,13 +286,13 @@ def _channels(S):
     return S.reshape((-1,) + S.shape[-2:])
 
 
-def _draw_spectrograms(axes, S, positions, sample_rate, title):
-    """One channel per row of `axes`; `title` names the parameters."""
+def _draw_spectrograms(axes, S, positions, sample_rate, title, **options):
+    """One channel per row of `axes`; `title` names the parameters; `options` go to plot.spectrogram."""
     from . import plot
 
     channels = _channels(S)
     for channel, (ax, S_c) in enumerate(zip(axes, channels)):
-        plot.spectrogram(S_c, positions, sample_rate=sample_rate, ax=ax)
+        plot.spectrogram(S_c, positions, sample_rate=sample_rate, ax=ax, **options)
         ax.set_title(f"channel {channel}: {title}" if channels.shape[0] > 1 else title, fontsize=9)
 
 
@@ -521,15 +521,11 @@ def _run_spectrogram(args, log):
     positions = frame_positions(x.shape[-1], hop)
     S = stft(x, win_length, positions, n_fft=n_fft, window=args.window)
     log(f"{S.shape[-2]} bins × {S.shape[-1]} frames")
-    from . import plot
-
-    channels = _channels(S)
-    figure, axes = _new_figure(channels.shape[0], 1, args.dpi)
+    n_channels = _channels(S).shape[0]
+    figure, axes = _new_figure(n_channels, 1, args.dpi)
     title = f"θ {_duration(win_length, sample_rate)}, hop {_duration(hop, sample_rate)}, n_fft {n_fft}"
-    for channel, (ax, S_c) in enumerate(zip(axes[:, 0], channels)):
-        plot.spectrogram(S_c, positions, sample_rate=sample_rate, db_range=args.db_range, ax=ax)
-        ax.set_title(f"channel {channel}: {title}" if channels.shape[0] > 1 else title, fontsize=9)
-    print(f"spectrogram    {channels.shape[0]} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
+    _draw_spectrograms(axes[:, 0], S, positions, sample_rate, title, db_range=args.db_range)
+    print(f"spectrogram    {n_channels} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
     _save(figure, args.out, log)
     return 0
 
