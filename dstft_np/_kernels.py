@@ -30,6 +30,10 @@ Two families:
   ``cell_vjp`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T) memory.
   For each frame the bins are the inner loop (vectorised by LLVM) and the
   samples the outer one, in blocks of bins of similar θ (``_CELL_BLOCK``).
+
+Besides: the transposes ``overlap_add``, ``cell_adjoint`` and ``add_frames``
+(``inverse``), and ``magnitude_cotangent``, the chain from Y = |S|^p to the
+cotangent G (``losses``).
 """
 
 import math
@@ -50,6 +54,10 @@ __all__ = [
     "rotate_bins",
     "cell_transform",
     "cell_vjp",
+    "overlap_add",
+    "cell_adjoint",
+    "add_frames",
+    "magnitude_cotangent",
 ]
 
 _cosine_sum_terms = njit(cache=True)(windows.cosine_sum_terms)
@@ -496,11 +504,8 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
 
 
 # --- adjoint and inverse (transposes of the kernels above) -----------------------------------
-# Self-contained additions: they reuse ``_support`` and ``window_term`` and
-# leave the kernels above untouched.
-
-
-__all__ += ["overlap_add", "cell_adjoint", "add_frames"]
+# Used by ``inverse`` (istft, stft_adjoint) only, never on the fitting path: they evaluate ω
+# with ``window_term`` at every sample instead of advancing it by rotations.
 
 
 @njit(cache=True)
