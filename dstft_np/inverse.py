@@ -81,7 +81,7 @@ def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase
     real_dtype = np.float32 if S.dtype == np.complex64 else np.float64
     placeholder = np.broadcast_to(np.zeros(1, dtype=real_dtype), S.shape[:-2] + (length,))
     plan = _prepare(placeholder, win_length, positions, n_fft, window, norm, phase)
-    expected = plan.batch_shape + (plan.n_fft // 2 + 1, plan.positions.shape[1])
+    expected = plan.output_shape
     if S.shape != expected:
         raise ValueError(
             f"{name} must have shape (..., F, T) = {expected} for n_fft={plan.n_fft} and "

@@ -45,6 +45,16 @@ class _Plan(NamedTuple):
     area: bool               # norm == "area"
     phase: int               # phase code
 
+    @property
+    def n_bins(self):
+        """F = N/2 + 1."""
+        return self.n_fft // 2 + 1
+
+    @property
+    def output_shape(self):
+        """(..., F, T): the shape of S (and of its cotangent) as the caller sees it."""
+        return self.batch_shape + (self.n_bins, self.positions.shape[1])
+
 
 def _prepare(x, win_length, positions, n_fft, window, norm, phase, *, keep_cells=False):
     """Validate and broadcast the arguments shared by stft, stft_partials and stft_vjp.
@@ -121,7 +131,7 @@ def _residual_rotation(plan, sign):
     """e^{sign·j2π m r_n / N} of shape (B, F, T), or None when all r_n = 0."""
     if plan.residual is None:
         return None
-    m = np.arange(plan.n_fft // 2 + 1)
+    m = np.arange(plan.n_bins)
     angle = (2.0 * np.pi / plan.n_fft) * m[:, None] * plan.residual[:, None, :]
     return np.exp(sign * 1j * angle).astype(_complex_dtype(plan), copy=False)
 
@@ -196,7 +206,7 @@ def _fft_into(fft, a, out, **kwargs):
 def _transform(plan, which):
     """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
     n_batch, n_frames = plan.positions.shape
-    n_bins = plan.n_fft // 2 + 1
+    n_bins = plan.n_bins
     if plan.per_cell:
         out = np.empty((n_batch, n_bins, n_frames), dtype=_complex_dtype(plan))
         cos_table, sin_table = _twiddles(plan.n_fft)
@@ -229,7 +239,7 @@ def _phase_rate(plan):
     """∂φ-term of ∂S/∂t_n: j2π m/N for "center" and "start", None for "absolute"; shape (F, 1)."""
     if plan.phase == _ABSOLUTE:
         return None
-    m = np.arange(plan.n_fft // 2 + 1)
+    m = np.arange(plan.n_bins)
     return (2j * np.pi / plan.n_fft * m)[:, None]
 
 
@@ -353,7 +363,7 @@ def _sum_to_shape(grad, shape):
 
 
 def _check_cotangent(grad_S, plan):
-    shape = plan.batch_shape + (plan.n_fft // 2 + 1, plan.positions.shape[1])
+    shape = plan.output_shape
     grad_S = np.asarray(grad_S)
     if grad_S.dtype.kind not in "biufc":
         raise TypeError(f"grad_S must be a numeric (complex) array, got dtype {grad_S.dtype}")
