@@ -20,9 +20,6 @@ from ._validation import check_finite, check_sample_rate
 
 __all__ = ["load", "Signal", "SUFFIXES"]
 
-#: File types ``load`` reads, by suffix (case-insensitive).
-SUFFIXES = (".wav", ".npy", ".npz", ".mat", ".csv")
-
 #: Full scale of integer PCM: x / scale lies in [-1, 1). uint8 is offset by 128 first.
 _PCM_SCALE = {np.dtype(np.uint8): 128.0, np.dtype(np.int16): 2.0**15, np.dtype(np.int32): 2.0**31,
               np.dtype(np.int64): 2.0**63}
@@ -111,6 +108,9 @@ def _read_csv(path):
 
 
 _READERS = {".wav": _read_wav, ".npy": _read_npy, ".npz": _read_npz, ".mat": _read_mat, ".csv": _read_csv}
+
+#: File types ``load`` reads, by suffix (case-insensitive).
+SUFFIXES = tuple(_READERS)
 
 
 def _is_signal(value):
