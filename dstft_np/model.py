@@ -688,7 +688,7 @@ class DSTFT:
         for step in range(steps + 1):
             last = step == steps
             result = self._objective(x, opt.params, loss_fn, smoothness, coverage, need_grad=not last)
-            if result is None or not all(np.all(np.isfinite(g)) for g in result[1].values()):
+            if result is None or not all(all_finite(g) for g in result[1].values()):
                 message = (f"stopped at step {step}: the loss or its gradient is not finite; "
                            f"kept the parameters of step {max(step - 1, 0)}")
                 warnings.warn(f"DSTFT.fit {message}", RuntimeWarning, stacklevel=2)

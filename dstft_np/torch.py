@@ -20,7 +20,7 @@ import numpy as np
 import torch  # the real torch: absolute import, this module is dstft_np.torch
 
 from ._options import transform_codes
-from ._validation import check_n_fft
+from ._validation import check_n_fft, check_scalar
 from .forward_mode import stft_jvp
 from .positions import frame_positions
 from .transform import stft as numpy_stft
@@ -173,10 +173,11 @@ class STFT(torch.nn.Module):
         super().__init__()
         self.n_fft = check_n_fft(n_fft)
         transform_codes(window, norm, phase)
+        min_win_length = check_scalar(min_win_length, "min_win_length")
         if not 0 < min_win_length <= self.n_fft:
             raise ValueError(f"min_win_length must be in (0, n_fft={self.n_fft}], got {min_win_length!r}")
         self.window, self.norm, self.phase = window, norm, phase
-        self.min_win_length = float(min_win_length)
+        self.min_win_length = min_win_length
         self.n_frames = frame_positions(n_samples, hop_length).size
         initial = np.asarray(self.n_fft if win_length is None else win_length, dtype=np.float64)
         self.win_length = torch.nn.Parameter(torch.from_numpy(initial.copy()),

@@ -186,3 +186,8 @@ def test_project_clamps_parameters_onto_their_bounds():
     expected[:2] = 2.5, N_FFT
     np.testing.assert_array_equal(layer.win_length.detach().numpy(), expected)
     assert layer.hop_length.item() == 1.0
+
+
+def test_module_rejects_a_lower_bound_that_is_not_a_number():
+    with pytest.raises(TypeError, match="min_win_length must be a real number, got '2'"):
+        dtorch.STFT(N_FFT, 4.0, 100, min_win_length="2")
