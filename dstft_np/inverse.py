@@ -18,13 +18,7 @@ import numpy as np
 
 from . import _kernels
 from ._validation import check_complex, check_finite_output, check_flag, check_memory
-from .transform import (
-    _prepare,
-    _residual_rotation,
-    _transform,
-    _twiddles,
-    _unbatch,
-)
+from .transform import _prepare, _transform, _twiddles, _unbatch
 from .windows import VALUE
 
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
@@ -95,10 +89,13 @@ def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase
 
 
 def _rotate_back(S, plan):
-    """S · e^{-j2π m r_n / N} (B, F, T): removes the residual phase the forward added."""
+    """S · e^{-j2π m r_n / N} (B, F, T): removes the residual phase the forward added (a rotated copy)."""
     S = S.reshape((-1,) + S.shape[-2:])
-    rotation = _residual_rotation(plan, -1.0)
-    return S if rotation is None else S * rotation
+    if plan.residual is None:
+        return S
+    frames = np.swapaxes(S, -1, -2)[:, :, None, :].copy()   # (B, T, 1, F), the layout rotate_bins takes
+    _kernels.rotate_bins(frames, plan.residual, -1.0, 0, frames.shape[1])
+    return np.swapaxes(frames[:, :, 0, :], -1, -2)
 
 
 def _cell_overlap(plan, G, squared):

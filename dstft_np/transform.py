@@ -127,15 +127,6 @@ def _prepare(x, win_length, positions, n_fft, window, norm, phase, *, keep_cells
     )
 
 
-def _residual_rotation(plan, sign):
-    """e^{sign·j2π m r_n / N} of shape (B, F, T), or None when all r_n = 0."""
-    if plan.residual is None:
-        return None
-    m = np.arange(plan.n_bins)
-    angle = (2.0 * np.pi / plan.n_fft) * m[:, None] * plan.residual[:, None, :]
-    return np.exp(sign * 1j * angle).astype(_complex_dtype(plan), copy=False)
-
-
 def _complex_dtype(plan):
     return np.result_type(plan.x.dtype, np.complex64)
 
