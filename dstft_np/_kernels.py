@@ -43,7 +43,7 @@ import numpy as np
 from . import windows
 from ._jit import njit, prange
 from ._options import WINDOWS
-from .windows import NEG_D_OFFSET, VALUE
+from .windows import D_WIN, NEG_D_OFFSET, VALUE
 
 __all__ = [
     "base_terms",
@@ -67,6 +67,7 @@ _gaussian_terms = njit(cache=True)(windows.gaussian_terms)
 _COSINE_SUM = np.array([windows.COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
 _IS_COSINE_SUM = np.array([name in windows.COSINE_SUM for name in WINDOWS])
 
+
 @njit(cache=True)
 def base_terms(code, v):
     """(h(v), h'(v)) of the window with kernel code `code` (its index in WINDOWS)."""
@@ -78,6 +79,12 @@ def base_terms(code, v):
 
 
 @njit(cache=True)
+def _norm_factor(area, theta, n_fft):
+    """c(θ) = N/θ for norm="area", 1 for None."""
+    return n_fft / theta if area else 1.0
+
+
+@njit(cache=True)
 def _term_weights(which, area, theta, n_fft):
     """(α, β, γ) such that the term `which` is α h + β v h' + γ h' at v = u/θ.
 
@@ -85,12 +92,19 @@ def _term_weights(which, area, theta, n_fft):
     -∂ω/∂u = -ω' = -(c/θ) h'. c = N/θ and δ = 0 for norm="area", c = 1 and
     δ = 1 for None.
     """
-    c = n_fft / theta if area else 1.0
+    c = _norm_factor(area, theta, n_fft)
     if which == VALUE:
         return c, 0.0, 0.0
     if which == NEG_D_OFFSET:
         return 0.0, 0.0, -c / theta
     return (-c / theta if area else 0.0), -c / theta, 0.0
+
+
+@njit(cache=True)
+def _combine(which, area, theta, n_fft, sum_h, sum_vdh, sum_dh):
+    """α Σ h·y + β Σ v h'·y + γ Σ h'·y: the term `which` summed against y from three window sums."""
+    alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
+    return alpha * sum_h + beta * sum_vdh + gamma * sum_dh
 
 
 @njit(cache=True)
@@ -260,9 +274,9 @@ def frames_vjp(x, positions, win_length, shift, code, area, first, g, edges, gra
                 slot += 1
                 if slot == n_fft:
                     slot = 0
-            c = n_fft / theta if area else 1.0
-            grad_win[b, n] = -c / theta * ((acc_h if area else 0.0) + acc_vdh / theta)
-            grad_pos[b, n] = -c / theta * acc_dh + c * acc_phase
+            grad_win[b, n] = _combine(D_WIN, area, theta, n_fft, acc_h, acc_vdh / theta, acc_dh)
+            grad_pos[b, n] = (_combine(NEG_D_OFFSET, area, theta, n_fft, acc_h, acc_vdh / theta, acc_dh)
+                              + _norm_factor(area, theta, n_fft) * acc_phase)
 
 
 @njit(cache=True, nogil=True)
@@ -294,24 +308,25 @@ def _cell_direct(code, area, x, t, theta, m, shift, residual, cos_table, sin_tab
     """
     n_fft = cos_table.shape[0]
     k_lo, j0, j1 = _support(t, theta, x.shape[0])
-    value = 0j
-    d_win = 0j
-    d_pos = 0j
+    sum_h = 0j
+    sum_vdh = 0j
+    sum_dh = 0j
     slot = (m * ((k_lo + j0 - shift) % n_fft)) % n_fft
     for j in range(j0, j1):
         v = (k_lo + j - t) / theta
         h, dh = base_terms(code, v)
         xe = x[k_lo + j] * complex(cos_table[slot], -sin_table[slot])
-        value += h * xe
-        d_win += ((h if area else 0.0) + v * dh) * xe
-        d_pos += dh * xe
+        sum_h += h * xe
+        sum_vdh += v * dh * xe
+        sum_dh += dh * xe
         slot += m
         if slot >= n_fft:
             slot -= n_fft
-    c = n_fft / theta if area else 1.0
     angle = 2.0 * math.pi * m * residual / n_fft
     rotation = complex(math.cos(angle), math.sin(angle))
-    return c * value * rotation, -c / theta * d_win * rotation, -c / theta * d_pos * rotation
+    return (_combine(VALUE, area, theta, n_fft, sum_h, sum_vdh, sum_dh) * rotation,
+            _combine(D_WIN, area, theta, n_fft, sum_h, sum_vdh, sum_dh) * rotation,
+            _combine(NEG_D_OFFSET, area, theta, n_fft, sum_h, sum_vdh, sum_dh) * rotation)
 
 
 #: Bins per block of the cell kernels. A frame's bins are taken in order of
@@ -424,7 +439,7 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
                         _advance(i, zr, zi, rr, ri, er, ei, qc, qs)
                 for i in range(bins.shape[0]):
                     m = bins[i]
-                    c = n_fft / theta[m] if area else 1.0
+                    c = _norm_factor(area, theta[m], n_fft)
                     scale = c if which == VALUE else c / theta[m]
                     out[b, m, n] = complex(scale * acc_r[i], scale * acc_i[i])
 
@@ -494,12 +509,12 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
                         _advance(i, zr, zi, rr, ri, er, ei, qc, qs)
                 for i in range(bins.shape[0]):
                     m = bins[i]
-                    c = n_fft / theta[m] if area else 1.0
-                    grad_win[b, m, n] = -c / theta[m] * ((acc_h[i] if area else 0.0) + acc_vdh[i])
-                    acc_pos -= c / theta[m] * acc_dh[i]
+                    grad_win[b, m, n] = _combine(D_WIN, area, theta[m], n_fft, acc_h[i], acc_vdh[i], acc_dh[i])
+                    acc_pos += _combine(NEG_D_OFFSET, area, theta[m], n_fft, acc_h[i], acc_vdh[i], acc_dh[i])
                     if with_phase:
                         # Re(conj(G) j2π m/N S) with S = c (acc_sr + j acc_si)
-                        acc_pos += c * (2.0 * math.pi * m / n_fft) * (gi[i] * acc_sr[i] - gr[i] * acc_si[i])
+                        acc_pos += (_norm_factor(area, theta[m], n_fft) * (2.0 * math.pi * m / n_fft)
+                                    * (gi[i] * acc_sr[i] - gr[i] * acc_si[i]))
             grad_pos[b, n] = acc_pos
 
 
