@@ -14,6 +14,9 @@ __all__ = [
     "HOP_MODES",
     "CONVENTIONS",
     "CONVENTION_WINDOWS",
+    "VALUE",
+    "D_WIN",
+    "NEG_D_OFFSET",
     "option_code",
     "transform_codes",
 ]
@@ -43,6 +46,9 @@ CONVENTIONS = ("torch", "librosa", "scipy")
 #: Windows a preset accepts: those with h(±1/2) = 0, so that the θ + 1 samples
 #: under ω(·; θ) carry exactly the θ values of a periodic window of length θ.
 CONVENTION_WINDOWS = ("hann", "blackman")
+
+#: What a kernel evaluates: ω, ∂ω/∂θ, or -∂ω/∂u (the sign of ∂S/∂t_n).
+VALUE, D_WIN, NEG_D_OFFSET = 0, 1, 2
 
 
 def option_code(name, value, allowed):

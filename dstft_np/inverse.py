@@ -19,7 +19,7 @@ import numpy as np
 from . import _kernels
 from ._validation import check_complex, check_finite_output, check_flag, check_memory
 from .transform import _prepare, _transform, _twiddles, _unbatch
-from .windows import VALUE
+from ._options import VALUE
 
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
 

@@ -23,7 +23,7 @@ from ._validation import (
     check_signal,
     check_win_length,
 )
-from .windows import NEG_D_OFFSET, VALUE, D_WIN
+from ._options import D_WIN, NEG_D_OFFSET, VALUE
 
 __all__ = ["stft", "stft_partials", "stft_vjp"]
 
