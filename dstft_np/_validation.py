@@ -18,6 +18,7 @@ __all__ = [
     "check_pair",
     "check_positive",
     "check_integer",
+    "check_hop",
     "check_finite_output",
     "check_memory",
     "check_sample_rate",
@@ -158,6 +159,14 @@ def check_integer(value, name, *, minimum=0):
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_hop(hop_length, name="hop_length"):
+    """A hop as a Python float: one finite real number of samples > 0."""
+    hop = check_scalar(hop_length, name)
+    if not hop > 0:
+        raise ValueError(f"{name} must be a positive finite number of samples, got {hop_length!r}")
+    return hop
 
 
 _TRANSFORM_ADVICE = ("Scale x (or grad_S) down, pass float64 data, or keep win_length away from 0 (the "

@@ -1,6 +1,6 @@
 """Forward-mode derivative of the STFT: the Jacobian–vector product.
 
-Each S[m, n] depends on θ[m, n] and t_n alone (DESIGN.md §3), so the
+Each S[m, n] depends on θ[m, n] and t_n alone (docs/derivation.md §4), so the
 Jacobian is the pair of (F, T) arrays ``stft_partials`` returns, and a
 tangent (v_θ, v_t) maps to
 
@@ -12,8 +12,9 @@ with v_θ broadcast like θ. This is the transpose of ``stft_vjp``:
 
 import numpy as np
 
+from . import _engine
+from ._options import TRANSFORM_PARAMETERS
 from ._validation import check_finite_output, check_real
-from .transform import _DOC_PARAMETERS, stft_partials
 
 __all__ = ["stft_jvp"]
 
@@ -75,8 +76,8 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
     """
     v_win = _check_tangent(tangent_win, win_length, "tangent_win", "win_length")
     v_pos = _check_tangent(tangent_pos, positions, "tangent_pos", "positions")
-    _, dS_dwin, dS_dpos = stft_partials(x, win_length, positions, n_fft=n_fft, window=window,
-                                        norm=norm, phase=phase)
+    plan = _engine.prepare(x, win_length, positions, n_fft=n_fft, window=window, norm=norm, phase=phase)
+    _, dS_dwin, dS_dpos = (_engine.unbatch(value, plan) for value in _engine.partials(plan))
     # In place, so that float32 input keeps complex64: v_θ broadcasts against
     # (..., F, T) exactly as θ did, and v_t gains the bin axis.
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
@@ -87,4 +88,4 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
     return dS_dwin
 
 
-stft_jvp.__doc__ = stft_jvp.__doc__.replace("{params}", _DOC_PARAMETERS)
+stft_jvp.__doc__ = stft_jvp.__doc__.replace("{params}", TRANSFORM_PARAMETERS)

@@ -1,6 +1,6 @@
 """The inverse transform: weighted overlap-add, or least squares by conjugate gradients.
 
-Symbols as in DESIGN.md §2: signal x[k] (k < K = ``length``), bin m < F =
+Symbols as in docs/derivation.md §0: signal x[k] (k < K = ``length``), bin m < F =
 N/2 + 1, frame n < T, window length θ, position t_n, n_fft N. The forward
 map x ↦ S is linear in x; its adjoint (for the real inner product
 ⟨S, G⟩ = Re Σ conj(G) S) is
@@ -16,10 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels
-from ._validation import check_complex, check_finite_output, check_flag, check_memory
-from .transform import _prepare, _transform, _twiddles, _unbatch
+from . import _engine
 from ._options import VALUE
+from ._validation import check_complex, check_finite_output, check_flag, check_memory
 
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
 
@@ -67,14 +66,15 @@ _INVERSE_ADVICE = ("Scale S down, or keep win_length away from 0 (the window wei
 
 
 def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase):
-    """The transform plan of a signal of `length` samples whose STFT has the shape of S.
+    """The transform plan, without samples, of a signal of `length` samples whose STFT has the shape of S.
 
-    The plan's x is a zero placeholder of the batch shape of S; callers
-    replace it. Raises when S's shape is not (..., F, T) of that transform.
+    The plan's precision is the real one of S. Raises when S's shape is not
+    (..., F, T) of that transform.
     """
     real_dtype = np.float32 if S.dtype == np.complex64 else np.float64
-    placeholder = np.broadcast_to(np.zeros(1, dtype=real_dtype), S.shape[:-2] + (length,))
-    plan = _prepare(placeholder, win_length, positions, n_fft, window, norm, phase)
+    signal = _engine.signal_shape(S.shape[:-2], length, real_dtype, n_fft=n_fft, window=window, norm=norm,
+                                  phase=phase)
+    plan = _engine.prepare_frames(signal, win_length, positions)
     expected = plan.output_shape
     if S.shape != expected:
         raise ValueError(
@@ -86,53 +86,6 @@ def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase
         n_batch, n_frames = plan.positions.shape
         check_memory(n_batch * n_frames * (plan.n_fft + 1) * 8, "the adjoint's frame buffer (batch, T, n_fft + 1)")
     return plan
-
-
-def _rotate_back(S, plan):
-    """S · e^{-j2π m r_n / N} (B, F, T): removes the residual phase the forward added (a rotated copy)."""
-    S = S.reshape((-1,) + S.shape[-2:])
-    if plan.residual is None:
-        return S
-    frames = np.swapaxes(S, -1, -2)[:, :, None, :].copy()   # (B, T, 1, F), the layout rotate_bins takes
-    _kernels.rotate_bins(frames, plan.residual, -1.0, 0, frames.shape[1])
-    return np.swapaxes(frames[:, :, 0, :], -1, -2)
-
-
-def _cell_overlap(plan, G, squared):
-    """Σ_n of ``cell_adjoint``'s frames (B, K): S*(G), or diag(S*S) when squared (G unused)."""
-    n_batch, n_samples = plan.x.shape
-    cos_table, sin_table = _twiddles(plan.n_fft)
-    frames = np.zeros((n_batch, plan.positions.shape[1], plan.n_fft + 1))
-    _kernels.cell_adjoint(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                          cos_table, sin_table, np.ascontiguousarray(G.real),
-                          np.ascontiguousarray(G.imag), squared, n_samples, frames)
-    out = np.zeros((n_batch, n_samples))
-    _kernels.add_frames(plan.positions, frames, out)
-    return out
-
-
-def _adjoint(plan, G):
-    """S*(G) of shape (B, K), float64; G (B, F, T) complex, residual phase not yet removed."""
-    G = _rotate_back(G, plan)
-    if plan.per_cell:
-        out = _cell_overlap(plan, G, squared=False)
-    else:
-        out = np.zeros(plan.x.shape)
-        # g_n[i] = Re Σ_m conj(G[m,n]) e^{-j2π m i/N}: an irfft of G·N/2 with
-        # bins 0 and N/2 counted once (as in stft_vjp)
-        half = np.swapaxes(G, -1, -2) * (plan.n_fft / 2)
-        half[..., 0] *= 2
-        half[..., -1] *= 2
-        g = np.fft.irfft(half, n=plan.n_fft, axis=-1)
-        _kernels.overlap_add(plan.positions, plan.win_length, plan.shift, plan.code, plan.area, g,
-                             False, out, np.zeros_like(out))
-    return out
-
-
-def _cell_diagonal(plan):
-    """diag(S*S)[k] = Σ_{m,n} ω(k - t_n; θ[m,n])² (B, K): zero exactly where no window reaches sample k."""
-    unused = np.zeros((1, 1, 1), dtype=np.complex128)
-    return _cell_overlap(plan, unused, squared=True)
 
 
 def _check_covered(weight, eps, batch_shape):
@@ -160,20 +113,14 @@ def _relative_norms(numerator, denominator):
 
 
 def _forward(plan, x):
-    return _transform(plan._replace(x=np.ascontiguousarray(x, dtype=plan.x.dtype)), VALUE)
+    return _engine.transform(_engine.with_signal(plan, x), VALUE)
 
 
-def _overlap_add(S, plan, n_samples):
+def _overlap_add(S, plan):
     """x̂[k] = Σ_n ω_n(k - t_n) y_n[(k - s_n) mod N] / Σ_n ω_n(k - t_n)², y_n = irfft of frame n."""
-    S = _rotate_back(S, plan)
-    frames = np.fft.irfft(np.swapaxes(S, -1, -2), n=plan.n_fft, axis=-1)
-    n_batch = frames.shape[0]
-    numerator = np.zeros((n_batch, n_samples))
-    weight = np.zeros((n_batch, n_samples))
-    _kernels.overlap_add(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                         np.ascontiguousarray(frames), True, numerator, weight)
+    numerator, weight = _engine.overlap_add(plan, S)
     check_finite_output(weight, "the window weight Σ ω(k - t_n)²", _INVERSE_ADVICE)
-    _check_covered(weight, np.finfo(frames.dtype).eps, plan.batch_shape)
+    _check_covered(weight, np.finfo(plan.dtype).eps, plan.batch_shape)
     return numerator / weight
 
 
@@ -188,7 +135,7 @@ def _conjugate_gradients(S, plan, diagonal, rtol, max_iter):
     scale = 1.0 / np.sqrt(diagonal)
     z = np.zeros(diagonal.shape)
     residual = S.copy()
-    gradient = scale * _adjoint(plan, residual)
+    gradient = scale * _engine.adjoint(plan, residual)
     gamma = np.sum(gradient**2, axis=-1)
     initial = np.sqrt(gamma)
     direction = gradient.copy()
@@ -199,7 +146,7 @@ def _conjugate_gradients(S, plan, diagonal, rtol, max_iter):
         alpha = np.divide(gamma, curvature, out=np.zeros_like(gamma), where=curvature > 0)
         z += alpha[:, None] * direction
         residual -= alpha[:, None, None] * image
-        gradient = scale * _adjoint(plan, residual)
+        gradient = scale * _engine.adjoint(plan, residual)
         gamma_new = np.sum(gradient**2, axis=-1)
         beta = np.divide(gamma_new, gamma, out=np.zeros_like(gamma), where=gamma > 0)
         direction = gradient + beta[:, None] * direction
@@ -310,9 +257,9 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     S = _check_spectrum(S, "S")
     plan = _plan_for(S, "S", win_length, positions, n_fft, length, window, norm, phase)
     # conjugate gradients and the reported residuals run in float64 whatever the precision of S
-    plan64 = plan._replace(x=plan.x.astype(np.float64))
+    plan64 = plan._replace(dtype=np.dtype(np.float64))
     if plan.per_cell:
-        diagonal = _cell_diagonal(plan64)
+        diagonal = _engine.cell_diagonal(plan64)
         check_finite_output(diagonal, "the window weight Σ_m,n ω(k - t_n; θ[m,n])²", _INVERSE_ADVICE)
         _check_covered(diagonal, np.finfo(np.float64).eps, plan.batch_shape)
         x, iterations, normal_residual = _conjugate_gradients(S, plan64, diagonal, rtol, max_iter)
@@ -324,14 +271,14 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
                 RuntimeWarning, stacklevel=2,
             )
     else:
-        x = _overlap_add(S, plan, length)
+        x = _overlap_add(S, plan)
         iterations, normal_residual = 0, 0.0
-    x = _unbatch(x.astype(plan.x.dtype, copy=False), plan)
+    x = _engine.unbatch(x.astype(plan.dtype, copy=False), plan)
     check_finite_output(x, "x", _INVERSE_ADVICE)
     if not return_info:
         return x
     S = S.reshape((-1,) + S.shape[-2:])
-    misfit = S - _forward(plan64, x.reshape(plan.x.shape))
+    misfit = S - _forward(plan64, x.reshape(-1, length))
     info = InverseInfo(
         method="cg" if plan.per_cell else "overlap-add",
         residual=_relative_norms(misfit, S),
@@ -395,7 +342,7 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
                      window, norm, phase)
     G = G.astype(np.complex128, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
-        grad_x = _unbatch(_adjoint(plan, G), plan)
+        grad_x = _engine.unbatch(_engine.adjoint(plan, G), plan)
     check_finite_output(grad_x, "grad_x", "Scale grad_S down, or keep win_length away from 0 (the window "
                         "grows like n_fft/θ)")
     return grad_x
