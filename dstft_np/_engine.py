@@ -35,14 +35,15 @@ kernels' layout:
 
 Building one:
 
-    prepare(x, win_length, positions, *, n_fft, window, norm, phase)
-        validates everything; what the public transforms call.
+    prepare(x, win_length, positions, hop_length, *, n_fft, window, norm, phase)
+        validates everything; what the public transforms call. Exactly one
+        of positions and hop_length (t_n = n·hop, T = 1 + K // hop).
     prepare_signal(x, *, n_fft, window, norm, phase) -> Signal
         validates x and the options: once per fit.
     signal_shape(batch_shape, n_samples, dtype, *, n_fft, window, norm, phase) -> Signal
         a Signal without samples.
-    prepare_frames(signal, win_length, positions) -> Plan
-        validates θ and t_n against a Signal.
+    prepare_frames(signal, win_length, positions, hop_length) -> Plan
+        validates θ and t_n (or the hop) against a Signal.
     set_frames(signal, win_length, positions) -> Plan
         checks nothing but the memory limit: for a fit's steps. win_length
         float64 in (0, N], of any shape ``stft`` accepts ((), (T,) = (1, T),
@@ -94,12 +95,15 @@ from . import _kernels
 from ._options import D_WIN, NEG_D_OFFSET, PHASES, VALUE, transform_codes
 from ._validation import (
     check_finite_output,
+    check_framing,
     check_memory,
     check_n_fft,
     check_positions,
     check_signal,
     check_win_length,
+    warn,
 )
+from .positions import frame_positions
 
 __all__ = [
     "Signal",
@@ -107,6 +111,8 @@ __all__ = [
     "prepare",
     "prepare_signal",
     "signal_shape",
+    "frame_centres",
+    "positions_shape",
     "prepare_frames",
     "set_frames",
     "with_signal",
@@ -187,9 +193,32 @@ def signal_shape(batch_shape, n_samples, dtype, *, n_fft, window, norm, phase):
                   n_fft=check_n_fft(n_fft), code=code, area=area, phase=phase_code)
 
 
-def prepare_frames(signal, win_length, positions, *, keep_cells=False):
-    """Check θ and t_n against `signal`; return the plan."""
-    positions = check_positions(positions)
+def frame_centres(positions, hop_length, n_samples, n_fft):
+    """t_n (float64, (..., T)), checked, or the default grid t_n = n·hop, T = 1 + K // hop.
+
+    Exactly one of positions and hop_length. A scalar position with a
+    signal of more than 2·N samples is legal (one frame) but warned about:
+    it is what ``stft(x, win, 256, ...)``, a hop where positions go, gives.
+    """
+    check_framing(positions, hop_length)
+    if hop_length is not None:
+        return frame_positions(n_samples, hop_length)
+    t = check_positions(positions)
+    if np.ndim(positions) == 0 and n_samples > 2 * n_fft:
+        warn(f"positions={t[0]:g} is one frame, centred at sample {t[0]:g}, but x has {n_samples} "
+             f"samples, more than 2·n_fft = {2 * n_fft}: most of x lies outside that window. Did you "
+             f"mean hop_length={t[0]:g}? (positions=[{t[0]:g}] asks for one frame without this warning)")
+    return t
+
+
+def positions_shape(positions, plan):
+    """The shape of t_n as the caller gave it: np.shape(positions), or (T,) when a hop made them."""
+    return np.shape(positions) if positions is not None else plan.positions.shape[1:]
+
+
+def prepare_frames(signal, win_length, positions, hop_length=None, *, keep_cells=False):
+    """Check θ and t_n (or the hop that makes them, see ``frame_centres``) against `signal`; the plan."""
+    positions = frame_centres(positions, hop_length, signal.n_samples, signal.n_fft)
     theta = check_win_length(win_length, signal.n_fft)
     n_bins = signal.n_fft // 2 + 1
     n_frames = positions.shape[-1]
@@ -209,10 +238,10 @@ def prepare_frames(signal, win_length, positions, *, keep_cells=False):
     return set_frames(signal, theta, positions, keep_cells=keep_cells)
 
 
-def prepare(x, win_length, positions, *, n_fft, window, norm, phase, keep_cells=False):
+def prepare(x, win_length, positions, hop_length=None, *, n_fft, window, norm, phase, keep_cells=False):
     """``prepare_frames(prepare_signal(x, ...), ...)``: everything a public transform checks."""
     signal = prepare_signal(x, n_fft=n_fft, window=window, norm=norm, phase=phase)
-    return prepare_frames(signal, win_length, positions, keep_cells=keep_cells)
+    return prepare_frames(signal, win_length, positions, hop_length, keep_cells=keep_cells)
 
 
 def set_frames(signal, win_length, positions, *, keep_cells=False):

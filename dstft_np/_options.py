@@ -82,9 +82,15 @@ TRANSFORM_PARAMETERS = f"""x : array_like [shape=(..., K)], real
         θ, window lengths in samples, 0 < θ <= n_fft, broadcastable to
         (..., F, T): a scalar, (1, T) or (T,) per frame, (F, 1) per bin,
         (F, T) per cell, with optional leading batch axes.
-    positions : array_like [shape=(..., T)], float
+    positions : array_like [shape=(..., T)], float, optional
         t_n, window centres in samples; any real value (frames that reach
-        no sample are zero).
+        no sample are zero). Give positions or hop_length, not both. A
+        scalar is one frame; with a signal longer than 2·n_fft that is
+        warned about (UserWarning), since a hop passed here gives it.
+    hop_length : float, optional, keyword-only
+        h > 0, the librosa-style alternative to positions: the default grid
+        t_n = n·h, n < T = 1 + K // h (``frame_positions``; torch.stft's and
+        librosa's frames with center=True).
     n_fft : int
         N, even; F = N/2 + 1 one-sided bins.
     window : {choices(WINDOWS)}

@@ -18,7 +18,8 @@ import numpy as np
 
 from . import _engine
 from ._options import VALUE
-from ._validation import check_complex, check_finite_output, check_flag, check_memory
+from ._validation import (check_complex, check_finite_output, check_flag, check_framing, check_hop,
+                          check_memory, check_positions)
 
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
 
@@ -65,12 +66,25 @@ _INVERSE_ADVICE = ("Scale S down, or keep win_length away from 0 (the window wei
                    "(n_fft/θ)²)")
 
 
-def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase):
-    """The transform plan, without samples, of a signal of `length` samples whose STFT has the shape of S.
+def _covered_length(positions):
+    """istft's default length: the samples up to the last frame centre, ⌊max_n t_n⌋ + 1."""
+    last = float(np.max(positions))
+    if last < 0:
+        raise ValueError(f"length has no default when every position is below 0 (the largest is {last:g}): "
+                         "pass length, the number of samples to reconstruct")
+    return int(np.floor(last)) + 1
 
-    The plan's precision is the real one of S. Raises when S's shape is not
-    (..., F, T) of that transform.
+
+def _plan_for(S, name, win_length, positions, hop_length, n_fft, length, window, norm, phase):
+    """The transform plan, without samples, of a signal whose STFT has the shape of S.
+
+    t_n = positions, or n·hop_length for the T frames of S; `length` None
+    is ``_covered_length``. The plan's precision is the real one of S.
+    Raises when S's shape is not (..., F, T) of that transform.
     """
+    check_framing(positions, hop_length)
+    positions = np.arange(S.shape[-1]) * check_hop(hop_length) if positions is None else check_positions(positions)
+    length = _covered_length(positions) if length is None else _check_length(length)
     real_dtype = np.float32 if S.dtype == np.complex64 else np.float64
     signal = _engine.signal_shape(S.shape[:-2], length, real_dtype, n_fft=n_fft, window=window, norm=norm,
                                   phase=phase)
@@ -82,8 +96,9 @@ def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase
             f"{plan.positions.shape[1]} positions (batch axes of positions and win_length included), "
             f"got {S.shape}"
         )
+    n_batch, n_frames = plan.positions.shape
+    check_memory(n_batch * length * 8 * 2, "the reconstruction and its window weight (batch, length)")
     if plan.per_cell:
-        n_batch, n_frames = plan.positions.shape
         check_memory(n_batch * n_frames * (plan.n_fft + 1) * 8, "the adjoint's frame buffer (batch, T, n_fft + 1)")
     return plan
 
@@ -156,8 +171,8 @@ def _conjugate_gradients(S, plan, diagonal, rtol, max_iter):
     return scale * z, iterations, float(np.max(ratio))
 
 
-def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area", phase="absolute",
-          rtol=1e-12, max_iter=500, return_info=False):
+def istft(S, win_length, positions=None, *, hop_length=None, n_fft, length=None, window="hann", norm="area",
+          phase="absolute", rtol=1e-12, max_iter=500, return_info=False):
     """Inverse STFT: the signal x of `length` samples whose transform is (closest to) S.
 
     Parameters
@@ -167,13 +182,18 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
         float32 signal, anything else float64.
     win_length : array_like, float
         θ as passed to ``stft``, broadcastable to (..., F, T).
-    positions : array_like [shape=(..., T)], float
-        t_n as passed to ``stft``; any real values.
+    positions : array_like [shape=(..., T)], float, optional
+        t_n as passed to ``stft``; any real values. Give positions or
+        hop_length, not both.
+    hop_length : float, optional, keyword-only
+        h > 0: t_n = n·h for the T frames of S (``stft``'s hop_length).
     n_fft : int
         N, even; F = N/2 + 1.
-    length : int
+    length : int, optional
         K, the number of samples to reconstruct (normally the length of the
         signal given to ``stft``; the forward treats x as zero beyond it).
+        Default: the samples up to the last frame centre,
+        K = ⌊max_n t_n⌋ + 1; see Notes.
     window, norm, phase
         As for ``stft``.
     rtol : float
@@ -197,7 +217,8 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
         the first), S of the wrong shape, non-finite values, bad options, a
         window weight or an x that overflows although S is finite.
     TypeError
-        Non-numeric S, win_length or positions.
+        Non-numeric S, win_length or positions; both or neither of
+        positions and hop_length.
 
     Warns
     -----
@@ -206,6 +227,15 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
 
     Notes
     -----
+    The default length. S does not record K: the default framing
+    T = 1 + K // h gives the same T for every K in [(T-1)·h, T·h) (integer
+    h), so the default reconstructs the samples through the last frame
+    centre, (T-1)·h + 1 of them, and x[k] is recovered there wherever a
+    window covers k (one sample more than K when K = (T-1)·h: it comes out
+    0, as x is zero beyond K). Pass ``length=K`` for the samples after the
+    last centre, and always when θ varies along frequency: the least
+    squares below then fit S with the whole signal.
+
     θ constant along frequency (scalar, per frame, or (F, T) with equal
     rows): weighted overlap-add, exact for S = stft(x). Each frame's
     one-sided spectrum is rotated back by e^{-j2π m r_n/N} (the residual
@@ -247,15 +277,18 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     >>> y = dstft_np.istft(S, 200.0, t, n_fft=256, length=1000, phase="center")
     >>> bool(np.max(np.abs(y - x)) < 1e-10)
     True
+    >>> S = dstft_np.stft(x, 200.0, hop_length=64, n_fft=256)
+    >>> y = dstft_np.istft(S, 200.0, hop_length=64, n_fft=256)   # through t_15 = 960
+    >>> y.shape, bool(np.max(np.abs(y - x[:961])) < 1e-10)
+    ((961,), True)
     """
-    length = _check_length(length)
     if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not 0 < rtol < 1:
         raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     return_info = check_flag(return_info, "return_info")
     S = _check_spectrum(S, "S")
-    plan = _plan_for(S, "S", win_length, positions, n_fft, length, window, norm, phase)
+    plan = _plan_for(S, "S", win_length, positions, hop_length, n_fft, length, window, norm, phase)
     # conjugate gradients and the reported residuals run in float64 whatever the precision of S
     plan64 = plan._replace(dtype=np.dtype(np.float64))
     if plan.per_cell:
@@ -278,7 +311,7 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     if not return_info:
         return x
     S = S.reshape((-1,) + S.shape[-2:])
-    misfit = S - _forward(plan64, x.reshape(-1, length))
+    misfit = S - _forward(plan64, x.reshape(-1, plan.n_samples))
     info = InverseInfo(
         method="cg" if plan.per_cell else "overlap-add",
         residual=_relative_norms(misfit, S),
@@ -288,8 +321,8 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     return x, info
 
 
-def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann", norm="area",
-                 phase="absolute"):
+def stft_adjoint(grad_S, win_length, positions=None, *, hop_length=None, n_fft, length, window="hann",
+                 norm="area", phase="absolute"):
     """The adjoint of x ↦ stft(x): S*(G), which is also ∂L/∂x for a loss with cotangent G.
 
     S*(G)[k] = Σ_{m,n} ω(k - t_n; θ[m,n]) Re(conj(G[m,n]) e^{-j2π m φ_n(k)/N}),
@@ -303,6 +336,8 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
         As for ``stft``.
     length : int
         K, the length of the signal x.
+    hop_length : float, optional, keyword-only
+        h > 0: t_n = n·h for the T frames of grad_S, instead of positions.
 
     Returns
     -------
@@ -338,8 +373,8 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
     G = _check_spectrum(grad_S, "grad_S")
     # planned (and checked against the memory limit) as the complex128 it is computed in, before
     # a complex64 G is converted
-    plan = _plan_for(np.broadcast_to(np.complex128(0), G.shape), "grad_S", win_length, positions, n_fft, length,
-                     window, norm, phase)
+    plan = _plan_for(np.broadcast_to(np.complex128(0), G.shape), "grad_S", win_length, positions, hop_length,
+                     n_fft, length, window, norm, phase)
     G = G.astype(np.complex128, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
         grad_x = _engine.unbatch(_engine.adjoint(plan, G), plan)

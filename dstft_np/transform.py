@@ -15,7 +15,8 @@ from ._validation import check_finite, check_finite_output
 __all__ = ["stft", "stft_partials", "stft_vjp"]
 
 
-def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="absolute"):
+def stft(x, win_length, positions=None, *, hop_length=None, n_fft, window="hann", norm="area",
+         phase="absolute"):
     """Differentiable STFT with real-valued window lengths and positions.
 
     S[..., m, n] = Σ_k ω(k - t_n; θ[..., m, n]) x[..., k] e^{-j2π m φ_n(k)/N}
@@ -37,7 +38,16 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
         not broadcast, an unknown option, an output above the memory limit,
         or a result that overflows its float type (never a silent inf/NaN).
     TypeError
-        Complex or non-numeric x, win_length or positions; non-integer n_fft.
+        Complex or non-numeric x, win_length or positions; non-integer n_fft;
+        both or neither of positions and hop_length.
+
+    Warns
+    -----
+    UserWarning
+        A scalar positions with more than 2·n_fft samples of x: one frame
+        sees less than half of x, which is what a hop passed as positions
+        (``stft(x, 512, 256, n_fft=1024)``) gives; the message suggests
+        ``hop_length=``. Pass ``[t]`` for one deliberate frame.
 
     Notes
     -----
@@ -54,14 +64,18 @@ def stft(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="
     >>> S = dstft_np.stft(x, 300.5, t, n_fft=512)
     >>> S.shape
     (257, 32)
+    >>> bool(np.array_equal(dstft_np.stft(x, 300.5, hop_length=128, n_fft=512), S))
+    True
     """
-    plan = _engine.prepare(x, win_length, positions, n_fft=n_fft, window=window, norm=norm, phase=phase)
+    plan = _engine.prepare(x, win_length, positions, hop_length, n_fft=n_fft, window=window, norm=norm,
+                           phase=phase)
     S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
     check_finite_output(S, "S")
     return S
 
 
-def stft_partials(x, win_length, positions, *, n_fft, window="hann", norm="area", phase="absolute"):
+def stft_partials(x, win_length, positions=None, *, hop_length=None, n_fft, window="hann", norm="area",
+                  phase="absolute"):
     """S with its closed-form partial derivatives ∂S/∂θ and ∂S/∂t_n.
 
     ∂S[m,n]/∂θ[m,n] = Σ_k ∂ω/∂θ(k - t_n) x[k] e^{-j2π m φ_n(k)/N},
@@ -87,7 +101,8 @@ def stft_partials(x, win_length, positions, *, n_fft, window="hann", norm="area"
     >>> dS_dwin.shape
     (129, 2)
     """
-    plan = _engine.prepare(x, win_length, positions, n_fft=n_fft, window=window, norm=norm, phase=phase)
+    plan = _engine.prepare(x, win_length, positions, hop_length, n_fft=n_fft, window=window, norm=norm,
+                           phase=phase)
     results = _engine.partials(plan)
     for name, value in zip(("S", "dS_dwin", "dS_dpos"), results):
         check_finite_output(value, name)
@@ -105,8 +120,8 @@ def _check_cotangent(grad_S, plan):
     return grad_S
 
 
-def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="area",
-             phase="absolute"):
+def stft_vjp(x, win_length, positions=None, grad_S=None, *, hop_length=None, n_fft, window="hann",
+             norm="area", phase="absolute"):
     """Vector–Jacobian product: the gradients of a real loss L(S) with respect to θ and t_n.
 
     With the complex cotangent G = ∂L/∂Re S + j ∂L/∂Im S:
@@ -124,6 +139,8 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
     -------
     grad_win : np.ndarray [shape=np.shape(win_length)], float64
     grad_pos : np.ndarray [shape=np.shape(positions)], float64
+        With hop_length: shape (T,), the gradient with respect to the grid
+        t_n = n·h; ∂L/∂h = Σ_n n · grad_pos[n].
 
     Notes
     -----
@@ -143,11 +160,11 @@ def stft_vjp(x, win_length, positions, grad_S, *, n_fft, window="hann", norm="ar
     >>> grad_win.shape, grad_pos.shape
     ((), (9,))
     """
-    plan = _engine.prepare(x, win_length, positions, n_fft=n_fft, window=window, norm=norm, phase=phase,
-                           keep_cells=True)
+    plan = _engine.prepare(x, win_length, positions, hop_length, n_fft=n_fft, window=window, norm=norm,
+                           phase=phase, keep_cells=True)
     grad_win, grad_pos = _engine.vjp(plan, _check_cotangent(grad_S, plan))
     grad_win = _engine.reduce_to(grad_win, plan, np.shape(win_length))
-    grad_pos = _engine.reduce_to(grad_pos, plan, np.shape(positions))
+    grad_pos = _engine.reduce_to(grad_pos, plan, _engine.positions_shape(positions, plan))
     check_finite_output(grad_win, "grad_win")
     check_finite_output(grad_pos, "grad_pos")
     return grad_win, grad_pos

@@ -142,3 +142,12 @@ def test_the_checker_fails_on_a_private_import_and_on_a_cycle(tmp_path):
     assert violations == ["pkg.c imports _private from pkg.a", "pkg.c uses a._other of pkg.a",
                           "pkg.sub.e imports _secret from pkg.b"]
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.a"]]
+
+
+def test_package_cites_no_file_outside_the_repository():
+    """Users have docs/, not the project's design notes: docstrings point to docs/ sections."""
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((ROOT / "dstft_np").rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if "DESIGN.md" in line or "../shared" in line]
+    assert not found, "references to files users do not have:\n" + "\n".join(found)
