@@ -50,6 +50,10 @@ Building one:
         (F, 1), (F, T), with leading batch axes that broadcast against x's);
         positions float64 (..., T). Costs O(B·T), O(B·F·T) for a θ with a
         frequency axis; x is not copied.
+    frame_centres(positions, hop_length, n_samples, n_fft)
+        the t_n of either argument, checked (and the warning for a scalar
+        position on a long signal); positions_shape(positions, plan) is the
+        shape a gradient of t_n has for the caller, (T,) for a hop.
 
 Every builder takes ``keep_cells``: False (default) lets an (F, T) θ whose
 rows are equal take the frame path (one FFT per frame); ``vjp`` needs
