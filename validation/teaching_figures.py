@@ -179,7 +179,7 @@ def figure_windows(out, quick):
     n_fft = 128
     u = np.linspace(-70, 70, 561 if quick else 2801)
     terms = ((None, "ω(u; θ)", 1.0), ("win_length", "∂ω/∂θ", 1.0), ("offset", "−∂ω/∂u", -1.0))
-    fig, axes = common.new_figure(2, 3, figsize=(11, 5.6))
+    fig, axes = common.new_figure(2, 4, figsize=(14, 5.6))
     for row, norm in enumerate(("area", None)):
         for col, (derivative, label, sign) in enumerate(terms):
             ax = axes[row, col]
@@ -189,21 +189,22 @@ def figure_windows(out, quick):
             gauss = sign * dstft_np.window(u, 100.0, n_fft=n_fft, window="gaussian", norm=norm,
                                            derivative=derivative)
             ax.plot(u, gauss, color="k", linestyle="--", linewidth=1, label="Gaussian, θ = 100")
-            if col == 0:
-                # the truncated Gaussian stops at c·e^{-8}, invisible at this scale: zoom on its edge
-                edge = dstft_np.window(np.array([50.0]), 100.0, n_fft=n_fft, window="gaussian", norm=norm)[0]
-                inset = ax.inset_axes([0.64, 0.42, 0.34, 0.5])
-                near = np.linspace(46.0, 54.0, 801)
-                inset.plot(near, dstft_np.window(near, 100.0, n_fft=n_fft, window="gaussian", norm=norm),
-                           color="k", linestyle="--", linewidth=1)
-                inset.plot([50, 50], [0, edge], color="tab:red", linewidth=2)
-                inset.set(xlim=(46, 54), ylim=(0, 4 * edge), xticks=[46, 50, 54], yticks=[])
-                inset.set_title(f"Gaussian edge: jump c·e⁻⁸\n= {edge:.1e} at u = θ/2", fontsize=7)
-                inset.tick_params(labelsize=7)
             ax.axhline(0, color="0.7", linewidth=0.5)
             ax.set_title(f"{label}, norm={norm!r}", fontsize=10)
             if row == 1:
                 ax.set_xlabel("offset u = k − t_n (samples)")
+        # the truncated Gaussian stops at c·e^{-8}, invisible at the scale above: its edge, zoomed
+        ax = axes[row, 3]
+        near = np.linspace(46.0, 54.0, 801)
+        ax.plot(near, 1e4 * dstft_np.window(near, 100.0, n_fft=n_fft, window="gaussian", norm=norm),
+                color="k", linestyle="--", linewidth=1)
+        edge = dstft_np.window(np.array([50.0]), 100.0, n_fft=n_fft, window="gaussian", norm=norm)[0]
+        ax.plot([50, 50], [0, 1e4 * edge], color="tab:red", linewidth=2, label=f"jump c·e⁻⁸ = {edge:.1e}")
+        ax.set(xlim=(46, 54), ylim=(0, 4e4 * edge), ylabel="10⁴ · ω")
+        ax.set_title(f"Gaussian edge, zoomed, norm={norm!r}", fontsize=10)
+        ax.legend(fontsize=8, loc="upper right")
+        if row == 1:
+            ax.set_xlabel("offset u (samples), θ = 100")
     axes[0, 1].legend(fontsize=7, loc="lower left")
     return save(fig, out, "windows"), {}
 
