@@ -1,7 +1,9 @@
 """The figures of docs/derivation.md, docs/tutorial.ipynb and README.md, drawn by dstft_np's own functions.
 
 One script writes every figure, deterministically (fixed signal and seed,
-fixed fits), into docs/figures/ by default:
+fixed fits: the PNGs are byte-identical on a rerun, except memory.png, which
+plots a measurement whose smallest point moves by about 10 kB), into
+docs/figures/ by default:
 
 - uncertainty.png     spectrograms at a short, the learned and a long θ (motivation)
 - entropy_theta.png   H(θ) for p = 1 with closed-form tangents, fit paths from
