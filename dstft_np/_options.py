@@ -88,8 +88,8 @@ TRANSFORM_PARAMETERS = f"""x : array_like [shape=(..., K)], real
         scalar is one frame; with a signal longer than 2·n_fft that is
         warned about (UserWarning), since a hop passed here gives it.
     hop_length : float, optional, keyword-only
-        h > 0, the librosa-style alternative to positions: the default grid
-        t_n = n·h, n < T = 1 + K // h (``frame_positions``; torch.stft's and
+        d > 0, the librosa-style alternative to positions: the default grid
+        t_n = n·d, n < T = 1 + K // d (``frame_positions``; torch.stft's and
         librosa's frames with center=True).
     n_fft : int
         N, even; F = N/2 + 1 one-sided bins.

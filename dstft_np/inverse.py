@@ -186,7 +186,7 @@ def istft(S, win_length, positions=None, *, hop_length=None, n_fft, length=None,
         t_n as passed to ``stft``; any real values. Give positions or
         hop_length, not both.
     hop_length : float, optional, keyword-only
-        h > 0: t_n = n·h for the T frames of S (``stft``'s hop_length).
+        d > 0: t_n = n·d for the T frames of S (``stft``'s hop_length).
     n_fft : int
         N, even; F = N/2 + 1.
     length : int, optional
@@ -228,10 +228,10 @@ def istft(S, win_length, positions=None, *, hop_length=None, n_fft, length=None,
     Notes
     -----
     The default length. S does not record K: the default framing
-    T = 1 + K // h gives the same T for every K in [(T-1)·h, T·h) (integer
-    h), so the default reconstructs the samples through the last frame
-    centre, (T-1)·h + 1 of them, and x[k] is recovered there wherever a
-    window covers k (one sample more than K when K = (T-1)·h: it comes out
+    T = 1 + K // d gives the same T for every K in [(T-1)·d, T·d) (integer
+    d), so the default reconstructs the samples through the last frame
+    centre, (T-1)·d + 1 of them, and x[k] is recovered there wherever a
+    window covers k (one sample more than K when K = (T-1)·d: it comes out
     0, as x is zero beyond K). Pass ``length=K`` for the samples after the
     last centre, and always when θ varies along frequency: the least
     squares below then fit S with the whole signal.
@@ -337,7 +337,7 @@ def stft_adjoint(grad_S, win_length, positions=None, *, hop_length=None, n_fft, 
     length : int
         K, the length of the signal x.
     hop_length : float, optional, keyword-only
-        h > 0: t_n = n·h for the T frames of grad_S, instead of positions.
+        d > 0: t_n = n·d for the T frames of grad_S, instead of positions.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """Built-in signals with known structure: the demo's and the paper's experiments'.
 
-Both follow the papers' synthetic test signals (docs/experiments.md §1
-and §4), so that a user can run the library (``dstft-np demo``) and the
-validation scripts without any file.
+Both come from the papers' experiments (docs/experiments.md), so that a user can
+run the library (``dstft-np demo``) and the validation scripts without
+any file.
 """
 
 import numpy as np

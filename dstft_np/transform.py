@@ -140,7 +140,7 @@ def stft_vjp(x, win_length, positions=None, grad_S=None, *, hop_length=None, n_f
     grad_win : np.ndarray [shape=np.shape(win_length)], float64
     grad_pos : np.ndarray [shape=np.shape(positions)], float64
         With hop_length: shape (T,), the gradient with respect to the grid
-        t_n = n·h; ∂L/∂h = Σ_n n · grad_pos[n].
+        t_n = n·d; ∂L/∂d = Σ_n n · grad_pos[n].
 
     Notes
     -----
