@@ -76,14 +76,18 @@ Calls on a plan, results in the kernels' layout (batch flattened):
     unbatch(arr, plan)       (B, ...) → (*batch_shape, ...)
     with_signal(plan, x)     the plan with x (B, K) in place of its samples
 
-and the loss chain, on arrays of any shape: ``magnitude`` (Y = |S|^p) and
-``magnitude_vjp`` (G from ∂L/∂Y). A fit's step, with x validated once:
+and the loss chain, on arrays of any shape: ``raised_magnitude`` (Y = |S|^p)
+and ``raised_magnitude_vjp`` (G from ∂L/∂Y), the unchecked twins of
+``losses.magnitude`` and ``losses.magnitude_vjp``.
+
+A fit's step, with x validated once:
 
     signal = prepare_signal(x, n_fft=n_fft, window=window, norm=norm, phase=phase)
     ...
     plan = set_frames(signal, theta, positions, keep_cells=True)
     S = unbatch(transform(plan, VALUE), plan)                 # (..., F, T)
-    G = magnitude_vjp(S, dL_dY, p)
+    value, dL_dY = loss(raised_magnitude(S, p))
+    G = raised_magnitude_vjp(S, dL_dY, p)
     grad_win, grad_pos = vjp(plan, G)
     grad_win = reduce_to(grad_win, plan, theta.shape)
     grad_pos = reduce_to(grad_pos, plan, positions.shape)
@@ -129,8 +133,8 @@ __all__ = [
     "overlap_add",
     "cell_diagonal",
     "unbatch",
-    "magnitude",
-    "magnitude_vjp",
+    "raised_magnitude",
+    "raised_magnitude_vjp",
     "TASK_SAMPLES",
 ]
 
@@ -561,13 +565,13 @@ def overlap_add(plan, S):
 # ---------------------------------------------------------------------- the loss chain
 
 
-def magnitude(S, p):
+def raised_magnitude(S, p):
     """Y = |S|^p."""
     mag = np.abs(S)
     return mag if p == 1.0 else mag**p
 
 
-def magnitude_vjp(S, dL_dY, p):
+def raised_magnitude_vjp(S, dL_dY, p):
     """G = (∂L/∂Y) p |S|^{p-1} S/|S| for Y = |S|^p (0 at S = 0), in one pass; raises if G overflows."""
     swap = _frame_major(S)
     S_w, dL_dY_w = (np.ascontiguousarray(swap(a)) for a in (S, dL_dY))

@@ -108,7 +108,7 @@ def magnitude(S, p=1.0):
     >>> magnitude(np.array([[3 + 4j, 0j]]), p=2)
     array([[25.,  0.]])
     """
-    return _engine.magnitude(check_complex(S, "S"), check_positive(p, "p"))
+    return _engine.raised_magnitude(check_complex(S, "S"), check_positive(p, "p"))
 
 
 def magnitude_vjp(S, dL_dY, p=1.0):
@@ -158,7 +158,7 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     dL_dY = check_real(dL_dY, "dL_dY")
     if dL_dY.shape != S.shape:
         raise ValueError(f"dL_dY must have the shape of S, {S.shape}, got {dL_dY.shape}")
-    return _engine.magnitude_vjp(S, dL_dY, p)
+    return _engine.raised_magnitude_vjp(S, dL_dY, p)
 
 
 def shannon_entropy(Y, *, per_frame=False):

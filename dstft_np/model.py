@@ -458,13 +458,13 @@ class DSTFT:
     def _objective(self, x, params, loss_fn, smoothness, coverage, need_grad=True):
         """Value and gradients of the objective; None when the loss or ∂L/∂Y is not finite."""
         S, win, positions = self._stft(x, params)
-        Y = _engine.magnitude(S, self.p)   # S is checked by stft
+        Y = _engine.raised_magnitude(S, self.p)   # S is checked by stft
         value, dL_dY = _check_loss_result(loss_fn(Y), Y.shape)
         if not np.isfinite(value) or not all_finite(dL_dY):
             return None
         win_shape = params["win_length"].shape
         if need_grad:
-            G = _engine.magnitude_vjp(S, dL_dY, self.p)   # dL_dY is checked above
+            G = _engine.raised_magnitude_vjp(S, dL_dY, self.p)   # dL_dY is checked above
             grad_win, grad_pos = stft_vjp(x, win, positions, G, n_fft=self.n_fft, window=self.window,
                                           norm=self.norm, phase=self.phase)
             grad_win = grad_win.reshape(win_shape)
