@@ -6,8 +6,8 @@ itself against dstft_np with::
     >>> import dstft_np
     >>> report = dstft_np.conformance.check(dstft_np.stft, dstft_np.stft_partials,
     ...                                     dstft_np.stft_vjp, cases="hann-*")
-    >>> print(report.summary())  # doctest: +ELLIPSIS
-    conformance OK: ... checks passed on ... golden cases (rtol=1e-07, atol=1e-12)
+    >>> print(report.summary())
+    conformance OK: 144 checks on 24 golden cases: 144 passed, 0 failed, 0 unsupported (rtol=1e-07, atol=1e-12)
 
 or from the shell::
 
@@ -68,14 +68,17 @@ the truncated Gaussian's jumps do not sit on a sample and finite differences
 with steps below 1e-3 do not cross one.
 """
 
-from ._check import CaseResult, Report, check
+from ._check import PROFILES, STATUSES, CaseResult, Report, check
 from ._cli import add_arguments, main, resolve, run
-from ._golden import GOLDEN_DIR, GoldenCase, case_names, load_cases
+from ._golden import FAMILIES, GOLDEN_DIR, GoldenCase, case_names, load_cases
 
 __all__ = [
     "check",
     "Report",
     "CaseResult",
+    "FAMILIES",
+    "PROFILES",
+    "STATUSES",
     "load_cases",
     "case_names",
     "GoldenCase",
