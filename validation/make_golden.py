@@ -83,38 +83,35 @@ def draw(rng, make_theta, positions, n_samples, n_fft=N_FFT, attempts=100):
                        "from every sample; an even integer θ at an integer position never can")
 
 
-def matrix_cases():
-    """Every window × norm × phase × θ shape, on one signal and the positions above; θ <= N - 2."""
-    for window, norm, phase, (label, shape) in itertools.product(
-            WINDOWS, NORMS, PHASES, THETA_SHAPES.items()):
-        name = f"{window}-{norm or NORM_NONE}-{phase}-{label}"
+def option_cases(prefix, draws, positions, theta_range, where):
+    """Every window × norm × phase × θ draw ({label: make_theta}), each on its own signal."""
+    for window, norm, phase, (label, make_theta) in itertools.product(
+            WINDOWS, NORMS, PHASES, draws.items()):
+        name = f"{prefix}{window}-{norm or NORM_NONE}-{phase}-{label}"
         rng = case_rng(name)
         yield name, {
-            "description": f"{label} θ in [3, N - 2], window={window}, norm={norm}, phase={phase}; "
-                           "non-integer positions, two frames beyond the ends",
+            "description": f"{label} θ in {theta_range}, window={window}, norm={norm}, phase={phase}; "
+                           f"{where}",
             "x": rng.standard_normal(N_SAMPLES),
-            "win_length": draw(rng, lambda r: draw_theta(r, shape), POSITIONS, N_SAMPLES),
-            "positions": POSITIONS.copy(),
+            "win_length": draw(rng, make_theta, positions, N_SAMPLES),
+            "positions": positions.copy(),
             "options": dict(n_fft=N_FFT, window=window, norm=norm, phase=phase),
         }
+
+
+def matrix_cases():
+    """Every window × norm × phase × θ shape, on the positions above; θ <= N - 2."""
+    draws = {label: (lambda r, shape=shape: draw_theta(r, shape)) for label, shape in THETA_SHAPES.items()}
+    return option_cases("", draws, POSITIONS, "[3, N - 2]",
+                        "non-integer positions, two frames beyond the ends")
 
 
 def edge_cases():
     """Every window × norm × phase with θ in [N - 2, N] (scalar, per frame) at non-integer t_n."""
     draws = {"scalar": lambda r: draw_theta(r, (), low=N_FFT - 1.5, high=N_FFT - 0.5),
              "per-frame": lambda r: draw_theta(r, (1, N_FRAMES), low=N_FFT - 2, high=N_FFT)}
-    for window, norm, phase, (label, make_theta) in itertools.product(
-            WINDOWS, NORMS, PHASES, draws.items()):
-        name = f"edge-{window}-{norm or NORM_NONE}-{phase}-{label}"
-        rng = case_rng(name)
-        yield name, {
-            "description": f"{label} θ in [N - 2, N], window={window}, norm={norm}, phase={phase}; "
-                           "fractional parts of t_n spread over (0, 1)",
-            "x": rng.standard_normal(N_SAMPLES),
-            "win_length": draw(rng, make_theta, EDGE_POSITIONS, N_SAMPLES),
-            "positions": EDGE_POSITIONS.copy(),
-            "options": dict(n_fft=N_FFT, window=window, norm=norm, phase=phase),
-        }
+    return option_cases("edge-", draws, EDGE_POSITIONS, "[N - 2, N]",
+                        "fractional parts of t_n spread over (0, 1)")
 
 
 def batch_cases():
