@@ -155,10 +155,10 @@ def run(args):
         json.dump(report.to_dict(), sys.stdout, indent=1)
         print()
     else:
-        print(report.format(all_rows=args.all_rows, max_rows=None if args.all_rows else MAX_ROWS))
-        if args.json:
+        if args.json:  # before the text: a reader that closes stdout early must not lose it
             with open(args.json, "w", encoding="utf-8") as out:
                 json.dump(report.to_dict(), out, indent=1)
+        print(report.format(all_rows=args.all_rows, max_rows=None if args.all_rows else MAX_ROWS))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
