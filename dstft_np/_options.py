@@ -14,6 +14,7 @@ __all__ = [
     "HOP_MODES",
     "CONVENTIONS",
     "CONVENTION_WINDOWS",
+    "PAD_MODES",
     "VALUE",
     "D_WIN",
     "NEG_D_OFFSET",
@@ -48,6 +49,10 @@ CONVENTIONS = ("torch", "librosa", "scipy")
 #: Windows a preset accepts: those with h(±1/2) = 0, so that the θ + 1 samples
 #: under ω(·; θ) carry exactly the θ values of a periodic window of length θ.
 CONVENTION_WINDOWS = ("hann", "blackman")
+
+#: How a preset extends the signal by N/2 samples on each side (numpy.pad modes):
+#: zeros, or the mirror image without repeating the end sample.
+PAD_MODES = ("constant", "reflect")
 
 #: What a kernel evaluates: ω, ∂ω/∂θ, or -∂ω/∂u (the sign of ∂S/∂t_n).
 VALUE, D_WIN, NEG_D_OFFSET = 0, 1, 2
