@@ -69,7 +69,7 @@ with steps below 1e-3 do not cross one.
 """
 
 from ._check import CaseResult, Report, check
-from ._cli import add_arguments, main, resolve, run
+from ._cli import add_arguments, execute, main, resolve, run
 from ._golden import GOLDEN_DIR, GoldenCase, case_names, load_cases
 
 __all__ = [
@@ -82,6 +82,7 @@ __all__ = [
     "GOLDEN_DIR",
     "main",
     "run",
+    "execute",
     "add_arguments",
     "resolve",
 ]
