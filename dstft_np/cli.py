@@ -243,7 +243,7 @@ class _Input(NamedTuple):
 
     def describe(self, file):
         channels = f"{self.n_channels} channel{'s' * (self.n_channels > 1)}"
-        rate = "" if self.sample_rate is None else f", {self.sample_rate:g} Hz"
+        rate = ", no sample rate" if self.sample_rate is None else f", {self.sample_rate:g} Hz"
         n_samples = self.x.shape[-1]
         if n_samples == self.n_file_samples:
             return f"{file} ({channels} × {n_samples} samples{rate})"
@@ -327,7 +327,7 @@ def _check_fit_bounds(frames, args):
     (win_low, win_high), (hop_low, hop_high) = DSTFT.default_bounds(frames.n_fft).values()
     if not win_low <= frames.win_length <= win_high:   # above only if n_fft is smaller: refused before
         if args.win_length is None:
-            given, advice = f"the default --win-length --n-fft/2", f"pass --n-fft {_power_of_two(2 * win_low)} or more"
+            given, advice = "--win-length (by default --n-fft/2)", f"pass --n-fft {_power_of_two(2 * win_low)} or more"
         else:
             given, advice = "--win-length", "pass a longer --win-length" + (" or a smaller --n-fft" if args.n_fft else "")
         raise ValueError(f"{given} {plot.length_label(frames.win_length)} is shorter than the fit allows with "

@@ -203,6 +203,8 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     ------
     FileNotFoundError
         No file at `path`.
+    IsADirectoryError
+        `path` is a directory.
     TypeError
         `path` neither a str nor an os.PathLike.
     ValueError
@@ -234,6 +236,8 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     path = pathlib.Path(os.fspath(path))
     if sample_rate is not None:
         sample_rate = check_sample_rate(sample_rate)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a signal file")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     suffix = path.suffix.lower()

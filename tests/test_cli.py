@@ -76,34 +76,39 @@ def test_optimize_stereo_wav_writes_json_consistent_with_the_library_and_a_figur
     result = run_cli("optimize", "stereo.wav", "--n-fft", 256, "--hop", "8ms", "--win-length", "0.01s",
                      "--steps", 12, "--json", "fit.json", "--plot", "fit.png", "--dpi", 30, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "step 0/12" in result.stderr and "step 12/12" in result.stderr, "progress goes to stderr"
-    assert "step 0/" not in result.stdout and "window length  80 samples (10 ms) -> " in result.stdout
+    assert "evaluation 1/13" in result.stderr and "evaluation 13/13" in result.stderr, "progress goes to stderr"
+    assert re.search(r"evaluation 13/13  loss [\d.]+  [\d.]+ s, ETA 0.0 s", result.stderr), result.stderr
+    assert "evaluation" not in result.stdout and "window length  80 samples (10 ms) -> " in result.stdout
 
     report = json.loads((tmp_path / "fit.json").read_text())
-    assert set(report) == {"input", "settings", "fit", "result", "loss", "rounded"}
+    assert set(report) == {"input", "settings", "fit", "seconds", "parameters", "history", "rounded"}
     settings, fit = report["settings"], report["fit"]
     assert report["input"]["n_channels"] == 2 and report["input"]["sample_rate"] == rate
+    assert report["input"]["start"] == 0 and report["input"]["n_samples"] == 3000
     assert settings["hop_length"] == 64.0 and settings["win_length"] == 80.0, "8 ms and 10 ms at 8 kHz"
     assert fit == {"loss": "entropy", "steps": 12, "lr": None, "smoothness": 0.0}
 
     x = pcm.T / 32768.0
     model = dstft_np.DSTFT(**settings)
     history = model.fit(x, **fit)
-    theta = report["result"]["win_length"]
+    learned = report["parameters"]
+    theta = learned["win_length"]
     assert 256 / 64 <= theta <= 256, "within the default bounds [N/64, N]"
     np.testing.assert_allclose(theta, float(model.win_length), rtol=1e-9, atol=0,
                                err_msg="the CLI's θ differs from DSTFT(**settings).fit(x, **fit)")
-    np.testing.assert_allclose(report["loss"]["history"], history.loss, rtol=1e-9, atol=0)
-    assert report["loss"]["history"][-1] < report["loss"]["history"][0]
-    np.testing.assert_allclose(report["result"]["win_length_seconds"], theta / rate, rtol=1e-12, atol=0)
-    np.testing.assert_allclose(report["result"]["positions"], 64.0 * np.arange(1 + 3000 // 64), rtol=0, atol=0)
+    np.testing.assert_allclose(report["history"]["loss"], history.loss, rtol=1e-9, atol=0)
+    assert report["history"]["loss"][-1] < report["history"]["loss"][0]
+    np.testing.assert_allclose(learned["win_length_seconds"], theta / rate, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(learned["positions"], 64.0 * np.arange(1 + 3000 // 64), rtol=0, atol=0)
     rounded = report["rounded"]
     assert rounded["win_length"] == int(np.floor(theta + 0.5)) and rounded["hop_length"] == 64
-    np.testing.assert_allclose(rounded["loss"], report["loss"]["final"], rtol=1e-12, atol=0)
+    S = dstft_np.stft(x, theta, model.positions(), n_fft=256)
+    np.testing.assert_allclose(rounded["loss"], losses.shannon_entropy(np.abs(S))[0], rtol=1e-10, atol=0,
+                               err_msg="loss at the learned θ, from the core transform")
     S = dstft_np.stft(x, float(rounded["win_length"]), model.positions(), n_fft=256)
     np.testing.assert_allclose(rounded["rounded_loss"], losses.shannon_entropy(np.abs(S))[0], rtol=1e-10, atol=0,
                                err_msg="loss at the rounded θ, from the core transform")
-    # two channel rows of (initial, learned) spectrograms + the row of θ and the loss curve
+    # two channel rows of (initial, learned) spectrograms + the row of the loss against θ and per evaluation
     assert_figure(tmp_path / "fit.png", rows=3, dpi=30)
 
 
@@ -115,9 +120,9 @@ def test_optimize_npy_per_frame_window_and_learnable_hop_quietly(tmp_path, rng):
                      "--steps", 6, "--quiet", "--json", "fit.json", cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     report = json.loads((tmp_path / "fit.json").read_text())
-    learned = report["result"]
+    learned = report["parameters"]
     assert len(learned["win_length"]) == 1 + 1200 // 16, "one θ per frame, T fixed by the initial hop"
-    assert report["input"]["sample_rate"] is None and learned["win_length_seconds"] is None
+    assert report["input"]["sample_rate"] is None and "win_length_seconds" not in learned
     model = dstft_np.DSTFT(**report["settings"])
     model.fit(x, **report["fit"])
     np.testing.assert_allclose(learned["win_length"], model.win_length, rtol=1e-9, atol=0)
@@ -172,8 +177,9 @@ def test_bad_option_value_is_one_line_with_status_2(tmp_path):
 @pytest.mark.parametrize("argv, fragments", [
     (["optimize", "x.npy", "--n-fft", "100", "--hop", "10ms"], ["--hop 10ms is a duration", "--sample-rate"]),
     (["optimize", "x.npy", "--n-fft", "101"], ["--n-fft must be even, got 101"]),
-    (["optimize", "x.npy", "--win-length", "2000"], ["longer than --n-fft 1024", "--n-fft 2000"]),
-    (["optimize", "x.npy", "--win-length", "3"], ["win_length must be in [16.0, 1024.0]"]),
+    (["optimize", "x.npy", "--n-fft", "1024", "--win-length", "2000"], ["longer than --n-fft 1024", "--n-fft 2048"]),
+    (["optimize", "x.npy", "--n-fft", "1024", "--win-length", "3"],
+     ["--win-length 3 samples is shorter than the fit allows with --n-fft 1024 (at least 16 samples)"]),
     (["optimize", "x.npy", "--channel", "1"], ["channel must be an integer in [0, 1)"]),
     (["optimize", "x.npy", "--json", "no/such/dir/fit.json"], ["no such directory"]),
     (["spectrogram", "x.npy", "--out", "spec.unknown"], ["spec.unknown: the suffix must be one of", ".png"]),
@@ -201,8 +207,8 @@ def test_bad_values_fail_in_one_line_before_any_fit(tmp_path, monkeypatch, capsy
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert status not in (0, None), captured.err
-    assert lines[-1].startswith("dstft-np: error: ") and lines[:-1] in ([], ["read x.npy: 1 channel × 3000 "
-                                                                          "samples, no sample rate"]), captured.err
+    assert lines[-1].startswith("dstft-np: error: ") and lines[:-1] in ([], ["read x.npy (1 channel × 3000 "
+                                                                          "samples, no sample rate)"]), captured.err
     for fragment in fragments:
         assert fragment in lines[-1], f"{fragment!r} not in {lines[-1]!r}"
     assert captured.out == ""
@@ -254,10 +260,14 @@ def test_every_help_shows_an_example(capsys, argv):
     assert stop.value.code == 0 and re.search(r"examples?:\n  dstft-np " + (argv[0] if argv else ""), text), text
 
 
-def test_check_runs_the_conformance_kit(capsys):
-    """dstft-np check is conformance.add_arguments + conformance.run (exit 0 / 1 / 2 as documented there)."""
+def test_check_runs_the_conformance_kit_and_fails_like_every_command(capsys):
+    """dstft-np check is conformance.add_arguments + conformance.execute: 0 all passed, 1 a failed check
+    (report on stdout) or an error (one line "dstft-np: error: ...", as in every command), 2 argparse."""
     assert cli.main(["check", "dstft_np:stft", "--cases", "torch-*"]) == 0
     assert capsys.readouterr().out.startswith("conformance OK: 5 checks passed on 5 golden cases")
-    assert cli.main(["check", "dstft_np:no_such_function"]) == 2
-    assert capsys.readouterr().err == "error: 'dstft_np' has no attribute 'no_such_function' " \
+    assert cli.main(["check", "tests.wrong_implementations:phase_confused_stft", "--cases", "hann-*-per-bin"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("conformance FAILED") and captured.err == ""
+    assert cli.main(["check", "dstft_np:no_such_function"]) == 1
+    assert capsys.readouterr().err == "dstft-np: error: 'dstft_np' has no attribute 'no_such_function' " \
                                       "('dstft_np:no_such_function')\n"
