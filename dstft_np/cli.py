@@ -63,6 +63,11 @@ from .transform import stft
 
 __all__ = ["main", "build_parser", "subcommand", "Length", "INLINE_LIMIT"]
 
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 PROG = "dstft-np"
 
 #: n_fft when neither --n-fft nor --win-length is given (θ is then n_fft/2).

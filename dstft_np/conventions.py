@@ -35,6 +35,10 @@ from .windows import window as window_values
 __all__ = ["preset"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")

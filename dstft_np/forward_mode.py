@@ -18,6 +18,10 @@ from .transform import _DOC_PARAMETERS, stft_partials
 __all__ = ["stft_jvp"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _check_tangent(tangent, primal, name, primal_name):
     """The tangent as float64, finite, of exactly the primal's shape."""
     arr = check_real(tangent, name)

@@ -20,6 +20,11 @@ from ._validation import check_finite, check_sample_rate
 
 __all__ = ["load", "Signal", "SUFFIXES"]
 
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 #: Full scale of integer PCM: x / scale lies in [-1, 1). uint8 is offset by 128 first.
 _PCM_SCALE = {np.dtype(np.uint8): 128.0, np.dtype(np.int16): 2.0**15, np.dtype(np.int32): 2.0**31,
               np.dtype(np.int64): 2.0**63}

@@ -40,6 +40,10 @@ from .transform import stft, stft_vjp
 __all__ = ["DSTFT", "FitHistory", "RoundedParameters", "fit_report", "seconds_to_samples"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 @dataclasses.dataclass
 class FitHistory:
     """What ``DSTFT.fit`` did.

@@ -37,7 +37,7 @@ __all__ = ["spectrogram", "win_length_map", "windows", "loss_landscape", "fit_re
 FIGURE_WIDTH, ROW_HEIGHT = 10.0, 3.0
 
 
-def __dir__():
+def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
 
 

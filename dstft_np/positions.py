@@ -14,6 +14,10 @@ from ._validation import check_memory, check_real, check_scalar
 __all__ = ["frame_positions", "positions_from_hops", "positions_from_hops_vjp"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _check_hop(hop_length, name="hop_length"):
     hop = check_scalar(hop_length, name)
     if not hop > 0:

@@ -27,6 +27,11 @@ from .windows import NEG_D_OFFSET, VALUE, D_WIN
 
 __all__ = ["stft", "stft_partials", "stft_vjp"]
 
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 _ABSOLUTE, _CENTER, _START = range(len(PHASES))
 
 

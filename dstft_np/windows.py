@@ -50,6 +50,11 @@ __all__ = [
     "window",
 ]
 
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 #: Relative standard deviation s of the truncated Gaussian: σ = s·θ samples.
 GAUSSIAN_STD = 0.125
 

@@ -86,3 +86,7 @@ __all__ = [
     "add_arguments",
     "resolve",
 ]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
