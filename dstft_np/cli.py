@@ -632,14 +632,14 @@ def _run_spectrogram(args, log):
     S = stft(x, frames.win_length, positions, n_fft=frames.n_fft, window=args.window)
     log(f"{S.shape[-2]} bins × {S.shape[-1]} frames")
     n_channels = signal.n_channels
-    title = (f"θ {plot.length_label(frames.win_length, sample_rate)}, hop {plot.length_label(frames.hop, sample_rate)}, "
-             f"{frames.describe()}")
-    print(f"spectrogram    {n_channels} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
+    title = f"θ {plot.length_label(frames.win_length, sample_rate)}, hop {plot.length_label(frames.hop, sample_rate)}"
+    print(f"spectrogram    {n_channels} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}, {frames.describe()}")
     if args.out_npz is not None:
         np.savez_compressed(args.out_npz, S=S, positions=positions, win_length=frames.win_length,
                             n_fft=frames.n_fft, **({} if sample_rate is None else {"sample_rate": sample_rate}))
         print(f"npz: {args.out_npz}")
-    _save_figure(plot.spectrogram_report(S, positions, sample_rate=sample_rate, title=title,
+    _save_figure(plot.spectrogram_report(S, positions, sample_rate=sample_rate,
+                                         title=f"{signal.title(args.file)}: {title}, n_fft {frames.n_fft}",
                                          db_range=args.db_range, dpi=args.dpi), args.out, log)
     return 0
 
