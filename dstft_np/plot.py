@@ -364,7 +364,7 @@ def loss_landscape(win_lengths, values, *, path=None, path_values=None, sample_r
         raise ValueError(f"win_lengths and values must be two (G,) arrays of one length, got shapes "
                          f"{theta.shape} and {values.shape}")
     sample_rate = _optional_rate(sample_rate)
-    scale, unit = (1.0, "samples") if sample_rate is None else (1000.0 / sample_rate, "ms")
+    scale, unit = _length_unit(sample_rate)
     ax = _new_axes(ax)
     ax.plot(theta * scale, values, color="0.35", linewidth=1.2, label="scan")
     if path is not None:
@@ -463,13 +463,11 @@ def _scan(model, x, loss, n_points=41):
     return grid, np.array(values)
 
 
-def _check_report_inputs(x, model, initial):
+def _check_model(model, name, win_mode=None):
     if not isinstance(model, DSTFT):
-        raise TypeError(f"model must be a dstft_np.DSTFT, got {type(model).__name__}")
-    if not isinstance(initial, dict) or set(initial) != set(model.parameters()):
-        raise ValueError(f"initial must be a dict with the keys {sorted(model.parameters())} "
-                         "(model.parameters() before the fit)")
-    return check_signal(x)
+        raise TypeError(f"{name} must be a dstft_np.DSTFT, got {type(model).__name__}")
+    if win_mode is not None and model.win_mode != win_mode:
+        raise ValueError(f"{name} must have win_mode={win_mode!r}, got {model.win_mode!r}")
 
 
 def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=None, title=None, dpi=100):
@@ -510,7 +508,11 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     matplotlib.figure.Figure
         FIGURE_WIDTH × (C + 1)·ROW_HEIGHT inches.
     """
-    x = _check_report_inputs(x, model, initial)
+    _check_model(model, "model")
+    if not isinstance(initial, dict) or set(initial) != set(model.parameters()):
+        raise ValueError(f"initial must be a dict with the keys {sorted(model.parameters())} "
+                         "(model.parameters() before the fit)")
+    x = check_signal(x)
     learned = model.parameters()
     rate = model.sample_rate
     n_channels = 1 if x.ndim == 1 else int(np.prod(x.shape[:-1]))
@@ -530,28 +532,15 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     path = {} if path is None else path
     values = np.asarray(history.loss, dtype=np.float64)
 
-    theta_ax = panels[0]
     if model.win_mode == "constant":
         grid_theta, grid_loss = _scan(model, x, loss) if scan is None else scan
         theta_path = path.get("win_length")
-        loss_landscape(grid_theta, grid_loss, sample_rate=rate, ax=theta_ax, ylabel=f"loss ({loss_name})",
+        loss_landscape(grid_theta, grid_loss, sample_rate=rate, ax=panels[0], ylabel=f"loss ({loss_name})",
                        path=theta_path, path_values=None if theta_path is None else values[:len(theta_path)])
-        theta_ax.set_title(f"loss against θ: {length_label(initial['win_length'], rate, short=True)} → "
-                           f"{length_label(learned['win_length'], rate, short=True)}", fontsize=9)
+        panels[0].set_title(f"loss against θ: {length_label(initial['win_length'], rate, short=True)} → "
+                            f"{length_label(learned['win_length'], rate, short=True)}", fontsize=9)
     else:
-        theta = learned["win_length"][:, None] if model.win_mode == "frequency" else learned["win_length"]
-        positions = model.positions(x.shape[-1])
-        win_length_map(theta, positions, sample_rate=rate, ax=theta_ax)
-        if model.win_mode != "time-frequency":
-            theta_ax.lines[0].set_label("learned")
-            start = initial["win_length"].ravel()
-            axis = (np.arange(start.size) * rate / model.n_fft if rate else np.arange(start.size)) \
-                if model.win_mode == "frequency" else (positions / rate if rate else positions)
-            theta_ax.plot(axis, start * (1000.0 / rate if rate else 1.0), color="0.4", linestyle="--",
-                          label="initial")
-            theta_ax.legend(fontsize=8)
-        theta_ax.set_title(f"learned θ per {'frame' if model.win_mode == 'time' else 'bin' if model.win_mode == 'frequency' else 'cell'}", fontsize=9)
-
+        _draw_theta_map(panels[0], model, initial, x.shape[-1])
     if model.hop_mode != "fixed":
         _draw_hops(panels[1], model, initial, path, x.shape[-1])
 
@@ -568,10 +557,28 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     return figure
 
 
+def _length_unit(sample_rate):
+    """The factor from samples to the unit lengths are drawn in, and its name: ms with a rate, else samples."""
+    return (1.0, "samples") if sample_rate is None else (1000.0 / sample_rate, "ms")
+
+
+def _draw_theta_map(ax, model, initial, n_samples):
+    """The learned θ of a map: a curve over time or frequency with the initial θ dashed, or an image per cell."""
+    learned = model.win_length[:, None] if model.win_mode == "frequency" else model.win_length
+    win_length_map(learned, model.positions(n_samples), sample_rate=model.sample_rate, ax=ax)
+    if model.win_mode != "time-frequency":
+        line = ax.lines[0]
+        line.set_label("learned")
+        ax.plot(line.get_xdata(), initial["win_length"].ravel() * _length_unit(model.sample_rate)[0],
+                color="0.4", linestyle="--", label="initial")
+        ax.legend(fontsize=8)
+    ax.set_title(f"learned θ per {dict(time='frame', frequency='bin').get(model.win_mode, 'cell')}", fontsize=9)
+
+
 def _draw_hops(ax, model, initial, path, n_samples):
     """The learned hop: per evaluation (one hop) or over time (one per frame), the initial one dashed."""
     rate = model.sample_rate
-    scale, unit = (1.0, "samples") if rate is None else (1000.0 / rate, "ms")
+    scale, unit = _length_unit(rate)
     if model.hop_mode == "constant":
         hops = np.asarray(path.get("hop_length", [initial["hop_length"], model.hop_length]), dtype=np.float64)
         ax.plot(np.arange(hops.size), hops * scale, marker="." if hops.size <= 60 else None)
@@ -617,7 +624,9 @@ def demo_report(x, single, single_initial, per_frame, *, path=None, history=None
         below, the loss against θ with the single fit's path, and θ_n over
         time against the single θ.
     """
-    x = _check_report_inputs(x, single, {"win_length": single_initial})
+    _check_model(single, "single", "constant")
+    _check_model(per_frame, "per_frame", "time")
+    x = check_signal(x)
     rate = single.sample_rate
     figure, ((top,), (bottom,)) = _new_figure([(1, 3), (1, 2)], dpi)
     learned = single.parameters()
@@ -639,8 +648,7 @@ def demo_report(x, single, single_initial, per_frame, *, path=None, history=None
                    path_values=None if path is None else np.asarray(history.loss)[:len(path)])
     landscape_ax.set_title("one θ: the entropy against θ and the fit's path", fontsize=9)
     win_length_map(per_frame.win_length, positions, sample_rate=rate, ax=map_ax)
-    map_ax.axhline(float(single.win_length) * (1000.0 / rate if rate else 1.0), color="0.4", linestyle="--",
-                   label="single θ")
+    map_ax.axhline(float(single.win_length) * _length_unit(rate)[0], color="0.4", linestyle="--", label="single θ")
     map_ax.legend(fontsize=8)
     map_ax.set_title("learned θ per frame", fontsize=9)
     figure.suptitle("entropy of |S|: " + " → ".join(f"{entropy:.4f} ({what})" for what, _, entropy, _ in rows),
