@@ -264,7 +264,7 @@ def test_check_runs_the_conformance_kit_and_fails_like_every_command(capsys):
     """dstft-np check is conformance.add_arguments + conformance.execute: 0 all passed, 1 a failed check
     (report on stdout) or an error (one line "dstft-np: error: ...", as in every command), 2 argparse."""
     assert cli.main(["check", "dstft_np:stft", "--cases", "torch-*"]) == 0
-    assert capsys.readouterr().out.startswith("conformance OK: 5 checks passed on 5 golden cases")
+    assert capsys.readouterr().out.startswith("conformance OK: 5 checks on 5 golden cases: 5 passed, 0 failed")
     assert cli.main(["check", "tests.wrong_implementations:phase_confused_stft", "--cases", "hann-*-per-bin"]) == 1
     captured = capsys.readouterr()
     assert captured.out.startswith("conformance FAILED") and captured.err == ""
