@@ -653,6 +653,11 @@ def _check(parser):
     from . import conformance
 
     conformance.add_arguments(parser)   # its own description, options and examples
+    # the kit's stand-alone exit status ends its epilog; here errors end as in every other command
+    parser.epilog = parser.epilog.partition("exit status:")[0] + (
+        "exit status: 0 when no check failed and at least one passed, 1 when a check failed, nothing\n"
+        "could be checked or on an error (one line 'dstft-np: error: ...'), 2 when argparse rejects\n"
+        "the command line.\n")
     return lambda args, log: conformance.execute(args)
 
 

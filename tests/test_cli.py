@@ -271,6 +271,9 @@ def test_check_runs_the_conformance_kit_and_fails_like_every_command(capsys):
     assert cli.main(["check", "dstft_np:no_such_function"]) == 1
     assert capsys.readouterr().err == "dstft-np: error: 'dstft_np' has no attribute 'no_such_function' " \
                                       "('dstft_np:no_such_function')\n"
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--help"])
+    assert "1 when a check failed, nothing\ncould be checked or on an error" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- excerpts, outputs, interruption
