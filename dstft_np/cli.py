@@ -262,8 +262,9 @@ def _read(args, log):
     try:
         x, sample_rate = io.load(args.file, variable=args.variable, channel=args.channel,
                                  sample_rate=args.sample_rate)
-    except ValueError as error:  # io speaks of its keyword; here it is an option
-        raise ValueError(str(error).replace("with variable=NAME", "with --variable NAME")) from None
+    except ValueError as error:  # io speaks of its keywords; here they are options
+        raise ValueError(str(error).replace("with variable=NAME", "with --variable NAME")
+                         .replace("channel must be", "--channel must be")) from None
     n_file = x.shape[-1]
     start = 0 if args.start is None else round(args.start.samples(sample_rate, "--start"))
     if start >= n_file:
