@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _check_spectrogram(Y):
     """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
     Y = check_real(Y, "Y")
