@@ -384,9 +384,12 @@ def _frame_chunk_size(plan):
 
 
 def _cell_chunk_size(plan):
-    """Frames per task of the cell path: about four tasks per core, for balance."""
+    """Frames per task of the cell path: about four tasks per core, for balance, and at most 32.
+
+    A task's scratch (the partials of its frames) then stays small.
+    """
     n_frames = plan.positions.shape[1]
-    return max(1, -(-n_frames // (4 * (os.cpu_count() or 1))))
+    return max(1, min(32, -(-n_frames // (4 * (os.cpu_count() or 1)))))
 
 
 def _fft_into(fft, a, out, **kwargs):
@@ -424,13 +427,13 @@ def transform(plan, which):
     n_batch, n_frames = plan.positions.shape
     n_bins = plan.n_bins
     if plan.per_cell:
-        out = np.empty((n_batch, n_bins, n_frames), dtype=_complex_dtype(plan))
+        out = np.empty((n_batch, n_frames, n_bins), dtype=_complex_dtype(plan))
         cos_table, sin_table = _twiddles(plan.n_fft)
         residual = _residuals(plan)
         _for_each_chunk(lambda first, last: _kernels.cell_transform(
             plan.x, plan.positions, plan.win_length, plan.shift, residual, which, plan.code, plan.area,
-            cos_table, sin_table, first, last, out), n_frames, _cell_chunk_size(plan))
-        return out
+            cos_table, sin_table, first, out[:, first:last]), n_frames, _cell_chunk_size(plan))
+        return np.swapaxes(out, -1, -2)
     spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
 
     def chunk(first, last):
@@ -445,8 +448,21 @@ def transform(plan, which):
     return np.swapaxes(spectra[:, :, 0], -1, -2)
 
 
+def _cell_partials(plan, first, last, S, dS_dwin, dS_dpos):
+    """``cell_partials`` of the frames first..last-1 into S, dS_dwin, dS_dpos (B, last - first, F)."""
+    cos_table, sin_table = _twiddles(plan.n_fft)
+    _kernels.cell_partials(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan), plan.code,
+                           plan.area, plan.phase != _ABSOLUTE, cos_table, sin_table, first, S, dS_dwin, dS_dpos)
+
+
 def partials(plan):
     """S, ∂S/∂θ and ∂S/∂t_n (the -∂ω/∂u transform plus the phase term j2π m/N · S), each (B, F, T)."""
+    if plan.per_cell:
+        n_batch, n_frames = plan.positions.shape
+        results = [np.empty((n_batch, n_frames, plan.n_bins), dtype=_complex_dtype(plan)) for _ in range(3)]
+        _for_each_chunk(lambda first, last: _cell_partials(plan, first, last, *(r[:, first:last] for r in results)),
+                        n_frames, _cell_chunk_size(plan))
+        return tuple(np.swapaxes(r, -1, -2) for r in results)
     S = transform(plan, VALUE)
     dS_dwin = transform(plan, D_WIN)
     dS_dpos = transform(plan, NEG_D_OFFSET)
@@ -469,12 +485,13 @@ def vjp(plan, G):
     grad_pos = np.empty((n_batch, n_frames))
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
-        cos_table, sin_table = _twiddles(plan.n_fft)
-        residual = _residuals(plan)
-        g_re, g_im = np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag)
-        _for_each_chunk(lambda first, last: _kernels.cell_vjp(
-            plan.x, plan.positions, plan.win_length, plan.shift, residual, plan.code, plan.area, with_phase,
-            cos_table, sin_table, g_re, g_im, first, last, grad_win, grad_pos), n_frames, _cell_chunk_size(plan))
+
+        def chunk(first, last):
+            S, dS_dwin, dS_dpos = (np.empty((n_batch, last - first, plan.n_bins), dtype=G.dtype) for _ in range(3))
+            _cell_partials(plan, first, last, S, dS_dwin, dS_dpos)
+            _kernels.cell_vjp(G, dS_dwin, dS_dpos, first, grad_win, grad_pos)
+
+        _for_each_chunk(chunk, n_frames, _cell_chunk_size(plan))
         return grad_win, grad_pos
     # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
     G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]

@@ -30,10 +30,12 @@ The package is split by family; every kernel is reachable from here:
   partial derivative); ``frames_vjp`` takes the irfft of the cotangent and
   forms the dot products of the VJP, including the phase term;
   ``rotate_bins`` applies the residual phase.
-- ``cells`` (θ varies along frequency): ``cell_transform`` and ``cell_vjp``
-  sum over (m, n, k) directly, O(F·T·N) time and O(F·T) memory. For each
-  frame the bins are the inner loop (vectorised by LLVM) and the samples
-  the outer one, in blocks of bins of similar θ.
+- ``cells`` (θ varies along frequency): ``cell_transform`` and
+  ``cell_partials`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T)
+  memory; ``cell_partials`` forms S, ∂S/∂θ and ∂S/∂t_n in one pass, and
+  ``cell_vjp`` contracts them with a cotangent. For each frame the bins
+  are the inner loop (vectorised by LLVM) and the samples the outer one, in
+  blocks of bins of similar θ.
 - ``adjoints``: the transposes ``overlap_add``, ``cell_adjoint`` and
   ``add_frames`` (``inverse``).
 - ``loss_chain``: ``magnitude_cotangent``, the chain from Y = |S|^p to the
@@ -47,7 +49,7 @@ cache folder by a hash of the package's sources for that reason
 """
 
 from .adjoints import add_frames, cell_adjoint, overlap_add
-from .cells import cell_transform, cell_vjp
+from .cells import cell_partials, cell_transform, cell_vjp
 from .frames import fill_frames, frames_vjp, rotate_bins
 from .loss_chain import magnitude_cotangent
 from .window_terms import base_terms, fill_window, window_term
@@ -60,6 +62,7 @@ __all__ = [
     "frames_vjp",
     "rotate_bins",
     "cell_transform",
+    "cell_partials",
     "cell_vjp",
     "overlap_add",
     "cell_adjoint",
