@@ -493,26 +493,17 @@ def vjp(plan, G):
 
         _for_each_chunk(chunk, n_frames, _cell_chunk_size(plan))
         return grad_win, grad_pos
-    # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
-    G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]
-    if with_phase or plan.residual is not None:
-        spectra = np.empty((n_batch, n_frames, 1 + with_phase, G.shape[-2]), dtype=G.dtype)
-        spectra[:, :, :1] = G_frames
-        if with_phase:
-            spectra[:, :, 1] = G_frames[:, :, 0] * _phase_rate(plan)[:, 0] * -1.0
-        if plan.residual is not None:
-            _kernels.rotate_bins(spectra, plan.residual, -1.0, 0, n_frames)
-    else:
-        spectra = G_frames
-    edges = np.stack([spectra[..., 0].real, spectra[..., -1].real], axis=-1).astype(np.float64)
     grad_win = np.empty((n_batch, 1, n_frames))
+    residual = _residuals(plan)
+    n_channels = 1 + with_phase
 
     def chunk(first, last):
-        # norm="forward": g[i] = X_0 + 2 Σ_{0<m<N/2} Re(X_m e^{j2π m i/N}) + X_{N/2} (-1)^i
-        g = np.empty((n_batch, last - first, spectra.shape[2], plan.n_fft), dtype=plan.dtype)
-        _fft_into(np.fft.irfft, spectra[:, first:last], g, n=plan.n_fft, norm="forward")
+        spectra = np.empty((n_batch, last - first, n_channels, G.shape[-2]), dtype=G.dtype)
+        _kernels.cotangent_frames(G, residual, with_phase, first, spectra)
+        g = np.empty((n_batch, last - first, n_channels, plan.n_fft), dtype=plan.dtype)
+        _fft_into(np.fft.irfft, spectra, g, n=plan.n_fft, norm="forward")
         _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
-                            plan.area, first, g, edges, grad_win[:, 0, :], grad_pos)
+                            plan.area, first, g, grad_win[:, 0, :], grad_pos)
 
     _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     return grad_win, grad_pos

@@ -27,8 +27,9 @@ The package is split by family; every kernel is reachable from here:
   -∂ω/∂u (``window_term``, ``fill_window``) the other kernels build on.
 - ``frames`` (θ constant along frequency): ``fill_frames`` writes the
   windowed, folded frames that one rfft per frame turns into S (or into a
-  partial derivative); ``frames_vjp`` takes the irfft of the cotangent and
-  forms the dot products of the VJP, including the phase term;
+  partial derivative); ``cotangent_frames`` lays the cotangent out as the
+  spectra of one irfft per frame, and ``frames_vjp`` forms the dot
+  products of the VJP from that irfft, including the phase term;
   ``rotate_bins`` applies the residual phase.
 - ``cells`` (θ varies along frequency): ``cell_transform`` and
   ``cell_partials`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T)
@@ -50,7 +51,7 @@ cache folder by a hash of the package's sources for that reason
 
 from .adjoints import add_frames, cell_adjoint, overlap_add
 from .cells import cell_partials, cell_transform, cell_vjp
-from .frames import fill_frames, frames_vjp, rotate_bins
+from .frames import cotangent_frames, fill_frames, frames_vjp, rotate_bins
 from .loss_chain import magnitude_cotangent
 from .window_terms import base_terms, fill_window, window_term
 
@@ -59,6 +60,7 @@ __all__ = [
     "window_term",
     "fill_window",
     "fill_frames",
+    "cotangent_frames",
     "frames_vjp",
     "rotate_bins",
     "cell_transform",
