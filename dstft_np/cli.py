@@ -40,15 +40,15 @@ import os
 import pathlib
 import sys
 import textwrap
-import time
 import warnings
 from typing import NamedTuple
 
 import numpy as np
 
 from . import __version__, io, losses
-from ._options import HOP_MODES, LOSSES, WIN_MODES, WINDOWS
+from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS
 from .model import DSTFT, seconds_to_samples
+from .objective import DEFAULT_LOSS, DEFAULT_SMOOTHNESS
 from .positions import frame_positions
 from .signals import chirp_and_tone
 from .transform import stft
@@ -152,7 +152,7 @@ def _number(kind, low, low_open, high=math.inf):
 #: beyond it matplotlib runs out of memory (or past its 2^16-pixel limit) after the work is done.
 MAX_DPI = 1000
 
-_positive_int, _count = _number(int, 0, True), _number(int, 0, False)
+_positive_int = _number(int, 0, True)
 _positive_float, _non_negative = _number(float, 0.0, True), _number(float, 0.0, False)
 _dpi = _number(int, 0, True, high=MAX_DPI)
 
@@ -299,25 +299,23 @@ def _draw_spectrograms(axes, S, positions, sample_rate, title, **options):
 # ---------------------------------------------------------------- demo
 
 
-#: The demo's settings. The per-frame fit takes small steps (N/200) and a
-#: smoothness weight that keeps θ_n following the chirp rate; with larger
-#: steps and less smoothing single frames run to the lower bound.
-_DEMO = {"sample_rate": 10_000.0, "n_fft": 1000, "hop_length": 100.0, "win_length": 200.0,
-         "frame_lr": 5.0, "smoothness": 10.0}
+#: The demo's settings; both fits use DSTFT.fit's defaults.
+_DEMO = {"sample_rate": 10_000.0, "n_fft": 1000, "hop_length": 100.0, "win_length": 200.0}
 
 
 @subcommand("demo", "fit window lengths to a built-in chirp + tone and draw the result",
             "dstft-np demo --out demo.png")
 def _demo(parser):
-    parser.add_argument("--steps", type=_count, default=60,
-                        help="Adam steps of each of the two fits (default 60)")
+    parser.add_argument("--steps", type=_positive_int,
+                        help="most loss evaluations of each of the two fits (default: the fit's, 100 and 500; "
+                             "they stop earlier when converged)")
     _add_figure_options(parser, "out", default="dstft_demo.png")
     parser.description = textwrap.fill(
         "The signal of the paper's first experiment: a sinusoidally modulated chirp plus a tone (25000 "
         "samples at 10 kHz, n_fft 1000, hop 100). Fits first one window length from θ = "
-        f"{_DEMO['win_length']:g} samples, then a window length per frame (smoothness "
-        f"{_DEMO['smoothness']:g}), minimising the Shannon entropy of |S|; prints both and writes the "
-        "spectrograms and the θ map to a PNG (2 rows of panels).")
+        f"{_DEMO['win_length']:g} samples (Shannon entropy of |S|), then a window length per frame "
+        f"(mean over frames of each frame's entropy, smoothness {DEFAULT_SMOOTHNESS['time']:g}); prints both "
+        "and writes the spectrograms and the θ map to a PNG (2 rows of panels).")
     return _run_demo
 
 
@@ -329,16 +327,14 @@ def _run_demo(args, log):
     rows = []
 
     def fit(model, what):
-        log(f"fitting {what} ({args.steps} steps)...")
-        began = time.perf_counter()
+        log(f"fitting {what}...")
         initial = model.win_length.copy()
-        per_frame = model.win_mode == "time"
-        history = model.fit(x, steps=args.steps, lr=_DEMO["frame_lr"] if per_frame else None,
-                            smoothness=_DEMO["smoothness"] if per_frame else 0.0)
+        entropy_before = losses.shannon_entropy(model.spectrogram(x))[0]
+        history = model.fit(x, max_evaluations=args.steps)
         entropy = losses.shannon_entropy(model.spectrogram(x))[0]
-        log(f"  {history.message} in {time.perf_counter() - began:.2f} s")
+        log(f"  {history.message}: {history.n_evaluations} evaluations in {history.seconds:.2f} s")
         rows.append((what, _duration(initial, rate, short=True), _duration(model.win_length, rate, short=True),
-                     f"{history.loss[0]:.4f}", f"{entropy:.4f}"))
+                     f"{entropy_before:.4f}", f"{entropy:.4f}"))
         return initial
 
     single_initial = fit(single, "single θ")
@@ -348,8 +344,8 @@ def _run_demo(args, log):
 
     print(f"{PROG} demo: chirp + tone, {x.size} samples at {rate:g} Hz; n_fft {n_fft}, hop {hop:g} samples; "
           "loss: Shannon entropy of |S|")
-    print(f"(the per-frame fit starts from the single optimum and adds smoothness {_DEMO['smoothness']:g} "
-          "× mean (Δθ/N)²; the entropy column leaves it out)")
+    print(f"(the per-frame fit starts from the single optimum and minimises the frame-mean entropy plus "
+          f"{DEFAULT_SMOOTHNESS['time']:g} × mean (Δθ/N)²; the entropy columns are the whole spectrogram's)")
     header = ("fit", "θ before: samples (ms)", "θ after", "entropy before", "after")
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
@@ -388,14 +384,20 @@ def _optimize(parser):
                         help="what θ varies with: one value, per frame, per bin, per cell (default constant)")
     parser.add_argument("--hop-mode", choices=HOP_MODES, default="fixed",
                         help="fixed hop, one learnable hop, or one per frame (default fixed)")
-    parser.add_argument("--loss", choices=LOSSES, default="entropy",
-                        help="spectrogram loss on |S| (default entropy)")
-    parser.add_argument("--steps", type=_count, default=100, help="Adam steps (default 100)")
+    parser.add_argument("--loss", choices=LOSSES,
+                        help="spectrogram loss on |S| (default entropy with --window-mode constant, "
+                             "frame-entropy for maps)")
+    parser.add_argument("--method", choices=FIT_METHODS, default="l-bfgs-b",
+                        help="optimiser (default l-bfgs-b; adam for comparison)")
+    parser.add_argument("--steps", type=_positive_int,
+                        help="most loss evaluations (default 100 for one window length, 500 for maps; "
+                             "l-bfgs-b stops earlier when converged)")
     parser.add_argument("--lr", type=_positive_float,
-                        help="Adam step size in samples (default n_fft/50 for θ, hop/50 for hops)")
-    parser.add_argument("--smoothness", type=_non_negative, default=0.0,
-                        help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0; "
-                             "try 10 with --window-mode time)")
+                        help="Adam step size in samples, with --method adam (default n_fft/50 for θ, hop/50 "
+                             "for hops)")
+    parser.add_argument("--smoothness", type=_non_negative,
+                        help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
+                             "window length, 10 for maps)")
     parser.add_argument("--json", type=pathlib.Path, metavar="OUT.json",
                         help="write the settings, learned parameters and loss history as JSON")
     _add_figure_options(parser, "plot")
@@ -417,15 +419,16 @@ def _run_optimize(args, log):
     settings = {"n_fft": n_fft, "hop_length": hop, "win_length": win_length, "window": args.window,
                 "win_mode": args.window_mode, "hop_mode": args.hop_mode, "n_samples": x.shape[-1],
                 "sample_rate": sample_rate}
-    fit_settings = {"loss": args.loss, "steps": args.steps, "lr": args.lr, "smoothness": args.smoothness}
+    fit_settings = {"loss": args.loss or DEFAULT_LOSS[args.window_mode], "method": args.method,
+                    "max_evaluations": args.steps, "lr": args.lr,
+                    "smoothness": DEFAULT_SMOOTHNESS[args.window_mode] if args.smoothness is None
+                    else args.smoothness}
     model = DSTFT(**settings)
     initial = model.parameters()
     log(f"fitting {model!r} with {fit_settings}")
-    began = time.perf_counter()
     history = model.fit(x, **fit_settings, progress=not args.quiet)
-    seconds = time.perf_counter() - began
-    log(f"{history.message}: {history.loss.size - 1} steps in {seconds:.2f} s")
-    rounded = model.to_fixed(x, loss=args.loss, smoothness=args.smoothness)
+    log(f"{history.message}: {history.n_evaluations} evaluations in {history.seconds:.2f} s")
+    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"])
 
     learned = model.parameters()
     in_seconds = (lambda v: None) if sample_rate is None else (lambda v: _jsonable(np.asarray(v) / sample_rate))
@@ -444,12 +447,13 @@ def _run_optimize(args, log):
                 else _duration(model.hop_length, sample_rate))
     print(f"input          {source}")
     print(f"settings       n_fft {n_fft}, window {args.window}, window-mode {args.window_mode}, "
-          f"hop-mode {args.hop_mode}, loss {args.loss}, {args.steps} steps")
+          f"hop-mode {args.hop_mode}, loss {fit_settings['loss']}, {args.method}")
     print(f"window length  {_duration(initial['win_length'], sample_rate)} -> "
           f"{_duration(learned['win_length'], sample_rate)}")
     print(f"hop            {_duration(hop, sample_rate)} -> {hop_text}" if model.hop_mode != "fixed"
           else f"hop            {hop_text}")
-    print(f"loss           {history.loss[0]:.6g} -> {history.loss[-1]:.6g} ({history.message})")
+    print(f"loss           {history.loss[0]:.6g} -> {history.loss[history.best]:.6g} ({history.status}, "
+          f"{history.n_evaluations} evaluations)")
     print(f"rounded        win_length {_jsonable(rounded.win_length)}, hop {_jsonable(rounded.hop_length)}: "
           f"loss {rounded.loss_change:+.3g}" if model.win_mode == "constant" and model.hop_mode != "time"
           else f"rounded        to whole samples entry by entry: loss {rounded.loss_change:+.3g}")
@@ -462,7 +466,8 @@ def _run_optimize(args, log):
             "fit": fit_settings,
             "result": result,
             "loss": {"history": _jsonable(history.loss), "initial": float(history.loss[0]),
-                     "final": float(history.loss[-1]), "message": history.message, "seconds": seconds},
+                     "final": float(history.loss[history.best]), "status": history.status,
+                     "message": history.message, "seconds": history.seconds},
             "rounded": {"win_length": _jsonable(rounded.win_length), "hop_length": _jsonable(rounded.hop_length),
                         "loss": rounded.loss, "rounded_loss": rounded.rounded_loss,
                         "loss_change": rounded.loss_change},
@@ -487,14 +492,12 @@ def _plot_fit(args, log, x, sample_rate, model, initial, history):
         model.set_parameters(params)
         title = f"{what} θ: {_duration(params['win_length'], sample_rate)}"
         _draw_spectrograms(axes[:n_channels, column], model(x), model.positions(), sample_rate, title)
-    theta = learned["win_length"]
-    plot.win_length_map(theta[:, None] if model.win_mode == "frequency" else theta, model.positions(),
-                        sample_rate=sample_rate, ax=axes[-1, 0])
+    plot.win_length_map(learned["win_length"], model.positions(), sample_rate=sample_rate, ax=axes[-1, 0])
     axes[-1, 0].set_title("learned θ", fontsize=9)
     axes[-1, 1].plot(history.loss)
-    axes[-1, 1].set_xlabel("step")
-    axes[-1, 1].set_ylabel(f"loss ({args.loss})")
-    axes[-1, 1].set_title(f"loss per step ({history.message})", fontsize=9)
+    axes[-1, 1].set_xlabel("evaluation")
+    axes[-1, 1].set_ylabel(f"loss ({args.loss or DEFAULT_LOSS[model.win_mode]})")
+    axes[-1, 1].set_title(f"loss per evaluation ({history.status})", fontsize=9)
     _save(figure, args.plot, log)
 
 
