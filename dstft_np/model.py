@@ -5,13 +5,14 @@ shapes ``stft`` takes), their bounds and the options; nothing else. A fit
 builds an ``objective.Objective`` over the signal, checked once, and hands
 it to ``optim.minimize``, whose loops call it once per step:
 
-    hops h ──positions──▶ t_n ──┐
+    hops d ──positions──▶ t_n ──┐
                                 ├─stft──▶ S ──|·|^p──▶ Y ──loss──▶ L
     window lengths θ ───────────┘
 
 (docs/derivation.md §8 for the chain rule back).
 """
 
+import dataclasses
 import warnings
 from typing import NamedTuple, Optional
 
@@ -20,6 +21,7 @@ import numpy as np
 from . import losses
 from ._options import HOP_MODES, WIN_MODES, option_code, transform_codes
 from ._validation import (
+    check_hop,
     check_integer,
     check_n_fft,
     check_pair,
@@ -32,10 +34,14 @@ from ._validation import (
 )
 from .objective import Objective
 from .optim import FitHistory, FitInterrupted, minimize
-from .positions import _check_hop, frame_positions, positions_from_hops
+from .positions import frame_positions, positions_from_hops
 from .transform import stft
 
-__all__ = ["DSTFT", "RoundedParameters", "seconds_to_samples"]
+__all__ = ["DSTFT", "RoundedParameters", "fit_report", "seconds_to_samples"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 
 class RoundedParameters(NamedTuple):
@@ -110,8 +116,8 @@ class DSTFT:
         bin, (F, T) per cell: shapes that ``stft``, ``plot.win_length_map``
         and ``dstft_np.torch`` take as they are.
     hop_mode : {"fixed", "constant", "time"}
-        "fixed": t_n = n·h, h not learned. "constant": t_n = n·h with one
-        learnable h. "time": t_n = Σ_{i<n} h_i with T - 1 learnable hops
+        "fixed": t_n = n·d, d not learned. "constant": t_n = n·d with one
+        learnable d. "time": t_n = Σ_{i<n} d_i with T - 1 learnable hops
         ``model.hops``. The first frame stays at t_0 = 0.
     n_samples : int, optional
         K, the length of the signals the model will see. Required when the
@@ -191,7 +197,7 @@ class DSTFT:
         transform_codes(window, norm, phase)
         self.window, self.norm, self.phase = window, norm, phase
         self.p = check_positive(p, "p")
-        hop = _check_hop(hop_length)
+        hop = check_hop(hop_length)
         self._initial_hop = hop  # fixes T; copies of the model (to_fixed) need it to keep the frame count
 
         if n_samples is not None:
@@ -221,7 +227,7 @@ class DSTFT:
         unknown = set(bounds) - {"win_length", "hop_length"}
         if unknown:
             raise ValueError(f"bounds keys must be 'win_length' and/or 'hop_length', got {sorted(unknown)}")
-        defaults = {"win_length": (max(2.0, self.n_fft / 64), float(self.n_fft)), "hop_length": (1.0, float(self.n_fft))}
+        defaults = self.default_bounds(self.n_fft)
         edges = {}
         for name, default in defaults.items():
             label = f"bounds[{name!r}]"
@@ -233,6 +239,19 @@ class DSTFT:
         if not 0 < hop_low <= hop_high < np.inf:
             raise ValueError(f"bounds['hop_length'] must satisfy 0 < low <= high < inf, got ({hop_low!r}, {hop_high!r})")
         return {"win_length": (float(win_low), float(win_high)), "hop_length": (float(hop_low), float(hop_high))}
+
+    @staticmethod
+    def default_bounds(n_fft):
+        """The bounds a model of this n_fft has unless told otherwise.
+
+        Returns
+        -------
+        dict
+            {"win_length": (max(2, n_fft/64), n_fft), "hop_length": (1, n_fft)},
+            in samples.
+        """
+        n_fft = check_n_fft(n_fft)
+        return {"win_length": (max(2.0, n_fft / 64), float(n_fft)), "hop_length": (1.0, float(n_fft))}
 
     def _win_shape(self):
         return {"constant": (), "time": (self.n_frames,), "frequency": (self.n_bins, 1),
@@ -267,7 +286,7 @@ class DSTFT:
         if self.hop_mode == "time":
             raise AttributeError("hop_mode='time' has one hop per frame: set model.hops")
         if self.hop_mode == "fixed":
-            self._hop_length = _check_hop(value)
+            self._hop_length = check_hop(value)
         else:
             self._params["hop_length"] = self._check_within(value, "hop_length", "hop_length", ())
 
@@ -416,7 +435,7 @@ class DSTFT:
         -------
         value : float
         grads : dict of str -> np.ndarray
-            ∂L/∂θ ("win_length", the shape of ``win_length``) and ∂L/∂h
+            ∂L/∂θ ("win_length", the shape of ``win_length``) and ∂L/∂d
             ("hop_length", shape (), or "hops", shape (T-1,)).
 
         Raises
@@ -431,8 +450,8 @@ class DSTFT:
         -----
         One forward transform and one VJP (docs/derivation.md §3):
         G = ∂L/∂Y · p |S|^{p-2} S, ∂L/∂θ = Re(conj(G) ∂S/∂θ),
-        ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), then ∂L/∂h = Σ_n n ∂L/∂t_n
-        (constant hop) or ∂L/∂h_i = Σ_{n>i} ∂L/∂t_n (per-frame hops).
+        ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), then ∂L/∂d = Σ_n n ∂L/∂t_n
+        (constant hop) or ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n (per-frame hops).
         ``dstft_np.objective.Objective`` is the same function of the
         parameters, for many evaluations on one signal.
         """
@@ -547,9 +566,10 @@ class DSTFT:
             counting from 0; params is the dict of arrays evaluated (do not
             modify it). Returning True stops the fit (status "stopped").
         progress : bool or int
-            Print the evaluation count, the loss, scalar parameters and the
-            time left at most to stderr every `progress` evaluations (True:
-            every max_evaluations // 20).
+            Print the evaluation count, the loss, scalar parameters, the
+            time so far and an ETA (against max_evaluations, an upper bound)
+            to stderr at the first evaluation and every `progress`
+            evaluations (True: every max_evaluations // 10).
 
         Returns
         -------
@@ -576,9 +596,9 @@ class DSTFT:
         -----
         UserWarning
             When x is silent (all zeros: every loss is 0); when a fit that
-            converged or ran out of evaluations leaves a scalar parameter
-            at a bound, or more than 2 % of a map's entries within 1 % of
-            the range from a bound. The message names the fix.
+            converged leaves a scalar parameter at a bound, or more than 2 %
+            of a map's entries within 1 % of the range from a bound. The
+            message names the fix.
         RuntimeWarning
             When the loss or its gradient is not finite: the fit stops there.
 
@@ -616,7 +636,7 @@ class DSTFT:
         if not np.any(objective.x):
             warnings.warn("x is silent (all zeros): every loss is 0 whatever the window, so the parameters "
                           "stay where they started", UserWarning, stacklevel=2)
-        elif history.status in ("converged", "step limit"):
+        elif history.status == "converged":
             for advice in self._bound_advice(objective):
                 warnings.warn(advice, UserWarning, stacklevel=2)
         return history
@@ -660,3 +680,60 @@ class DSTFT:
         rate = "" if self.sample_rate is None else f", sample_rate={self.sample_rate:g}"
         return (f"DSTFT(n_fft={self.n_fft}, win_mode={self.win_mode!r}, hop_mode={self.hop_mode!r}, "
                 f"window={self.window!r}, p={self.p}, n_frames={self.n_frames}{rate})")
+
+
+def fit_report(model, history, rounded=None, *, n_samples=None):
+    """What a fit produced, as plain values and numpy arrays: the record ``dstft-np optimize`` writes.
+
+    Parameters
+    ----------
+    model : DSTFT
+        The model holding the fitted parameters.
+    history : FitHistory
+        What ``model.fit`` returned.
+    rounded : RoundedParameters, optional
+        What ``model.to_fixed`` returned.
+    n_samples : int, optional
+        K, for the positions of a model whose frame count follows the signal.
+
+    Returns
+    -------
+    dict
+        "parameters": θ ("win_length", in the model's shape), the hop
+        ("hop_length") or hops ("hops"), the positions t_n, all in samples,
+        and with a sample rate the scalar ones in seconds too
+        ("win_length_seconds", "hop_length_seconds"); maps stay in samples
+        (divide by "sample_rate"). "history": every field of `history` but
+        the parameters (the scan as a dict). "rounded" (when given): the integer parameters, the
+        loss before and after rounding and the change. Arrays stay numpy
+        arrays, so that a writer can inline the small ones in JSON and save
+        the large ones in an .npz file.
+
+    Examples
+    --------
+    >>> import numpy as np, dstft_np
+    >>> x = np.sin(0.3 * np.arange(2000))
+    >>> model = dstft_np.DSTFT(256, 64, 150.0, sample_rate=8000)
+    >>> history = model.fit(x, max_evaluations=3)
+    >>> report = dstft_np.model.fit_report(model, history, n_samples=x.size)
+    >>> sorted(report["parameters"]), report["history"]["loss"].shape
+    (['hop_length', 'hop_length_seconds', 'positions', 'sample_rate', 'win_length', 'win_length_seconds'], (3,))
+    """
+    parameters = model.parameters()
+    if model.hop_mode == "fixed":
+        parameters["hop_length"] = np.asarray(model.hop_length)
+    parameters["positions"] = model.positions(n_samples)
+    parameters["sample_rate"] = model.sample_rate
+    if model.sample_rate is not None:
+        for name in ("win_length", "hop_length"):
+            if name in parameters and np.ndim(parameters[name]) == 0:
+                parameters[f"{name}_seconds"] = parameters[name] / model.sample_rate
+    report = {"parameters": parameters,
+              "history": {field.name: getattr(history, field.name) for field in dataclasses.fields(history)
+                          if field.name != "params"}}
+    if history.scan is not None:   # plain values, like the rest
+        report["history"]["scan"] = history.scan._asdict()
+    if rounded is not None:
+        report["rounded"] = {name: getattr(rounded, name) for name in
+                             ("win_length", "hop_length", "loss", "rounded_loss", "loss_change")}
+    return report

@@ -1,29 +1,34 @@
 """The objective of a fit: a function of the learnable parameters over one signal, checked once.
 
-    L(θ, h) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ)
+    L(θ, d) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ)
 
-with S = stft(x, θ, t(h)) and t(h) the frame positions of the hops
+with S = stft(x, θ, t(d)) and t(d) the frame positions of the hops
 (docs/derivation.md §8). ``Objective`` checks x, the loss and the weights
-when it is built; ``value`` and ``value_and_grad`` then take only the
-parameters, a dict like ``DSTFT.parameters()`` returns, and check nothing,
+when it is built (x once, into the engine's Signal); ``value`` and
+``value_and_grad`` then take only the parameters, a dict like
+``DSTFT.parameters()`` returns, check nothing and call the engine directly,
 so that an optimiser can call them once per step. The chain rule back from
 L, one forward transform and one VJP per call:
 
-    ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S → ∂L/∂θ, ∂L/∂t_n (stft_vjp)
-    → ∂L/∂h = Σ_n n ∂L/∂t_n (one hop, ``frame_positions_vjp``)
-      or ∂L/∂h_i = Σ_{n>i} ∂L/∂t_n (a hop per frame, ``positions_from_hops_vjp``)
+    ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S → ∂L/∂θ, ∂L/∂t_n (the VJP)
+    → ∂L/∂d = Σ_n n ∂L/∂t_n (one hop, ``frame_positions_vjp``)
+      or ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n (a hop per frame, ``positions_from_hops_vjp``)
 
 plus the gradients of the regularisers.
 """
 
 import numpy as np
 
-from . import losses
-from ._validation import all_finite, check_pair, check_positive, check_real, check_signal
+from . import _engine, losses
+from ._options import VALUE
+from ._validation import all_finite, check_pair, check_positive, check_real
 from .positions import frame_positions_vjp, positions_from_hops, positions_from_hops_vjp
-from .transform import stft, stft_vjp
 
 __all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 #: The loss of each win_mode when none is given. One window length: the
 #: papers' entropy of the whole spectrogram. Maps: the frame-mean entropy,
@@ -109,8 +114,10 @@ class Objective:
 
     def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None):
         self.model = model
-        self.x = check_signal(x, n_samples=model.n_samples)
-        self.n_samples = self.x.shape[-1]
+        self._signal = _engine.prepare_signal(x, n_fft=model.n_fft, window=model.window, norm=model.norm,
+                                              phase=model.phase, n_samples=model.n_samples)
+        self.x = self._signal.x
+        self.n_samples = self._signal.n_samples
         self.loss = DEFAULT_LOSS[model.win_mode] if loss is None else loss
         self._loss_fn = self.loss if callable(self.loss) else losses.get_loss(self.loss)
         self.smoothness = check_positive(DEFAULT_SMOOTHNESS[model.win_mode] if smoothness is None else smoothness,
@@ -121,7 +128,6 @@ class Objective:
         else:
             self.coverage = check_positive(DEFAULT_COVERAGE if coverage is None else coverage, "coverage",
                                            allow_zero=True)
-        self._transform_options = dict(n_fft=model.n_fft, window=model.window, norm=model.norm, phase=model.phase)
 
     def positions(self, params):
         """t_n of the parameters, shape (T,)."""
@@ -131,11 +137,6 @@ class Objective:
         if hop_mode == "constant":
             return np.arange(self.model.n_frames) * float(params["hop_length"])
         return self._positions
-
-    def spectrogram(self, params):
-        """Y = |S|^p at the parameters, shape (..., F, T)."""
-        return losses.magnitude(stft(self.x, params["win_length"], self.positions(params),
-                                     **self._transform_options), self.model.p)
 
     def value(self, params):
         """L at the parameters (a float; NaN or inf when the loss is not finite)."""
@@ -148,14 +149,17 @@ class Objective:
     def _evaluate(self, params, need_grad):
         theta = params["win_length"]
         positions = self.positions(params)
-        S = stft(self.x, theta, positions, **self._transform_options)
-        Y = losses._magnitude(S, self.model.p)   # S is checked by stft
+        # per cell only for the VJP: a forward with equal rows takes the frame path
+        plan = _engine.set_frames(self._signal, theta, positions, keep_cells=need_grad)
+        S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
+        Y = _engine.raised_magnitude(S, self.model.p)
         value, dL_dY = _check_loss_result(self._loss_fn(Y), Y.shape)
-        if not (np.isfinite(value) and all_finite(dL_dY)):
+        if not (np.isfinite(value) and all_finite(dL_dY)):   # also an S that overflowed
             return value, None
         if need_grad:
-            G = losses._magnitude_vjp(S, dL_dY, self.model.p)   # dL_dY is finite
-            grad_win, grad_pos = stft_vjp(self.x, theta, positions, G, **self._transform_options)
+            grad_win, grad_pos = _engine.vjp(plan, _engine.raised_magnitude_vjp(S, dL_dY, self.model.p))
+            grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
+            grad_pos = _engine.reduce_to(grad_pos, plan, positions.shape)
         if self.smoothness:
             smooth_value, smooth_grad = losses.smoothness(theta, scale=self.model.n_fft)
             value += self.smoothness * smooth_value

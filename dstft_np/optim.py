@@ -114,20 +114,20 @@ class _Run:
         self.objective = objective
         self.max_evaluations = max_evaluations
         self.callback = callback
-        self.every = max(1, max_evaluations // 20) if progress is True else int(progress)
+        self.every = max(1, max_evaluations // 10) if progress is True else int(progress)
         self.scalars = [name for name, value in start.items() if value.ndim == 0]
         self.loss = []
         self.path = {name: [] for name in self.scalars}
         self.best = None
         self.best_params = {name: value.copy() for name, value in start.items()}
-        self.began = time.perf_counter()
+        self.began = self.first = time.perf_counter()
 
     def evaluate(self, params, need_grad=True):
         step = len(self.loss)
+        last = step == self.max_evaluations - 1   # no step follows it: its gradient would go unused
         if step >= self.max_evaluations:
-            raise _Stop("step limit", f"used all max_evaluations={self.max_evaluations} evaluations "
-                                      "before the stopping rule held")
-        if need_grad:
+            raise self._step_limit()
+        if need_grad and not last:
             value, grads = self.objective.value_and_grad(params)
             finite = grads is not None and np.isfinite(value) and all(all_finite(g) for g in grads.values())
         else:
@@ -141,18 +141,25 @@ class _Run:
         if self.best is None or value < self.loss[self.best]:
             self.best = step
             self.best_params = {name: np.array(v, dtype=np.float64) for name, v in params.items()}
-        if self.every and (step % self.every == 0):
+        if step == 0:   # the first evaluation also loads (or compiles) the kernels: the ETA starts after it
+            self.first = time.perf_counter()
+        if self.every and (step == 0 or (step + 1) % self.every == 0):
             self._print_progress(step, value, params)
         if self.callback is not None and self.callback(step, value, params):
             raise _Stop("stopped", f"stopped by the callback at evaluation {step}")
+        if last:
+            raise self._step_limit()
         return value, grads
 
+    def _step_limit(self):
+        return _Stop("step limit", f"used all max_evaluations={self.max_evaluations} evaluations")
+
     def _print_progress(self, step, value, params):
-        seconds = time.perf_counter() - self.began
-        left = seconds / (step + 1) * (self.max_evaluations - step - 1)
+        """"evaluation i/max  loss L  <scalar parameters>  t s, ETA e s": e against max_evaluations, an upper bound."""
+        now = time.perf_counter()
+        eta = "" if step == 0 else f", ETA {(now - self.first) / step * (self.max_evaluations - step - 1):.1f} s"
         shown = "".join(f"  {name} {float(params[name]):.6g}" for name in self.scalars)
-        print(f"evaluation {step + 1}/{self.max_evaluations}  loss {value:.8g}  best "
-              f"{self.loss[self.best]:.8g}{shown}  {seconds:.1f} s, at most {left:.1f} s left",
+        print(f"evaluation {step + 1}/{self.max_evaluations}  loss {value:.8g}{shown}  {now - self.began:.1f} s{eta}",
               file=sys.stderr, flush=True)
 
     def history(self, status, message, method, scan):
@@ -280,19 +287,15 @@ def _lbfgsb(run, params, bounds, typical_step, tol):
 
 
 def _adam(run, params, bounds, lr, factor, patience, min_lr):
-    """Projected Adam with reduce-on-plateau for run.max_evaluations - 1 updates. Returns (status, message)."""
+    """Projected Adam with reduce-on-plateau, one update per evaluation until the budget runs out."""
     opt = Adam(params, lr=lr, bounds=bounds)
     schedule = ReduceOnPlateau(opt, factor=factor, patience=patience,
                                min_lr={name: rate / 1000 for name, rate in opt.lr.items()} if min_lr is None
                                else min_lr)
-    for step in range(run.max_evaluations):
-        last = step == run.max_evaluations - 1
-        value, grads = run.evaluate(opt.params, need_grad=not last)
-        if last:
-            break
+    while True:   # until the budget runs out (the run raises _Stop)
+        value, grads = run.evaluate(opt.params)
         opt.step(grads)
         schedule.step(value)
-    return "step limit", f"completed {run.max_evaluations - 1} Adam updates"
 
 
 def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical_step=None, tol=0.01,
@@ -336,9 +339,10 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
         callback(step, value, params) after each evaluation (step counts
         from 0; params must not be modified); returning True stops the fit.
     progress : bool or int
-        Print the evaluation, the loss, the scalar parameters and the time
-        left at most (against max_evaluations) to stderr every `progress`
-        evaluations (True: every max_evaluations // 20).
+        Print the evaluation, the loss, the scalar parameters, the time so
+        far and an ETA (against max_evaluations: an upper bound) to stderr
+        at the first evaluation and every `progress` evaluations (True:
+        every max_evaluations // 10).
     lr, factor, patience, min_lr
         Adam's step size (float or dict; default typical_step), and the
         reduce-on-plateau schedule (defaults 0.5, 10, lr/1000); method
@@ -402,7 +406,7 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
     found = None
     try:
         if method == "adam":
-            status, message = _adam(run, start, bounds, **driver_options)
+            _adam(run, start, bounds, **driver_options)   # runs until the budget is spent: a _Stop
         else:
             local_start, local_bounds, local_step = start, bounds, typical_step
             if scan is not None and bounds[scan][0] < bounds[scan][1]:
@@ -416,6 +420,10 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
         raise FitInterrupted(run.history("stopped", f"interrupted after {len(run.loss)} evaluations", method,
                                          found)) from None
     return run.history(status, message, method, found)
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 
 def _per_parameter(value, names, name, allow_zero=False):

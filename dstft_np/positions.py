@@ -1,25 +1,22 @@
 """Frame positions t_n from hops, and the chain rule back to the hops.
 
-t_n = t_0 + Σ_{i<n} h_i (docs/derivation.md), so ∂L/∂h_i = Σ_{n>i} ∂L/∂t_n: a
+t_n = t_0 + Σ_{i<n} d_i (docs/derivation.md §6), so ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n: a
 reversed cumulative sum. The default grid is t_n = n·hop with
 T = 1 + K // hop frames (torch.stft(center=True) and librosa); for one
-constant hop h, ∂L/∂h = Σ_n n ∂L/∂t_n.
+constant hop d, ∂L/∂d = Σ_n n ∂L/∂t_n.
 """
 
 import numbers
 
 import numpy as np
 
-from ._validation import check_memory, check_real, check_scalar
+from ._validation import check_hop, check_memory, check_real, check_scalar
 
 __all__ = ["frame_positions", "frame_positions_vjp", "positions_from_hops", "positions_from_hops_vjp"]
 
 
-def _check_hop(hop_length, name="hop_length"):
-    hop = check_scalar(hop_length, name)
-    if not hop > 0:
-        raise ValueError(f"{name} must be a positive finite number of samples, got {hop_length!r}")
-    return hop
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 
 def frame_positions(n_samples, hop_length):
@@ -30,7 +27,7 @@ def frame_positions(n_samples, hop_length):
     n_samples : int
         K, the signal length, >= 1.
     hop_length : float
-        h, the hop in samples, > 0.
+        d, the hop in samples, > 0.
 
     Returns
     -------
@@ -43,14 +40,14 @@ def frame_positions(n_samples, hop_length):
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-    hop = _check_hop(hop_length)
+    hop = check_hop(hop_length)
     n_frames = 1 + n_samples // hop  # a float: inf for hops that underflow the division
     check_memory(n_frames * 8, f"the positions of 1 + n_samples // hop_length = {n_frames:.4g} frames")
     return np.arange(int(n_frames)) * hop
 
 
 def frame_positions_vjp(grad_positions):
-    """∂L/∂h = Σ_n n ∂L/∂t_n, the VJP of the grid t_n = n·h with respect to its one hop h.
+    """∂L/∂d = Σ_n n ∂L/∂t_n, the VJP of the grid t_n = n·d with respect to its one hop d.
 
     Parameters
     ----------
@@ -73,12 +70,12 @@ def frame_positions_vjp(grad_positions):
 
 
 def positions_from_hops(hops, t0=0.0):
-    """t_n = t_0 + Σ_{i<n} h_i.
+    """t_n = t_0 + Σ_{i<n} d_i.
 
     Parameters
     ----------
     hops : array_like [shape=(..., T-1)], float
-        h_i > 0, the distance from frame i to frame i + 1, in samples.
+        d_i > 0, the distance from frame i to frame i + 1, in samples.
     t0 : float
         Position of the first frame.
 
@@ -102,7 +99,7 @@ def positions_from_hops(hops, t0=0.0):
 
 
 def positions_from_hops_vjp(grad_positions):
-    """∂L/∂h_i = Σ_{n>i} ∂L/∂t_n, the VJP of ``positions_from_hops``.
+    """∂L/∂d_i = Σ_{n>i} ∂L/∂t_n, the VJP of ``positions_from_hops``.
 
     Parameters
     ----------

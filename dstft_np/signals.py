@@ -1,6 +1,6 @@
 """Built-in signals with known structure: the demo's and the paper's experiments'.
 
-Both come from ../shared/data/README.md and the papers, so that a user can
+Both come from the papers' experiments (docs/experiments.md), so that a user can
 run the library (``dstft-np demo``) and the validation scripts without
 any file.
 """
@@ -8,6 +8,10 @@ any file.
 import numpy as np
 
 __all__ = ["chirp_and_tone", "piecewise_tones", "SEGMENT_LENGTHS", "SEGMENT_FREQUENCIES"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 
 def chirp_and_tone(seed=0):
