@@ -22,7 +22,7 @@ import numpy as np
 from . import _engine, losses
 from ._options import VALUE
 from ._validation import all_finite, check_pair, check_positive, check_real
-from .positions import frame_positions_vjp, positions_from_hops, positions_from_hops_vjp
+from .positions import frame_positions_vjp, positions_from_hops_vjp
 
 __all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE"]
 
@@ -132,8 +132,8 @@ class Objective:
     def positions(self, params):
         """t_n of the parameters, shape (T,)."""
         hop_mode = self.model.hop_mode
-        if hop_mode == "time":
-            return positions_from_hops(params["hops"])
+        if hop_mode == "time":   # positions_from_hops without its checks: the hops are the fit's own
+            return np.concatenate([[0.0], np.cumsum(params["hops"])])
         if hop_mode == "constant":
             return np.arange(self.model.n_frames) * float(params["hop_length"])
         return self._positions

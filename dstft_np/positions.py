@@ -46,6 +46,16 @@ def frame_positions(n_samples, hop_length):
     return np.arange(int(n_frames)) * hop
 
 
+def _check_grad_positions(grad_positions):
+    """∂L/∂t_n as float64 of shape (..., T), T >= 1."""
+    grad = check_real(grad_positions, "grad_positions")
+    if grad.ndim == 0:
+        raise ValueError("grad_positions must have shape (..., T), got a 0-d array")
+    if grad.shape[-1] == 0:
+        raise ValueError(f"grad_positions must hold at least one frame (T >= 1), got shape {grad.shape}")
+    return grad
+
+
 def frame_positions_vjp(grad_positions):
     """∂L/∂d = Σ_n n ∂L/∂t_n, the VJP of the grid t_n = n·d with respect to its one hop d.
 
@@ -63,9 +73,7 @@ def frame_positions_vjp(grad_positions):
     >>> frame_positions_vjp([1.0, 2.0, 3.0, 4.0])   # 0·1 + 1·2 + 2·3 + 3·4
     array(20.)
     """
-    grad = check_real(grad_positions, "grad_positions")
-    if grad.ndim == 0:
-        raise ValueError("grad_positions must have shape (..., T), got a 0-d array")
+    grad = _check_grad_positions(grad_positions)
     return np.asarray(grad @ np.arange(grad.shape[-1], dtype=np.float64))
 
 
@@ -116,10 +124,6 @@ def positions_from_hops_vjp(grad_positions):
     >>> positions_from_hops_vjp([1.0, 2.0, 3.0, 4.0])
     array([9., 7., 4.])
     """
-    grad = check_real(grad_positions, "grad_positions")
-    if grad.ndim == 0:
-        raise ValueError("grad_positions must have shape (..., T), got a 0-d array")
-    if grad.shape[-1] == 0:
-        raise ValueError(f"grad_positions must hold at least one frame (T >= 1), got shape {grad.shape}")
+    grad = _check_grad_positions(grad_positions)
     tail = grad[..., :0:-1]
     return np.cumsum(tail, axis=-1)[..., ::-1]
