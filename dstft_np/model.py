@@ -33,7 +33,7 @@ from ._validation import (
     check_win_length,
 )
 from .objective import Objective
-from .optim import FitHistory, FitInterrupted, minimize
+from .optim import FitInterrupted, minimize
 from .positions import frame_positions, positions_from_hops
 from .transform import stft
 
