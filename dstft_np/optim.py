@@ -261,15 +261,19 @@ def _lbfgsb(run, params, bounds, typical_step, tol):
             last["z"], last["result"] = z.copy(), (unit * value, unit * gradient)
         return last["result"]
 
-    previous = [z0 * scale]
+    previous = {"x": z0 * scale, "iterations": 0}
     settled = []
 
     def on_iteration(intermediate_result):
+        # not after the first iteration: a plain gradient step whose line search may have had to
+        # shrink it to nothing (a stiff parameter beside a soft one); L-BFGS-B's later steps use the
+        # curvature it has seen
         current = intermediate_result.x * scale
-        if float(np.max(np.abs(current - previous[0]))) < tol:
+        previous["iterations"] += 1
+        if previous["iterations"] > 1 and float(np.max(np.abs(current - previous["x"]))) < tol:
             settled.append(True)
             raise StopIteration
-        previous[0] = current
+        previous["x"] = current
 
     try:
         result = scipy.optimize.minimize(fun, z0, jac=True, method="L-BFGS-B",

@@ -96,6 +96,23 @@ def test_a_fit_never_ends_above_its_start(data_dir):
     assert end_loss == history.loss[history.best] <= start_loss
 
 
+def test_a_learnable_hop_fit_does_at_least_as_well_as_the_window_length_alone(data_dir):
+    """fan_flutter.mat, N 512, from θ 300 and hop 100 (issue 12's command line case, with --hop-mode constant).
+
+    The hop's coverage penalty is stiff: L-BFGS-B's first step overshoots and its line search shrinks
+    it to nothing. That must not pass for convergence: the joint fit can keep the hop at 100, so it
+    ends at most at the loss of the window length fitted alone there.
+    """
+    x = fan_flutter(data_dir)
+    alone = dstft_np.DSTFT(512, 100, 300.0)
+    alone_history = alone.fit(x)
+    joint = dstft_np.DSTFT(512, 100, 300.0, hop_mode="constant", n_samples=x.size)
+    joint_history = joint.fit(x)
+    assert joint_history.status == "converged", joint_history.message
+    assert joint_history.loss[joint_history.best] <= alone_history.loss[alone_history.best] + 1e-9
+    assert abs(float(joint.win_length) - float(alone.win_length)) < 1.0
+
+
 def test_power_spectrogram_optimum_runs_to_the_upper_bound(data_dir):
     """README: with p = 2 the optimum is θ = N, an active bound: the fit ends there and says what to change."""
     x = fan_flutter(data_dir)[4000:10000]
