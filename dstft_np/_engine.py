@@ -136,6 +136,9 @@ __all__ = [
     "unbatch",
     "raised_magnitude",
     "raised_magnitude_vjp",
+    "frame_sums",
+    "Workspace",
+    "loss_value_and_grad",
     "TASK_SAMPLES",
 ]
 
@@ -574,10 +577,133 @@ def overlap_add(plan, S):
 # ---------------------------------------------------------------------- the loss chain
 
 
+class Workspace:
+    """Work arrays that the evaluations of one fit reuse (the plan's shapes do not change between them).
+
+    A fresh array of tens of MB costs page faults at its first touch, on
+    every call; a workspace keeps one per name.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def array(self, name, shape, dtype):
+        """The array called `name`, uninitialised, reallocated when its shape or dtype changed."""
+        found = self._arrays.get(name)
+        if found is None or found.shape != shape or found.dtype != dtype:
+            found = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return found
+
+
+def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
+    """L(Y = |S|^p) and its gradients for a loss with per-frame sums (``losses._FrameSums``), in two passes.
+
+    Pass 1, per task of frames: the transform (the frame path keeps U, S
+    without its residual phase, since |U| = |S|; the cell path the partials
+    of |S|, ``magnitude_partials``), then Y, the loss's terms a and the
+    per-frame sums (``frame_sums``). ``form.finish`` turns the sums into the
+    value and ∂L/∂Y = slope·a + offset. Pass 2, per task: the cotangent
+    G = ∂L/∂Y p|S|^{p-1} S/|S| straight into the irfft input and the dot
+    products of ``frames_vjp`` (frame path), or ∂L/∂Y p|S|^{p-1} ∂|S|/∂ψ
+    (``cell_loss_vjp``). A loss of |S| does not see the phase of S, so the
+    phase term of ∂S/∂t_n contributes nothing and G needs no rotation.
+
+    Returns (value, grad_win (B, 1, T) or (B, F, T), grad_pos (B, T)), the
+    gradients None without need_grad; None when ``form.finish`` declines
+    (sums outside its range) or the result is not finite, so that the
+    caller takes the route through Y.
+    """
+    work = work if work is not None else Workspace()
+    n_batch, n_frames = plan.positions.shape
+    shape = (n_batch, n_frames, plan.n_bins)
+    real, complex_ = plan.dtype, _complex_dtype(plan)
+    terms = work.array("terms", shape, real)
+    sums = work.array("sums", (n_batch, n_frames, 2), np.float64)
+    if plan.per_cell:
+        mag, dmag_dwin, dmag_dpos = (work.array(name, shape, real) for name in ("mag", "dmag_dwin", "dmag_dpos"))
+
+        def first_pass(first, last):
+            partials = [np.empty((n_batch, last - first, plan.n_bins), dtype=complex_) for _ in range(3)]
+            _cell_partials(plan, first, last, *partials)
+            _kernels.magnitude_partials(*partials, mag[:, first:last], dmag_dwin[:, first:last],
+                                        dmag_dpos[:, first:last])
+            Y = mag[:, first:last] if p == 1.0 else mag[:, first:last] ** p
+            _kernels.frame_sums(Y, form.terms(Y, terms[:, first:last]), first, sums)
+
+        chunk_size = _cell_chunk_size(plan)
+    else:
+        spectra = work.array("spectra", shape, complex_)
+
+        def first_pass(first, last):
+            frames = np.empty((n_batch, last - first, plan.n_fft), dtype=real)
+            _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, VALUE, plan.code,
+                                 plan.area, first, frames)
+            _fft_into(np.fft.rfft, frames, spectra[:, first:last])
+            Y = np.empty((n_batch, last - first, plan.n_bins), dtype=real)
+            _kernels.raised_magnitudes(spectra[:, first:last], p, Y)
+            _kernels.frame_sums(Y, form.terms(Y, terms[:, first:last]), first, sums)
+
+        chunk_size = _frame_chunk_size(plan)
+    _for_each_chunk(first_pass, n_frames, chunk_size)
+    finished = form.finish(sums)
+    if finished is None:
+        return None
+    value, slope, offset = finished
+    if not need_grad:
+        return value, None, None
+    grad_pos = np.empty((n_batch, n_frames))
+    if plan.per_cell:
+        grad_win = np.empty(plan.win_length.shape)
+        _for_each_chunk(lambda first, last: _kernels.cell_loss_vjp(
+            mag[:, first:last], dmag_dwin[:, first:last], dmag_dpos[:, first:last], terms[:, first:last],
+            slope, offset, p, first, grad_win, grad_pos), n_frames, chunk_size)
+    else:
+        grad_win = np.empty((n_batch, 1, n_frames))
+
+        def second_pass(first, last):
+            cotangent = np.empty((n_batch, last - first, 1, plan.n_bins), dtype=complex_)
+            _kernels.magnitude_cotangent_frames(spectra[:, first:last], terms[:, first:last], slope, offset, p,
+                                                first, cotangent)
+            g = np.empty((n_batch, last - first, 1, plan.n_fft), dtype=real)
+            _fft_into(np.fft.irfft, cotangent, g, n=plan.n_fft, norm="forward")
+            _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
+                                first, g, grad_win[:, 0, :], grad_pos)
+
+        _for_each_chunk(second_pass, n_frames, chunk_size)
+    if not (np.all(np.isfinite(grad_win)) and np.all(np.isfinite(grad_pos))):
+        return None
+    return value, grad_win, grad_pos
+
+
+
+def _as_frames(a):
+    """`a` (..., F, T) as (B, T', F') frames for the loss kernels: the swap of its last two axes when that is
+    frame-major memory (what stft returns), else `a` itself; batch axes flattened, contiguous."""
+    frames = _frame_major(a)(a)
+    frames = np.ascontiguousarray(frames.reshape((1,) * (2 - frames.ndim) + frames.shape))
+    return frames.reshape((-1,) + frames.shape[-2:])
+
+
 def raised_magnitude(S, p):
-    """Y = |S|^p."""
-    mag = np.abs(S)
-    return mag if p == 1.0 else mag**p
+    """Y = |S|^p, |S| computed as in a fit's fused passes (``raised_magnitudes``), S of any shape."""
+    swap = _frame_major(S)
+    frames = _as_frames(S)
+    Y = np.empty(frames.shape, dtype=np.finfo(S.dtype).dtype)
+    _kernels.raised_magnitudes(frames, p, Y)
+    return swap(Y.reshape(swap(S).shape))
+
+
+def frame_sums(form, Y):
+    """The terms a = form.terms(Y) and the per-frame sums (Σ Y, Σ Y·a) of Y (..., F, T), by a fit's kernels.
+
+    Returns a (..., T, F) and the sums (..., T, 2), frames along the second last axis.
+    """
+    frames = np.ascontiguousarray(np.swapaxes(Y, -1, -2))
+    batch = frames.reshape((-1,) + frames.shape[-2:])
+    terms = form.terms(batch, np.empty_like(batch))
+    sums = np.empty(batch.shape[:2] + (2,))
+    _kernels.frame_sums(batch, terms, 0, sums)
+    return terms.reshape(frames.shape), sums.reshape(frames.shape[:-1] + (2,))
 
 
 def raised_magnitude_vjp(S, dL_dY, p):

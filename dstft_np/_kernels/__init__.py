@@ -40,7 +40,10 @@ The package is split by family; every kernel is reachable from here:
 - ``adjoints``: the transposes ``overlap_add``, ``cell_adjoint`` and
   ``add_frames`` (``inverse``).
 - ``loss_chain``: ``magnitude_cotangent``, the chain from Y = |S|^p to the
-  cotangent G (``losses``).
+  cotangent G (``losses``), and the kernels of a fit's fused value and
+  gradient (``_engine.loss_value_and_grad``): ``raised_magnitudes``,
+  ``magnitude_partials``, ``frame_sums``, ``magnitude_cotangent_frames``,
+  ``cell_loss_vjp``.
 
 The family modules import ``window_terms`` and nothing else of the package
 (besides ``_jit`` and ``_options``), so there is no cycle. Numba caches each kernel under the file that defines
@@ -52,7 +55,8 @@ cache folder by a hash of the package's sources for that reason
 from .adjoints import add_frames, cell_adjoint, overlap_add
 from .cells import cell_partials, cell_transform, cell_vjp
 from .frames import cotangent_frames, fill_frames, frames_vjp, rotate_bins
-from .loss_chain import magnitude_cotangent
+from .loss_chain import (cell_loss_vjp, frame_sums, magnitude_cotangent, magnitude_cotangent_frames,
+                         magnitude_partials, raised_magnitudes)
 from .window_terms import base_terms, fill_window, window_term
 
 __all__ = [
@@ -70,4 +74,9 @@ __all__ = [
     "cell_adjoint",
     "add_frames",
     "magnitude_cotangent",
+    "raised_magnitudes",
+    "magnitude_partials",
+    "frame_sums",
+    "magnitude_cotangent_frames",
+    "cell_loss_vjp",
 ]

@@ -1,31 +1,198 @@
-"""The loss chain: from Y = |S|^p and ∂L/∂Y to the cotangent G of S (``losses``)."""
+"""The loss chain: from S to Y = |S|^p, the sums a spectrogram loss needs, and back to the VJP's inputs.
+
+``magnitude_cotangent`` is the chain of ``losses.magnitude_vjp``: from
+∂L/∂Y to the cotangent G of S. The other kernels run the fused value and
+gradient of a fit (``_engine.loss_value_and_grad``) on one task's frames,
+while they are in the cache: ``raised_magnitudes`` (Y), ``magnitude_partials``
+(|S| and its partials, per cell), ``frame_sums`` (Σ Y and Σ Y·a per frame,
+a the loss's per-entry term), and back with ∂L/∂Y = slope·a + offset per
+frame: ``magnitude_cotangent_frames`` (the irfft input of the frame path)
+and ``cell_loss_vjp`` (the gradients of the cell path).
+
+The fast loops assume Re² + Im² within (1e-300, 1e300), where one square
+root serves; an entry outside (a huge, tiny or zero |S|) sends its frame
+through ``_cotangent``/``math.hypot``, which keep the phase and never divide
+by zero.
+"""
 
 import math
 
+import numpy as np
+
 from .._jit import njit
 
-__all__ = ["magnitude_cotangent"]
+__all__ = ["magnitude_cotangent", "raised_magnitudes", "magnitude_partials", "frame_sums",
+           "magnitude_cotangent_frames", "cell_loss_vjp"]
+
+#: Squared magnitudes the fast loops take: their square root neither overflows nor underflows.
+_SAFE_LOW, _SAFE_HIGH = 1e-300, 1e300
+
+@njit(cache=True)
+def _cotangent(re, im, dL_dY, p):
+    """G = ∂L/∂Y · p |S|^{p-1} · S/|S| for S = re + j im, 0 at S = 0, without overflow for tiny or huge |S|."""
+    squared = re * re + im * im
+    if _SAFE_LOW < squared < _SAFE_HIGH:
+        mag = math.sqrt(squared)
+        scale = dL_dY / mag if p == 1.0 else dL_dY * p * mag ** (p - 2.0)
+        return complex(re * scale, im * scale)
+    mag = math.hypot(re, im)
+    if mag > 0.0:
+        return complex(re / mag, im / mag) * (dL_dY * p * mag ** (p - 1.0))
+    return 0j
 
 
 @njit(cache=True, nogil=True)
 def magnitude_cotangent(S, dL_dY, p, out):
-    """out = ∂L/∂Y · p |S|^{p-1} · S/|S|, 0 where |S| = 0: the chain from Y = |S|^p to G (1-D views).
-
-    Where Re² + Im² could overflow or underflow (|S| outside (1e-150, 1e150))
-    |S| comes from hypot and the unit phasor from division, so that tiny or
-    huge |S| keep their phase; elsewhere one reciprocal square root serves.
-    """
+    """out = ∂L/∂Y · p |S|^{p-1} · S/|S|, 0 where |S| = 0: the chain from Y = |S|^p to G (1-D views)."""
     for i in range(S.shape[0]):
-        re = S[i].real
-        im = S[i].imag
-        squared = re * re + im * im
-        if 1e-300 < squared < 1e300:
-            mag = math.sqrt(squared)
-            scale = dL_dY[i] / mag if p == 1.0 else dL_dY[i] * p * mag ** (p - 2.0)
-            out[i] = complex(re * scale, im * scale)
-        else:
-            mag = math.hypot(re, im)
-            if mag > 0.0:
-                out[i] = complex(re / mag, im / mag) * (dL_dY[i] * p * mag ** (p - 1.0))
-            else:
-                out[i] = 0.0
+        out[i] = _cotangent(S[i].real, S[i].imag, dL_dY[i], p)
+
+
+@njit(cache=True)
+def _magnitude(re, im):
+    """|re + j im|: one square root where re² + im² is safe, hypot outside; the same bits on every route."""
+    squared = re * re + im * im
+    if _SAFE_LOW < squared < _SAFE_HIGH:
+        return math.sqrt(squared)
+    return math.hypot(re, im)
+
+
+@njit(cache=True)
+def _raise(mag, p):
+    """|S|^p."""
+    if p == 1.0:
+        return mag
+    return mag * mag if p == 2.0 else mag**p
+
+
+@njit(cache=True, nogil=True)
+def raised_magnitudes(S, p, out):
+    """out[b, i, m] = |S[b, i, m]|^p, |S| as ``_magnitude``; S (B, L, F) complex, out (B, L, F) real.
+
+    A vectorised loop takes the safe magnitudes; a frame with any other is
+    done again entry by entry (the same values where both apply).
+    """
+    for b in range(S.shape[0]):
+        for i in range(S.shape[1]):
+            spectrum, row = S[b, i], out[b, i]
+            extreme = False
+            for m in range(spectrum.shape[0]):
+                re, im = float(spectrum[m].real), float(spectrum[m].imag)
+                squared = re * re + im * im
+                extreme |= not (_SAFE_LOW < squared < _SAFE_HIGH)
+                row[m] = _raise(math.sqrt(squared), p)
+            if extreme:
+                for m in range(spectrum.shape[0]):
+                    row[m] = _raise(_magnitude(float(spectrum[m].real), float(spectrum[m].imag)), p)
+
+
+@njit(cache=True, nogil=True)
+def magnitude_partials(S, dS_dwin, dS_dpos, mag, dmag_dwin, dmag_dpos):
+    """|S| (``_magnitude``) and ∂|S|/∂ψ = Re(conj(S) ∂S/∂ψ)/|S| for ψ = θ, t_n (0 where S = 0); all (B, L, F)."""
+    for b in range(S.shape[0]):
+        for i in range(S.shape[1]):
+            for m in range(S.shape[2]):
+                re, im = float(S[b, i, m].real), float(S[b, i, m].imag)
+                mag_m = _magnitude(re, im)
+                mag[b, i, m] = mag_m
+                if mag_m > 0.0:
+                    unit_re, unit_im = re / mag_m, im / mag_m
+                    dmag_dwin[b, i, m] = unit_re * dS_dwin[b, i, m].real + unit_im * dS_dwin[b, i, m].imag
+                    dmag_dpos[b, i, m] = unit_re * dS_dpos[b, i, m].real + unit_im * dS_dpos[b, i, m].imag
+                else:
+                    dmag_dwin[b, i, m] = 0.0
+                    dmag_dpos[b, i, m] = 0.0
+
+
+#: Partial sums of ``frame_sums``: entry m goes to lane m mod _SUM_LANES. A
+#: fixed order (the same bits for a frame in any array) that LLVM vectorises.
+_SUM_LANES = 8
+
+
+@njit(cache=True, nogil=True)
+def frame_sums(Y, a, first, out):
+    """out[b, n, 0] = Σ_m Y[b, n - first, m], out[b, n, 1] = Σ_m Y·a (entries Y = 0 left out); out (B, T, 2).
+
+    Y and a (B, L, F) real; the sums run in _SUM_LANES lanes, in float64.
+    """
+    totals = np.empty(_SUM_LANES)
+    weighted = np.empty(_SUM_LANES)
+    n_bins = Y.shape[2]
+    full = n_bins - n_bins % _SUM_LANES
+    for b in range(Y.shape[0]):
+        for i in range(Y.shape[1]):
+            y, terms = Y[b, i], a[b, i]
+            totals[:] = 0.0
+            weighted[:] = 0.0
+            for m0 in range(0, full, _SUM_LANES):
+                for q in range(_SUM_LANES):
+                    value = float(y[m0 + q])
+                    totals[q] += value
+                    weighted[q] += value * terms[m0 + q] if value > 0.0 else 0.0
+            for m in range(full, n_bins):
+                value = float(y[m])
+                totals[m - full] += value
+                weighted[m - full] += value * terms[m] if value > 0.0 else 0.0
+            total = 0.0
+            weight = 0.0
+            for q in range(_SUM_LANES):
+                total += totals[q]
+                weight += weighted[q]
+            out[b, first + i, 0] = total
+            out[b, first + i, 1] = weight
+
+
+@njit(cache=True, nogil=True, error_model="numpy")   # 1/0 is inf, not an exception: such frames are redone
+def magnitude_cotangent_frames(S, a, slope, offset, p, first, out):
+    """out[b, i, 0, m] = c_m G[b, i, m] with ∂L/∂Y = slope[b, n]·a + offset[b, n], n = first + i.
+
+    G = ∂L/∂Y · p |S|^{p-1} S/|S| (0 at S = 0), and c_m = 2 at m = 0 and
+    m = N/2, 1 between: the layout ``frames_vjp`` takes (see
+    ``cotangent_frames``). S, a (B, L, F); slope, offset (B, T); out (B, L, 1, F).
+    """
+    n_bins = S.shape[2]
+    for b in range(S.shape[0]):
+        for i in range(S.shape[1]):
+            spectrum, a_row, row = S[b, i], a[b, i], out[b, i, 0]
+            k, d = slope[b, first + i], offset[b, first + i]
+            extreme = False
+            for m in range(n_bins):
+                re, im = spectrum[m].real, spectrum[m].imag
+                squared = re * re + im * im
+                extreme |= not (_SAFE_LOW < squared < _SAFE_HIGH)
+                dL_dY = k * a_row[m] + d
+                if p == 1.0:
+                    scale = dL_dY / math.sqrt(squared)
+                elif p == 2.0:
+                    scale = 2.0 * dL_dY
+                else:
+                    scale = dL_dY * p * squared ** (0.5 * p - 1.0)
+                row[m] = complex(re * scale, im * scale)
+            if extreme:
+                for m in range(n_bins):
+                    row[m] = _cotangent(spectrum[m].real, spectrum[m].imag, k * a_row[m] + d, p)
+            row[0] *= 2.0
+            row[n_bins - 1] *= 2.0
+
+
+@njit(cache=True, nogil=True)
+def cell_loss_vjp(mag, dmag_dwin, dmag_dpos, a, slope, offset, p, first, grad_win, grad_pos):
+    """grad_win[b, m, n] = ∂L/∂Y p |S|^{p-1} ∂|S|/∂θ,  grad_pos[b, n] = Σ_m ∂L/∂Y p |S|^{p-1} ∂|S|/∂t_n.
+
+    ∂L/∂Y = slope[b, n]·a + offset[b, n], n = first + i; mag, dmag_dwin,
+    dmag_dpos, a (B, L, F) from ``magnitude_partials``; entries with
+    |S| = 0 contribute 0. grad_win (B, F, T), grad_pos (B, T) float64.
+    """
+    for b in range(mag.shape[0]):
+        for i in range(mag.shape[1]):
+            n = first + i
+            k, d = slope[b, n], offset[b, n]
+            acc_pos = 0.0
+            for m in range(mag.shape[2]):
+                mag_m = mag[b, i, m]
+                chain = 0.0
+                if mag_m > 0.0:
+                    chain = (k * a[b, i, m] + d) * (1.0 if p == 1.0 else p * mag_m ** (p - 1.0))
+                grad_win[b, m, n] = chain * dmag_dwin[b, i, m]
+                acc_pos += chain * dmag_dpos[b, i, m]
+            grad_pos[b, n] = acc_pos

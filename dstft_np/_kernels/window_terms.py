@@ -137,16 +137,18 @@ def _support(t, theta, n_samples):
     return k_lo, j0, j1
 
 
-#: Independent rotations interleaved along a run (v_j, v_{j+L}, ...): their products overlap in the pipeline.
-_LANES = 4
+#: Samples per block of ``_base_run``: e^{j2πv_j} = e^{j2πv_q} · e^{j2πL r/θ} for j = L r + q.
+_LANES = 16
 
 
 @njit(cache=True)
 def _base_run(code, u0, theta, count, h, dh):
     """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}.
 
-    Lane q takes the samples j = q, q + L, q + 2L, ... with the step
-    e^{j2πL/θ}, L = _LANES.
+    With j = L r + q (L = _LANES): z_j = e^{j2πv_j} = a_q b_r, a_q = e^{j2πv_q}
+    from cos and sin, b_r = e^{j2πL r/θ} advanced by one rotation per block.
+    A block's L products are independent (LLVM vectorises them) and each
+    z_j carries at most count/L rotations' rounding.
     """
     if not _IS_COSINE_SUM[code]:
         for j in range(count):
@@ -154,14 +156,22 @@ def _base_run(code, u0, theta, count, h, dh):
         return
     a = _COSINE_SUM[code]
     coefficients = (a[0], a[1], a[2])
-    c = np.empty(_LANES)
-    s = np.empty(_LANES)
+    first_c = np.empty(_LANES)
+    first_s = np.empty(_LANES)
     for q in range(_LANES):
-        c[q] = math.cos(2.0 * math.pi * (u0 + q) / theta)
-        s[q] = math.sin(2.0 * math.pi * (u0 + q) / theta)
+        first_c[q] = math.cos(2.0 * math.pi * (u0 + q) / theta)
+        first_s[q] = math.sin(2.0 * math.pi * (u0 + q) / theta)
     step_c = math.cos(2.0 * math.pi * _LANES / theta)
     step_s = math.sin(2.0 * math.pi * _LANES / theta)
-    for first in range(0, count, _LANES):
-        for q in range(min(_LANES, count - first)):
-            h[first + q], dh[first + q] = _cosine_sum_terms(coefficients, c[q], s[q])
-            c[q], s[q] = c[q] * step_c - s[q] * step_s, c[q] * step_s + s[q] * step_c
+    block_c, block_s = 1.0, 0.0
+    full = count - count % _LANES
+    for j0 in range(0, full, _LANES):
+        for q in range(_LANES):
+            c = first_c[q] * block_c - first_s[q] * block_s
+            s = first_c[q] * block_s + first_s[q] * block_c
+            h[j0 + q], dh[j0 + q] = _cosine_sum_terms(coefficients, c, s)
+        block_c, block_s = block_c * step_c - block_s * step_s, block_c * step_s + block_s * step_c
+    for q in range(count - full):
+        c = first_c[q] * block_c - first_s[q] * block_s
+        s = first_c[q] * block_s + first_s[q] * block_c
+        h[full + q], dh[full + q] = _cosine_sum_terms(coefficients, c, s)
