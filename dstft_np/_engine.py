@@ -426,8 +426,13 @@ def _phase_rate(plan):
 # ----------------------------------------------------------------------- forward and VJP
 
 
-def transform(plan, which):
-    """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
+def transform(plan, which, check=None):
+    """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T).
+
+    check: a name such as "S" to raise ``check_finite_output``'s ValueError
+    under if the result overflowed; the frame path checks each task's
+    spectra while they are in the cache.
+    """
     n_batch, n_frames = plan.positions.shape
     n_bins = plan.n_bins
     if plan.per_cell:
@@ -437,6 +442,8 @@ def transform(plan, which):
         _for_each_chunk(lambda first, last: _kernels.cell_transform(
             plan.x, plan.positions, plan.win_length, plan.shift, residual, which, plan.code, plan.area,
             cos_table, sin_table, first, out[:, first:last]), n_frames, _cell_chunk_size(plan))
+        if check:
+            check_finite_output(out, check)
         return np.swapaxes(out, -1, -2)
     spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
 
@@ -447,6 +454,8 @@ def transform(plan, which):
         _fft_into(np.fft.rfft, frames, spectra[:, first:last, 0])
         if plan.residual is not None:
             _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
+        if check and not np.isfinite(_kernels.spectra_sum(spectra[:, first:last])):
+            check_finite_output(spectra[:, first:last], check)
 
     _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     return np.swapaxes(spectra[:, :, 0], -1, -2)
@@ -581,7 +590,8 @@ class Workspace:
     """Work arrays that the evaluations of one fit reuse (the plan's shapes do not change between them).
 
     A fresh array of tens of MB costs page faults at its first touch, on
-    every call; a workspace keeps one per name.
+    every call; a workspace keeps one per name (any hashable, such as
+    (name, first frame of a task)).
     """
 
     def __init__(self):
@@ -615,33 +625,34 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
     """
     work = work if work is not None else Workspace()
     n_batch, n_frames = plan.positions.shape
-    shape = (n_batch, n_frames, plan.n_bins)
     real, complex_ = plan.dtype, _complex_dtype(plan)
-    terms = work.array("terms", shape, real)
     sums = work.array("sums", (n_batch, n_frames, 2), np.float64)
-    if plan.per_cell:
-        mag, dmag_dwin, dmag_dpos = (work.array(name, shape, real) for name in ("mag", "dmag_dwin", "dmag_dpos"))
 
+    def task_array(name, first, last, dtype):
+        # one C-contiguous array per task: the kernels see the same layout as the loss functions give them
+        return work.array((name, first), (n_batch, last - first, plan.n_bins), dtype)
+
+    if plan.per_cell:
         def first_pass(first, last):
             partials = [np.empty((n_batch, last - first, plan.n_bins), dtype=complex_) for _ in range(3)]
             _cell_partials(plan, first, last, *partials)
-            _kernels.magnitude_partials(*partials, mag[:, first:last], dmag_dwin[:, first:last],
-                                        dmag_dpos[:, first:last])
-            Y = mag[:, first:last] if p == 1.0 else mag[:, first:last] ** p
-            _kernels.frame_sums(Y, form.terms(Y, terms[:, first:last]), first, sums)
+            mag, dmag_dwin, dmag_dpos = (task_array(name, first, last, real) for name in ("mag", "dmag_dwin",
+                                                                                      "dmag_dpos"))
+            _kernels.magnitude_partials(*partials, mag, dmag_dwin, dmag_dpos)
+            Y = mag if p == 1.0 else mag**p
+            _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
 
         chunk_size = _cell_chunk_size(plan)
     else:
-        spectra = work.array("spectra", shape, complex_)
-
         def first_pass(first, last):
             frames = np.empty((n_batch, last - first, plan.n_fft), dtype=real)
             _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, VALUE, plan.code,
                                  plan.area, first, frames)
-            _fft_into(np.fft.rfft, frames, spectra[:, first:last])
+            spectra = task_array("spectra", first, last, complex_)
+            _fft_into(np.fft.rfft, frames, spectra)
             Y = np.empty((n_batch, last - first, plan.n_bins), dtype=real)
-            _kernels.raised_magnitudes(spectra[:, first:last], p, Y)
-            _kernels.frame_sums(Y, form.terms(Y, terms[:, first:last]), first, sums)
+            _kernels.raised_magnitudes(spectra, p, Y)
+            _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
 
         chunk_size = _frame_chunk_size(plan)
     _for_each_chunk(first_pass, n_frames, chunk_size)
@@ -655,14 +666,15 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
         _for_each_chunk(lambda first, last: _kernels.cell_loss_vjp(
-            mag[:, first:last], dmag_dwin[:, first:last], dmag_dpos[:, first:last], terms[:, first:last],
+            *(task_array(name, first, last, real) for name in ("mag", "dmag_dwin", "dmag_dpos", "terms")),
             slope, offset, p, first, grad_win, grad_pos), n_frames, chunk_size)
     else:
         grad_win = np.empty((n_batch, 1, n_frames))
 
         def second_pass(first, last):
             cotangent = np.empty((n_batch, last - first, 1, plan.n_bins), dtype=complex_)
-            _kernels.magnitude_cotangent_frames(spectra[:, first:last], terms[:, first:last], slope, offset, p,
+            _kernels.magnitude_cotangent_frames(task_array("spectra", first, last, complex_),
+                                                task_array("terms", first, last, real), slope, offset, p,
                                                 first, cotangent)
             g = np.empty((n_batch, last - first, 1, plan.n_fft), dtype=real)
             _fft_into(np.fft.irfft, cotangent, g, n=plan.n_fft, norm="forward")

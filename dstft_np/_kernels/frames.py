@@ -16,7 +16,7 @@ from .._jit import njit
 from .._options import D_WIN, NEG_D_OFFSET
 from .window_terms import _base_run, _combine, _norm_factor, _support, _term_weights
 
-__all__ = ["fill_frames", "cotangent_frames", "frames_vjp", "rotate_bins"]
+__all__ = ["fill_frames", "cotangent_frames", "frames_vjp", "rotate_bins", "spectra_sum"]
 
 #: The VJP's dot products may be summed in any order (LLVM vectorises them) and use FMA.
 _SUMS = {"reassoc", "contract"}
@@ -158,7 +158,7 @@ def _run_sums(h, dh, offset, x, k_lo, j_start, j_end, g, phase, slot_start, with
     acc_dh = 0.0
     acc_phase = 0.0
     for q in range(count):
-        gx = g_run[q] * x_run[q]
+        gx = np.float64(g_run[q]) * np.float64(x_run[q])   # float64 for float32 data too: x g may exceed float32
         acc_h += h_run[q] * gx
         acc_udh += (offset + j_start + q) * dh_run[q] * gx
         acc_dh += dh_run[q] * gx
@@ -235,3 +235,20 @@ def rotate_bins(spectra, residual, sign, first, last):
                 spectrum = spectra[b, n, c]
                 for m in range(n_bins):
                     spectrum[m] *= rotation[m]
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def spectra_sum(spectra):
+    """Σ (Re + Im) over spectra (B, L, C, F): finite if every value is (unless the finite values' sum overflows).
+
+    A task's overflow check while its spectra are in the cache; the sum is
+    vectorised (any order: an inf or NaN term makes every order non-finite).
+    """
+    total = 0.0
+    for b in range(spectra.shape[0]):
+        for i in range(spectra.shape[1]):
+            for c in range(spectra.shape[2]):
+                row = spectra[b, i, c]
+                for m in range(row.shape[0]):
+                    total += row[m].real + row[m].imag
+    return total

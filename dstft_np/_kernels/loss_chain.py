@@ -77,13 +77,13 @@ def raised_magnitudes(S, p, out):
             spectrum, row = S[b, i], out[b, i]
             extreme = False
             for m in range(spectrum.shape[0]):
-                re, im = float(spectrum[m].real), float(spectrum[m].imag)
+                re, im = np.float64(spectrum[m].real), np.float64(spectrum[m].imag)
                 squared = re * re + im * im
                 extreme |= not (_SAFE_LOW < squared < _SAFE_HIGH)
                 row[m] = _raise(math.sqrt(squared), p)
             if extreme:
                 for m in range(spectrum.shape[0]):
-                    row[m] = _raise(_magnitude(float(spectrum[m].real), float(spectrum[m].imag)), p)
+                    row[m] = _raise(_magnitude(np.float64(spectrum[m].real), np.float64(spectrum[m].imag)), p)
 
 
 @njit(cache=True, nogil=True)
@@ -92,7 +92,7 @@ def magnitude_partials(S, dS_dwin, dS_dpos, mag, dmag_dwin, dmag_dpos):
     for b in range(S.shape[0]):
         for i in range(S.shape[1]):
             for m in range(S.shape[2]):
-                re, im = float(S[b, i, m].real), float(S[b, i, m].imag)
+                re, im = np.float64(S[b, i, m].real), np.float64(S[b, i, m].imag)
                 mag_m = _magnitude(re, im)
                 mag[b, i, m] = mag_m
                 if mag_m > 0.0:
@@ -104,42 +104,29 @@ def magnitude_partials(S, dS_dwin, dS_dpos, mag, dmag_dwin, dmag_dpos):
                     dmag_dpos[b, i, m] = 0.0
 
 
-#: Partial sums of ``frame_sums``: entry m goes to lane m mod _SUM_LANES. A
-#: fixed order (the same bits for a frame in any array) that LLVM vectorises.
-_SUM_LANES = 8
+@njit(cache=True, fastmath={"reassoc"})
+def _row_sums(y, a):
+    """(Σ y, Σ y·a over y > 0) of one frame, in float64, in the order LLVM vectorises (the same for equal types)."""
+    total = 0.0
+    weighted = 0.0
+    for m in range(y.shape[0]):
+        value = np.float64(y[m])
+        total += value
+        weighted += value * a[m] if value > 0.0 else 0.0
+    return total, weighted
 
 
 @njit(cache=True, nogil=True)
 def frame_sums(Y, a, first, out):
     """out[b, n, 0] = Σ_m Y[b, n - first, m], out[b, n, 1] = Σ_m Y·a (entries Y = 0 left out); out (B, T, 2).
 
-    Y and a (B, L, F) real; the sums run in _SUM_LANES lanes, in float64.
+    Y and a (B, L, F) real. Frames of C-contiguous arrays of one dtype are
+    summed by the same machine code, so the same values give the same bits
+    (a fit's passes and the loss functions both call it so).
     """
-    totals = np.empty(_SUM_LANES)
-    weighted = np.empty(_SUM_LANES)
-    n_bins = Y.shape[2]
-    full = n_bins - n_bins % _SUM_LANES
     for b in range(Y.shape[0]):
         for i in range(Y.shape[1]):
-            y, terms = Y[b, i], a[b, i]
-            totals[:] = 0.0
-            weighted[:] = 0.0
-            for m0 in range(0, full, _SUM_LANES):
-                for q in range(_SUM_LANES):
-                    value = float(y[m0 + q])
-                    totals[q] += value
-                    weighted[q] += value * terms[m0 + q] if value > 0.0 else 0.0
-            for m in range(full, n_bins):
-                value = float(y[m])
-                totals[m - full] += value
-                weighted[m - full] += value * terms[m] if value > 0.0 else 0.0
-            total = 0.0
-            weight = 0.0
-            for q in range(_SUM_LANES):
-                total += totals[q]
-                weight += weighted[q]
-            out[b, first + i, 0] = total
-            out[b, first + i, 1] = weight
+            out[b, first + i, 0], out[b, first + i, 1] = _row_sums(Y[b, i], a[b, i])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")   # 1/0 is inf, not an exception: such frames are redone
@@ -157,7 +144,7 @@ def magnitude_cotangent_frames(S, a, slope, offset, p, first, out):
             k, d = slope[b, first + i], offset[b, first + i]
             extreme = False
             for m in range(n_bins):
-                re, im = spectrum[m].real, spectrum[m].imag
+                re, im = np.float64(spectrum[m].real), np.float64(spectrum[m].imag)
                 squared = re * re + im * im
                 extreme |= not (_SAFE_LOW < squared < _SAFE_HIGH)
                 dL_dY = k * a_row[m] + d
@@ -170,7 +157,7 @@ def magnitude_cotangent_frames(S, a, slope, offset, p, first, out):
                 row[m] = complex(re * scale, im * scale)
             if extreme:
                 for m in range(n_bins):
-                    row[m] = _cotangent(spectrum[m].real, spectrum[m].imag, k * a_row[m] + d, p)
+                    row[m] = _cotangent(np.float64(spectrum[m].real), np.float64(spectrum[m].imag), k * a_row[m] + d, p)
             row[0] *= 2.0
             row[n_bins - 1] *= 2.0
 

@@ -146,9 +146,10 @@ def _base_run(code, u0, theta, count, h, dh):
     """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}.
 
     With j = L r + q (L = _LANES): z_j = e^{j2πv_j} = a_q b_r, a_q = e^{j2πv_q}
-    from cos and sin, b_r = e^{j2πL r/θ} advanced by one rotation per block.
-    A block's L products are independent (LLVM vectorises them) and each
-    z_j carries at most count/L rotations' rounding.
+    rotated from a_0 by e^{j2π/θ}, b_r = e^{j2πL r/θ} advanced by one
+    rotation per block. A block's L products are independent (LLVM
+    vectorises them) and each z_j carries at most L + count/L rotations'
+    rounding.
     """
     if not _IS_COSINE_SUM[code]:
         for j in range(count):
@@ -156,11 +157,16 @@ def _base_run(code, u0, theta, count, h, dh):
         return
     a = _COSINE_SUM[code]
     coefficients = (a[0], a[1], a[2])
+    # a_q = a_0 e^{j2πq/θ}: six calls of cos and sin per run, then rotations
     first_c = np.empty(_LANES)
     first_s = np.empty(_LANES)
-    for q in range(_LANES):
-        first_c[q] = math.cos(2.0 * math.pi * (u0 + q) / theta)
-        first_s[q] = math.sin(2.0 * math.pi * (u0 + q) / theta)
+    first_c[0] = math.cos(2.0 * math.pi * u0 / theta)
+    first_s[0] = math.sin(2.0 * math.pi * u0 / theta)
+    sample_c = math.cos(2.0 * math.pi / theta)
+    sample_s = math.sin(2.0 * math.pi / theta)
+    for q in range(1, _LANES):
+        first_c[q] = first_c[q - 1] * sample_c - first_s[q - 1] * sample_s
+        first_s[q] = first_c[q - 1] * sample_s + first_s[q - 1] * sample_c
     step_c = math.cos(2.0 * math.pi * _LANES / theta)
     step_s = math.sin(2.0 * math.pi * _LANES / theta)
     block_c, block_s = 1.0, 0.0
