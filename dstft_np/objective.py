@@ -186,8 +186,9 @@ class Objective:
         if self.smoothness:
             smooth_value, smooth_grad = losses.smoothness(theta, scale=self.model.n_fft)
             value += self.smoothness * smooth_value
-            if need_grad:
-                grad_win = grad_win + self.smoothness * smooth_grad
+            if need_grad:   # in place: grad_win is this evaluation's own array
+                smooth_grad *= self.smoothness
+                grad_win += smooth_grad
         if self.coverage:
             cover_value, cover_pos, cover_win = losses.coverage(positions, theta, self.n_samples,
                                                                 scale=self.model.n_fft)
