@@ -396,17 +396,29 @@ def _cell_chunk_size(plan):
     return max(1, min(32, -(-n_frames // (4 * (os.cpu_count() or 1)))))
 
 
-def _fft_into(fft, a, out, **kwargs):
-    """out[...] = fft(a, axis=-1, **kwargs), without a temporary where NumPy allows.
+def _fft(name, a, out=None, **kwargs):
+    """rfft or irfft (`name`) of `a` along its last axis, into `out` when given; returns the result.
 
-    Overflow is not warned about here: the public functions check their
-    results and raise a clear error instead (``check_finite_output``).
+    float64: numpy.fft, straight into out (no temporary from NumPy 2.0 on).
+    float32: scipy.fft (copied into out when given): its single-precision
+    transforms are 1.4-1.8 times as fast as NumPy 2.4's, which run no
+    faster than its float64 ones (docs/performance.md). Overflow is not
+    warned about here: the public functions check their results and raise
+    a clear error instead (``check_finite_output``).
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        if _FFT_HAS_OUT:
-            fft(a, axis=-1, out=out, **kwargs)
+        if a.dtype == np.float32 or a.dtype == np.complex64:
+            import scipy.fft   # not at import time: `import dstft_np` stays light
+
+            result = getattr(scipy.fft, name)(a, axis=-1, **kwargs)
+            if out is None:
+                return result
+            out[...] = result
+        elif _FFT_HAS_OUT or out is None:
+            return getattr(np.fft, name)(a, axis=-1, out=out, **kwargs)
         else:
-            out[...] = fft(a, axis=-1, **kwargs)
+            out[...] = getattr(np.fft, name)(a, axis=-1, **kwargs)
+    return out
 
 
 def _twiddles(n_fft):
@@ -451,7 +463,7 @@ def transform(plan, which, check=None):
         frames = np.empty((n_batch, last - first, plan.n_fft), dtype=plan.dtype)
         _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
                              plan.code, plan.area, first, frames)
-        _fft_into(np.fft.rfft, frames, spectra[:, first:last, 0])
+        _fft("rfft", frames, spectra[:, first:last, 0])
         if plan.residual is not None:
             _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
         if check and not np.isfinite(_kernels.spectra_sum(spectra[:, first:last])):
@@ -513,8 +525,7 @@ def vjp(plan, G):
     def chunk(first, last):
         spectra = np.empty((n_batch, last - first, n_channels, G.shape[-2]), dtype=G.dtype)
         _kernels.cotangent_frames(G, residual, with_phase, first, spectra)
-        g = np.empty((n_batch, last - first, n_channels, plan.n_fft), dtype=plan.dtype)
-        _fft_into(np.fft.irfft, spectra, g, n=plan.n_fft, norm="forward")
+        g = _fft("irfft", spectra, n=plan.n_fft, norm="forward")
         _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
                             plan.area, first, g, grad_win[:, 0, :], grad_pos)
 
@@ -649,7 +660,7 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
             _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, VALUE, plan.code,
                                  plan.area, first, frames)
             spectra = task_array("spectra", first, last, complex_)
-            _fft_into(np.fft.rfft, frames, spectra)
+            _fft("rfft", frames, spectra)
             Y = np.empty((n_batch, last - first, plan.n_bins), dtype=real)
             _kernels.raised_magnitudes(spectra, p, Y)
             _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
@@ -662,6 +673,7 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
     value, slope, offset = finished
     if not need_grad:
         return value, None, None
+    slope, offset = slope.astype(real), offset.astype(real)   # the kernels' fast loops work in S's precision
     grad_pos = np.empty((n_batch, n_frames))
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
@@ -676,8 +688,7 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
             _kernels.magnitude_cotangent_frames(task_array("spectra", first, last, complex_),
                                                 task_array("terms", first, last, real), slope, offset, p,
                                                 first, cotangent)
-            g = np.empty((n_batch, last - first, 1, plan.n_fft), dtype=real)
-            _fft_into(np.fft.irfft, cotangent, g, n=plan.n_fft, norm="forward")
+            g = _fft("irfft", cotangent, n=plan.n_fft, norm="forward")
             _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
                                 first, g, grad_win[:, 0, :], grad_pos)
 

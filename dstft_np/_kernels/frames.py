@@ -23,25 +23,32 @@ _SUMS = {"reassoc", "contract"}
 
 
 @njit(cache=True)
+def _scale_into(dst, d0, w, w0, x, x0, count):
+    """dst[d0 + q] = w[w0 + q] x[x0 + q] for q < count.
+
+    The guard tells LLVM that the offsets are non-negative, so that it
+    drops numba's handling of negative indices and vectorises the loop
+    (views of the runs were typed non-contiguous and gathered).
+    """
+    if d0 < 0 or w0 < 0 or x0 < 0:
+        return
+    for q in range(count):
+        dst[d0 + q] = w[w0 + q] * x[x0 + q]
+
+
+@njit(cache=True)
 def _fold(w, x, k_lo, j0, j1, slot0, frame):
     """frame[(slot0 + j - j0) mod N] = Σ w[j] x[k_lo + j] over j0 <= j < j1 (at most N + 1 samples).
 
     Each of the first min(j1 - j0, N) samples has a slot of its own and is
     written directly; the slots no sample reaches are zeroed; an (N + 1)-th
-    sample is added onto the slot of the first. (Loops over views with
-    indices from 0, so that LLVM sees them non-negative and vectorises.)
+    sample is added onto the slot of the first.
     """
     n_fft = frame.shape[0]
     count = min(j1 - j0, n_fft)
     head = min(count, n_fft - slot0)
-    w_run = w[j0:j0 + count]
-    x_run = x[k_lo + j0:k_lo + j0 + count]
-    first = frame[slot0:slot0 + head]
-    for q in range(head):
-        first[q] = w_run[q] * x_run[q]
-    wrapped = frame[:count - head]
-    for q in range(count - head):
-        wrapped[q] = w_run[head + q] * x_run[head + q]
+    _scale_into(frame, slot0, w, j0, x, k_lo + j0, head)
+    _scale_into(frame, 0, w, j0 + head, x, k_lo + j0 + head, count - head)
     end = slot0 + count
     if end <= n_fft:
         frame[end:] = 0.0
@@ -148,22 +155,25 @@ def cotangent_frames(G, residual, with_phase, first, out):
 
 @njit(cache=True, fastmath=_SUMS)
 def _run_sums(h, dh, offset, x, k_lo, j_start, j_end, g, phase, slot_start, with_phase):
-    """(Σ h x g, Σ u h' x g, Σ h' x g, Σ h x g^φ) over j_start <= j < j_end, u = offset + j, slot = slot_start + j - j_start."""
-    count = j_end - j_start
-    h_run, dh_run = h[j_start:j_end], dh[j_start:j_end]
-    x_run = x[k_lo + j_start:k_lo + j_end]
-    g_run, phase_run = g[slot_start:slot_start + count], phase[slot_start:slot_start + count]
+    """(Σ h x g, Σ u h' x g, Σ h' x g, Σ h x g^φ) over j_start <= j < j_end, u = offset + j, slot = slot_start + j - j_start.
+
+    Offsets guarded non-negative as in ``_scale_into``.
+    """
     acc_h = 0.0
     acc_udh = 0.0
     acc_dh = 0.0
     acc_phase = 0.0
-    for q in range(count):
-        gx = np.float64(g_run[q]) * np.float64(x_run[q])   # float64 for float32 data too: x g may exceed float32
-        acc_h += h_run[q] * gx
-        acc_udh += (offset + j_start + q) * dh_run[q] * gx
-        acc_dh += dh_run[q] * gx
+    x0 = k_lo + j_start
+    if j_start < 0 or x0 < 0 or slot_start < 0:
+        return acc_h, acc_udh, acc_dh, acc_phase
+    for q in range(j_end - j_start):
+        xk = np.float64(x[x0 + q])   # float64 for float32 data too: x g may exceed float32
+        gx = np.float64(g[slot_start + q]) * xk
+        acc_h += h[j_start + q] * gx
+        acc_udh += (offset + j_start + q) * dh[j_start + q] * gx
+        acc_dh += dh[j_start + q] * gx
         if with_phase:
-            acc_phase += h_run[q] * phase_run[q] * x_run[q]
+            acc_phase += h[j_start + q] * phase[slot_start + q] * xk
     return acc_h, acc_udh, acc_dh, acc_phase
 
 

@@ -9,10 +9,13 @@ a the loss's per-entry term), and back with ∂L/∂Y = slope·a + offset per
 frame: ``magnitude_cotangent_frames`` (the irfft input of the frame path)
 and ``cell_loss_vjp`` (the gradients of the cell path).
 
-The fast loops assume Re² + Im² within (1e-300, 1e300), where one square
-root serves; an entry outside (a huge, tiny or zero |S|) sends its frame
-through ``_cotangent``/``math.hypot``, which keep the phase and never divide
-by zero.
+The fast loops work in the precision of S (float32 SIMD lanes are twice as
+many) and assume Re² + Im² within (tiny/ε, max·ε) of that precision
+(``_safe_squares``), where one square root serves; a frame with an entry
+outside (a huge, tiny or zero |S|) is done again through ``math.hypot`` and
+``_cotangent`` in float64, which keep the phase and never divide by zero.
+The fast loop and that redo are separate functions: in one function LLVM
+vectorised neither for complex64.
 """
 
 import math
@@ -24,8 +27,16 @@ from .._jit import njit
 __all__ = ["magnitude_cotangent", "raised_magnitudes", "magnitude_partials", "frame_sums",
            "magnitude_cotangent_frames", "cell_loss_vjp"]
 
-#: Squared magnitudes the fast loops take: their square root neither overflows nor underflows.
+#: Squared magnitudes that ``_cotangent`` takes by one square root (float64).
 _SAFE_LOW, _SAFE_HIGH = 1e-300, 1e300
+
+
+@njit(cache=True)
+def _safe_squares(values):
+    """(tiny/ε, max·ε) of the precision of `values`: Re² + Im² inside is normal and finite, its root exact."""
+    info = np.finfo(values.dtype)
+    return info.tiny / info.eps, info.max * info.eps
+
 
 @njit(cache=True)
 def _cotangent(re, im, dL_dY, p):
@@ -49,15 +60,6 @@ def magnitude_cotangent(S, dL_dY, p, out):
 
 
 @njit(cache=True)
-def _magnitude(re, im):
-    """|re + j im|: one square root where re² + im² is safe, hypot outside; the same bits on every route."""
-    squared = re * re + im * im
-    if _SAFE_LOW < squared < _SAFE_HIGH:
-        return math.sqrt(squared)
-    return math.hypot(re, im)
-
-
-@njit(cache=True)
 def _raise(mag, p):
     """|S|^p."""
     if p == 1.0:
@@ -65,38 +67,52 @@ def _raise(mag, p):
     return mag * mag if p == 2.0 else mag**p
 
 
+@njit(cache=True)
+def _raised_row(spectrum, p, row):
+    """row = |spectrum|^p by one square root each, in the precision of S; True if an entry needs ``_exact_raised_row``."""
+    low, high = _safe_squares(spectrum)
+    extreme = False
+    for m in range(spectrum.shape[0]):
+        re, im = spectrum[m].real, spectrum[m].imag
+        squared = re * re + im * im
+        extreme |= not (low < squared < high)
+        row[m] = _raise(np.sqrt(squared), p)
+    return extreme
+
+
+@njit(cache=True)
+def _exact_raised_row(spectrum, p, row):
+    """row = |spectrum|^p, |S| = hypot(Re S, Im S) in float64 where the fast loop's square is unsafe."""
+    low, high = _safe_squares(spectrum)
+    for m in range(spectrum.shape[0]):
+        re, im = spectrum[m].real, spectrum[m].imag
+        if not (low < re * re + im * im < high):
+            row[m] = _raise(math.hypot(np.float64(re), np.float64(im)), p)
+
+
 @njit(cache=True, nogil=True)
 def raised_magnitudes(S, p, out):
-    """out[b, i, m] = |S[b, i, m]|^p, |S| as ``_magnitude``; S (B, L, F) complex, out (B, L, F) real.
+    """out[b, i, m] = |S[b, i, m]|^p; S (B, L, F) complex, out (B, L, F) real.
 
-    A vectorised loop takes the safe magnitudes; a frame with any other is
-    done again entry by entry (the same values where both apply).
+    The magnitudes of every route (the loss functions' Y, a fit's fused
+    passes, per cell too): the same values give the same bits.
     """
     for b in range(S.shape[0]):
         for i in range(S.shape[1]):
-            spectrum, row = S[b, i], out[b, i]
-            extreme = False
-            for m in range(spectrum.shape[0]):
-                re, im = np.float64(spectrum[m].real), np.float64(spectrum[m].imag)
-                squared = re * re + im * im
-                extreme |= not (_SAFE_LOW < squared < _SAFE_HIGH)
-                row[m] = _raise(math.sqrt(squared), p)
-            if extreme:
-                for m in range(spectrum.shape[0]):
-                    row[m] = _raise(_magnitude(np.float64(spectrum[m].real), np.float64(spectrum[m].imag)), p)
+            if _raised_row(S[b, i], p, out[b, i]):
+                _exact_raised_row(S[b, i], p, out[b, i])
 
 
 @njit(cache=True, nogil=True)
 def magnitude_partials(S, dS_dwin, dS_dpos, mag, dmag_dwin, dmag_dpos):
-    """|S| (``_magnitude``) and ∂|S|/∂ψ = Re(conj(S) ∂S/∂ψ)/|S| for ψ = θ, t_n (0 where S = 0); all (B, L, F)."""
+    """|S| (as ``raised_magnitudes``) and ∂|S|/∂ψ = Re(conj(S) ∂S/∂ψ)/|S| for ψ = θ, t_n (0 where S = 0); all (B, L, F)."""
+    raised_magnitudes(S, 1.0, mag)
     for b in range(S.shape[0]):
         for i in range(S.shape[1]):
             for m in range(S.shape[2]):
-                re, im = np.float64(S[b, i, m].real), np.float64(S[b, i, m].imag)
-                mag_m = _magnitude(re, im)
-                mag[b, i, m] = mag_m
+                mag_m = np.float64(mag[b, i, m])
                 if mag_m > 0.0:
-                    unit_re, unit_im = re / mag_m, im / mag_m
+                    unit_re, unit_im = S[b, i, m].real / mag_m, S[b, i, m].imag / mag_m
                     dmag_dwin[b, i, m] = unit_re * dS_dwin[b, i, m].real + unit_im * dS_dwin[b, i, m].imag
                     dmag_dpos[b, i, m] = unit_re * dS_dpos[b, i, m].real + unit_im * dS_dpos[b, i, m].imag
                 else:
@@ -129,35 +145,55 @@ def frame_sums(Y, a, first, out):
             out[b, first + i, 0], out[b, first + i, 1] = _row_sums(Y[b, i], a[b, i])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")   # 1/0 is inf, not an exception: such frames are redone
+@njit(cache=True, error_model="numpy")   # 1/0 is inf, not an exception: such frames are redone
+def _cotangent_row(spectrum, a_row, slope, offset, p, row):
+    """row = (slope·a + offset) p |S|^{p-2} S by one square root each, in the precision of S and a.
+
+    slope and offset come in that precision too. True if an entry's square
+    is outside ``_safe_squares`` (the caller redoes the frame).
+    """
+    low, high = _safe_squares(spectrum)
+    extreme = False
+    for m in range(spectrum.shape[0]):
+        re, im = spectrum[m].real, spectrum[m].imag
+        squared = re * re + im * im
+        extreme |= not (low < squared < high)
+        dL_dY = slope * a_row[m] + offset
+        if p == 1.0:
+            scale = dL_dY / np.sqrt(squared)
+        elif p == 2.0:
+            scale = dL_dY + dL_dY
+        else:
+            scale = dL_dY * p * squared ** (0.5 * p - 1.0)
+        row[m] = complex(re * scale, im * scale)
+    return extreme
+
+
+@njit(cache=True)
+def _exact_cotangent_row(spectrum, a_row, slope, offset, p, row):
+    """row = ``_cotangent`` of every entry, in float64."""
+    for m in range(spectrum.shape[0]):
+        row[m] = _cotangent(np.float64(spectrum[m].real), np.float64(spectrum[m].imag),
+                            slope * a_row[m] + offset, p)
+
+
+@njit(cache=True, nogil=True)
 def magnitude_cotangent_frames(S, a, slope, offset, p, first, out):
     """out[b, i, 0, m] = c_m G[b, i, m] with ∂L/∂Y = slope[b, n]·a + offset[b, n], n = first + i.
 
     G = ∂L/∂Y · p |S|^{p-1} S/|S| (0 at S = 0), and c_m = 2 at m = 0 and
     m = N/2, 1 between: the layout ``frames_vjp`` takes (see
     ``cotangent_frames``). S, a (B, L, F); slope, offset (B, T); out (B, L, 1, F).
+    slope and offset in the precision of S; fast loop and float64 redo as
+    in ``raised_magnitudes``.
     """
     n_bins = S.shape[2]
     for b in range(S.shape[0]):
         for i in range(S.shape[1]):
             spectrum, a_row, row = S[b, i], a[b, i], out[b, i, 0]
             k, d = slope[b, first + i], offset[b, first + i]
-            extreme = False
-            for m in range(n_bins):
-                re, im = np.float64(spectrum[m].real), np.float64(spectrum[m].imag)
-                squared = re * re + im * im
-                extreme |= not (_SAFE_LOW < squared < _SAFE_HIGH)
-                dL_dY = k * a_row[m] + d
-                if p == 1.0:
-                    scale = dL_dY / math.sqrt(squared)
-                elif p == 2.0:
-                    scale = 2.0 * dL_dY
-                else:
-                    scale = dL_dY * p * squared ** (0.5 * p - 1.0)
-                row[m] = complex(re * scale, im * scale)
-            if extreme:
-                for m in range(n_bins):
-                    row[m] = _cotangent(np.float64(spectrum[m].real), np.float64(spectrum[m].imag), k * a_row[m] + d, p)
+            if _cotangent_row(spectrum, a_row, k, d, p, row):
+                _exact_cotangent_row(spectrum, a_row, np.float64(k), np.float64(d), p, row)
             row[0] *= 2.0
             row[n_bins - 1] *= 2.0
 
