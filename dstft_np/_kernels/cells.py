@@ -124,52 +124,78 @@ def _cell_block_setup(t, theta, order, i0, shift, residual, n_samples, cos_table
 
 
 @njit(cache=True, fastmath=_FMA)
-def _advance(i, zr, zi, rr, ri, er, ei, qc, qs):
-    """One sample on for bin i of a block: z ← z e^{j2π/θ}, e ← e e^{-j2π m/N}."""
-    zr[i], zi[i] = zr[i] * rr[i] - zi[i] * ri[i], zr[i] * ri[i] + zi[i] * rr[i]
-    er[i], ei[i] = er[i] * qc[i] + ei[i] * qs[i], ei[i] * qc[i] - er[i] * qs[i]
+def _rotated(c, s, e_re, e_im, r_re, r_im, q_c, q_s):
+    """z e^{j2π/θ} and e e^{-j2π m/N} for z = c + j s, e = e_re + j e_im: one sample on."""
+    return c * r_re - s * r_im, c * r_im + s * r_re, e_re * q_c + e_im * q_s, e_im * q_c - e_re * q_s
+
+
+@njit(cache=True, fastmath=_FMA)
+def _term_step(coefficients, weights, c, s, e_re, e_im, acc_re, acc_im, xk, u, half, inv_theta, r_re, r_im, q_c, q_s):
+    """One sample of ``_term_sums`` for one bin: the state (z, e, sum) after it."""
+    alpha, beta, gamma = weights
+    h, dh = _terms_fma(coefficients, c, s)
+    # the operations of _partial_step: with w = ω the sum is bit for bit its S
+    inside = xk if abs(u) <= half else 0.0
+    w = alpha * h + (beta * u * inv_theta + gamma) * dh
+    return (_rotated(c, s, e_re, e_im, r_re, r_im, q_c, q_s)
+            + (acc_re + w * (inside * e_re), acc_im + w * (inside * e_im)))
+
+
+@njit(cache=True, fastmath=_FMA)
+def _partial_step(coefficients, c, s, e_re, e_im, sums, xk, u, half, r_re, r_im, q_c, q_s):
+    """One sample of ``_partial_sums`` for one bin: the state (z, e) and the six sums after it."""
+    h, dh = _terms_fma(coefficients, c, s)
+    inside = xk if abs(u) <= half else 0.0
+    xr = inside * e_re
+    xi = inside * e_im
+    udh = u * dh
+    return (_rotated(c, s, e_re, e_im, r_re, r_im, q_c, q_s),
+            (sums[0] + h * xr, sums[1] + h * xi, sums[2] + udh * xr, sums[3] + udh * xi, sums[4] + dh * xr,
+             sums[5] + dh * xi))
+
+
+#: Samples per pass over a block's bins: each bin's state is loaded and stored once per pair of samples.
+_SAMPLES_PER_PASS = 2
 
 
 @njit(cache=True, fastmath=_FMA)
 def _term_sums(coefficients, weights, x, t, k_first, k_last, n_active, state, sums):
-    """sums[0] + j sums[1] = Σ_k (α h + (β v + γ) h') x[k] e, the pattern (α, β, γ) = weights, per bin of a block."""
+    """sums[0] + j sums[1] = Σ_k (α h + (β v + γ) h') x[k] e, the pattern (α, β, γ) = weights, per bin of a block.
+
+    Two samples per pass over the bins (a sample past k_last counts as 0).
+    """
     half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs = state
-    alpha, beta, gamma = weights
     sums[:2, :n_active] = 0.0
-    for k in range(k_first, k_last + 1):
-        xk = x[k]
-        u = k - t
+    for k in range(k_first, k_last + 1, _SAMPLES_PER_PASS):
+        x0, u0 = x[k], k - t
+        x1, u1 = (x[k + 1] if k + 1 <= k_last else 0.0), k + 1 - t
         for i in range(n_active):
-            h, dh = _terms_fma(coefficients, zr[i], zi[i])
-            # the operations of _partial_sums: with w = ω the sum is bit for bit its S
-            inside = xk if abs(u) <= half[i] else 0.0
-            w = alpha * h + (beta * u * inv_theta[i] + gamma) * dh
-            sums[0, i] += w * (inside * er[i])
-            sums[1, i] += w * (inside * ei[i])
-            _advance(i, zr, zi, rr, ri, er, ei, qc, qs)
+            step = (half[i], inv_theta[i], rr[i], ri[i], qc[i], qs[i])
+            after = _term_step(coefficients, weights, zr[i], zi[i], er[i], ei[i], sums[0, i], sums[1, i], x0, u0,
+                               *step)
+            zr[i], zi[i], er[i], ei[i], sums[0, i], sums[1, i] = _term_step(coefficients, weights, *after, x1, u1,
+                                                                             *step)
 
 
 @njit(cache=True, fastmath=_FMA)
 def _partial_sums(coefficients, x, t, k_first, k_last, n_active, state, sums):
-    """(Σ_k h x e, Σ_k u h' x e, Σ_k h' x e) per bin of a block, as (re, im) rows of sums (u = k - t)."""
+    """(Σ_k h x e, Σ_k u h' x e, Σ_k h' x e) per bin of a block, as (re, im) rows of sums (u = k - t).
+
+    Two samples per pass over the bins, as ``_term_sums``.
+    """
     half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs = state
     sums[:, :n_active] = 0.0
-    for k in range(k_first, k_last + 1):
-        xk = x[k]
-        u = k - t
+    for k in range(k_first, k_last + 1, _SAMPLES_PER_PASS):
+        x0, u0 = x[k], k - t
+        x1, u1 = (x[k + 1] if k + 1 <= k_last else 0.0), k + 1 - t
         for i in range(n_active):
-            h, dh = _terms_fma(coefficients, zr[i], zi[i])
-            inside = xk if abs(u) <= half[i] else 0.0
-            xr = inside * er[i]
-            xi = inside * ei[i]
-            sums[0, i] += h * xr
-            sums[1, i] += h * xi
-            udh = u * dh
-            sums[2, i] += udh * xr
-            sums[3, i] += udh * xi
-            sums[4, i] += dh * xr
-            sums[5, i] += dh * xi
-            _advance(i, zr, zi, rr, ri, er, ei, qc, qs)
+            step = (half[i], rr[i], ri[i], qc[i], qs[i])
+            rotation, acc = _partial_step(coefficients, zr[i], zi[i], er[i], ei[i],
+                                          (sums[0, i], sums[1, i], sums[2, i], sums[3, i], sums[4, i], sums[5, i]),
+                                          x0, u0, *step)
+            rotation, acc = _partial_step(coefficients, *rotation, acc, x1, u1, *step)
+            zr[i], zi[i], er[i], ei[i] = rotation
+            sums[0, i], sums[1, i], sums[2, i], sums[3, i], sums[4, i], sums[5, i] = acc
 
 
 @njit(cache=True, nogil=True)
