@@ -95,6 +95,7 @@ A fit's step, with x validated once:
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Optional
 
@@ -360,6 +361,27 @@ os.register_at_fork(after_in_child=_pool.clear)
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
+#: Each thread's task scratch (``_scratch``), kept between tasks and calls.
+_thread_scratch = threading.local()
+
+
+def _scratch(name, shape, dtype):
+    """An uninitialised work array of the calling thread, reused by its later tasks.
+
+    A fresh task buffer of a MB or so came back from the allocator
+    untouched, and its first touch cost page faults on every task (about
+    40 µs per task of 2**17 samples); a thread keeps one buffer per name,
+    grown when a larger one is asked for.
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    buffers = _thread_scratch.__dict__
+    buffer = buffers.get(name)
+    if buffer is None or buffer.size < size:
+        buffer = buffers[name] = np.empty(size, dtype=np.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
+
+
 def _for_each_chunk(func, n_frames, size):
     """func(first, last) for consecutive chunks of `size` frames, spread over the CPU cores.
 
@@ -460,7 +482,7 @@ def transform(plan, which, check=None):
     spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
 
     def chunk(first, last):
-        frames = np.empty((n_batch, last - first, plan.n_fft), dtype=plan.dtype)
+        frames = _scratch("frames", (n_batch, last - first, plan.n_fft), plan.dtype)
         _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
                              plan.code, plan.area, first, frames)
         _fft("rfft", frames, spectra[:, first:last, 0])
@@ -512,7 +534,8 @@ def vjp(plan, G):
         grad_win = np.empty(plan.win_length.shape)
 
         def chunk(first, last):
-            S, dS_dwin, dS_dpos = (np.empty((n_batch, last - first, plan.n_bins), dtype=G.dtype) for _ in range(3))
+            S, dS_dwin, dS_dpos = (_scratch(name, (n_batch, last - first, plan.n_bins), G.dtype)
+                                   for name in ("S", "dS_dwin", "dS_dpos"))
             _cell_partials(plan, first, last, S, dS_dwin, dS_dpos)
             _kernels.cell_vjp(G, dS_dwin, dS_dpos, first, grad_win, grad_pos)
 
@@ -523,9 +546,10 @@ def vjp(plan, G):
     n_channels = 1 + with_phase
 
     def chunk(first, last):
-        spectra = np.empty((n_batch, last - first, n_channels, G.shape[-2]), dtype=G.dtype)
+        spectra = _scratch("cotangent", (n_batch, last - first, n_channels, G.shape[-2]), G.dtype)
         _kernels.cotangent_frames(G, residual, with_phase, first, spectra)
-        g = _fft("irfft", spectra, n=plan.n_fft, norm="forward")
+        g = _fft("irfft", spectra, _scratch("g", (n_batch, last - first, n_channels, plan.n_fft), plan.dtype),
+                 n=plan.n_fft, norm="forward")
         _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
                             plan.area, first, g, grad_win[:, 0, :], grad_pos)
 
@@ -645,7 +669,8 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
 
     if plan.per_cell:
         def first_pass(first, last):
-            partials = [np.empty((n_batch, last - first, plan.n_bins), dtype=complex_) for _ in range(3)]
+            partials = [_scratch(name, (n_batch, last - first, plan.n_bins), complex_)
+                        for name in ("S", "dS_dwin", "dS_dpos")]
             _cell_partials(plan, first, last, *partials)
             mag, dmag_dwin, dmag_dpos = (task_array(name, first, last, real) for name in ("mag", "dmag_dwin",
                                                                                       "dmag_dpos"))
@@ -656,12 +681,12 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
         chunk_size = _cell_chunk_size(plan)
     else:
         def first_pass(first, last):
-            frames = np.empty((n_batch, last - first, plan.n_fft), dtype=real)
+            frames = _scratch("frames", (n_batch, last - first, plan.n_fft), real)
             _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, VALUE, plan.code,
                                  plan.area, first, frames)
             spectra = task_array("spectra", first, last, complex_)
             _fft("rfft", frames, spectra)
-            Y = np.empty((n_batch, last - first, plan.n_bins), dtype=real)
+            Y = _scratch("Y", (n_batch, last - first, plan.n_bins), real)
             _kernels.raised_magnitudes(spectra, p, Y)
             _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
 
@@ -684,11 +709,12 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
         grad_win = np.empty((n_batch, 1, n_frames))
 
         def second_pass(first, last):
-            cotangent = np.empty((n_batch, last - first, 1, plan.n_bins), dtype=complex_)
+            cotangent = _scratch("cotangent", (n_batch, last - first, 1, plan.n_bins), complex_)
             _kernels.magnitude_cotangent_frames(task_array("spectra", first, last, complex_),
                                                 task_array("terms", first, last, real), slope, offset, p,
                                                 first, cotangent)
-            g = _fft("irfft", cotangent, n=plan.n_fft, norm="forward")
+            g = _fft("irfft", cotangent, _scratch("g", (n_batch, last - first, 1, plan.n_fft), real),
+                     n=plan.n_fft, norm="forward")
             _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
                                 first, g, grad_win[:, 0, :], grad_pos)
 
