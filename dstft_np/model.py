@@ -20,7 +20,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import _engine, losses
-from ._options import HOP_MODES, WIN_MODES, option_code, transform_codes
+from ._options import HOP_MODES, WIN_MODES, document_choices, option_code, transform_codes
 from ._validation import (
     all_finite,
     check_integer,
@@ -135,6 +135,7 @@ def _round_samples(value, at_least=1.0):
     return np.maximum(np.floor(np.asarray(value, dtype=np.float64) + 0.5), at_least)
 
 
+@document_choices
 class DSTFT:
     """Differentiable STFT with learnable window lengths θ and hops, fitted by Adam.
 
@@ -148,11 +149,11 @@ class DSTFT:
     win_length : float or array_like
         Initial θ in samples, within ``bounds["win_length"]``: a scalar
         (filled into every entry), or an array of the mode's shape (below).
-    window : {"hann", "blackman", "gaussian"}
-    win_mode : {"constant", "time", "frequency", "time-frequency"}
+    window : {WINDOWS}
+    win_mode : {WIN_MODES}
         Shape of the learnable θ: () one value, (T,) per frame, (F,) per
         bin, (F, T) per cell.
-    hop_mode : {"fixed", "constant", "time"}
+    hop_mode : {HOP_MODES}
         "fixed": t_n = n·d, d not learned. "constant": t_n = n·d with one
         learnable d. "time": t_n = Σ_{i<n} d_i with T - 1 learnable hops
         ``model.hops``. The first frame stays at t_0 = 0.
@@ -170,8 +171,8 @@ class DSTFT:
         projects onto them after every step.
     p : float > 0
         The losses act on Y = |S|^p; 1 (magnitude) is the papers' choice.
-    norm : {"area", None}
-    phase : {"absolute", "center", "start"}
+    norm : {NORMS}
+    phase : {PHASES}
         As in ``dstft_np.stft``.
     sample_rate : float, optional
         Hz. Only for reporting: every length above stays in samples, and
@@ -512,13 +513,14 @@ class DSTFT:
         coverage = check_positive(coverage, "coverage", allow_zero=True)
         return smoothness, coverage
 
+    @document_choices
     def value_and_grad(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
         """The objective at the current parameters and its gradient per learnable array.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
-        loss : {"entropy", "renyi", "kurtosis"} or callable
+        loss : {LOSSES} or callable
             A name from ``dstft_np.losses`` (default options) or any function
             Y -> (value, dL_dY) such as
             ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.

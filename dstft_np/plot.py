@@ -21,12 +21,11 @@ import numbers
 import numpy as np
 
 from . import losses
-from ._options import WINDOWS, option_code
+from ._options import WINDOWS, document_choices, option_code
 from ._validation import (check_complex, check_n_fft, check_positions, check_positive, check_sample_rate,
                           check_signal, check_win_length)
 from .model import DSTFT
 from .positions import frame_positions
-from .transform import stft
 from .windows import window as window_values
 
 __all__ = ["spectrogram", "win_length_map", "windows", "loss_landscape", "fit_report", "demo_report",
@@ -206,6 +205,7 @@ def win_length_map(win_length, positions=None, *, sample_rate=None, ax=None, cma
     return ax
 
 
+@document_choices
 def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None, every=1, ax=None):
     """Draw the signal with each frame's window over it: its shape and its support shaded.
 
@@ -221,7 +221,7 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
         t_n in samples.
     n_fft : int
         N (θ <= N).
-    window : {"hann", "blackman", "gaussian"}
+    window : {WINDOWS}
     sample_rate : float, optional
         Hz: time in seconds.
     every : int

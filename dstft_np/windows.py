@@ -37,7 +37,7 @@ Smoothness at the edges v = ±1/2 matters for the derivatives:
 import numpy as np
 
 from . import _kernels
-from ._options import D_WIN, NEG_D_OFFSET, NORMS, VALUE, WINDOWS, option_code
+from ._options import D_WIN, NEG_D_OFFSET, NORMS, VALUE, WINDOWS, document_choices, option_code
 from ._validation import check_n_fft, check_real, check_scalar
 from ._kernels.window_terms import COSINE_SUM, GAUSSIAN_STD, cosine_sum_terms, gaussian_terms
 
@@ -60,6 +60,7 @@ def __dir__():  # dir(module) and tab completion show the public names only
 _DERIVATIVES = (None, "win_length", "offset")
 
 
+@document_choices
 def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None):
     """Evaluate ω(u; θ) = c(θ) h(u/θ), or one of its derivatives (plain NumPy in, out).
 
@@ -71,8 +72,8 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
         θ, the window length in samples, 0 < θ <= n_fft.
     n_fft : int
         N; enters only through c(θ) = N/θ for norm="area".
-    window : {"hann", "blackman", "gaussian"}
-    norm : {"area", None}
+    window : {WINDOWS}
+    norm : {NORMS}
     derivative : {None, "win_length", "offset"}
         None for ω, "win_length" for ∂ω/∂θ, "offset" for ∂ω/∂u.
 

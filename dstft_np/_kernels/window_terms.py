@@ -19,6 +19,7 @@ from .._options import NEG_D_OFFSET, VALUE, WINDOWS
 __all__ = [
     "GAUSSIAN_STD",
     "COSINE_SUM",
+    "FAMILIES",
     "cosine_sum_terms",
     "gaussian_terms",
     "base_terms",
@@ -29,11 +30,16 @@ __all__ = [
 #: Relative standard deviation s of the truncated Gaussian: σ = s·θ samples.
 GAUSSIAN_STD = 0.125
 
-#: Cosine-sum windows h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv): their (a_0, a_1, a_2).
+#: Cosine-sum windows h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv) by name: their (a_0, a_1, a_2).
 COSINE_SUM = {
     "hann": (0.5, 0.5, 0.0),
     "blackman": (0.42, 0.5, 0.08),
 }
+
+#: The family of every base window, by name (its keys are ``_options.WINDOWS``):
+#: "cosine sum" (h, h' from the window's row of COSINE_SUM by ``cosine_sum_terms``)
+#: or "gaussian" (``gaussian_terms``). ``base_terms`` has one branch per family.
+FAMILIES = {**dict.fromkeys(COSINE_SUM, "cosine sum"), "gaussian": "gaussian"}
 
 
 def cosine_sum_terms(a, c, s):
@@ -62,7 +68,7 @@ _gaussian_terms = njit(cache=True)(gaussian_terms)
 
 #: (a_0, a_1, a_2) of each window in WINDOWS order (zeros for the other families).
 _COSINE_SUM = np.array([COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
-_IS_COSINE_SUM = np.array([name in COSINE_SUM for name in WINDOWS])
+_IS_COSINE_SUM = np.array([FAMILIES[name] == "cosine sum" for name in WINDOWS])
 
 
 @njit(cache=True)

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._engine import sum_to_shape
-from .._options import NORMS, PHASES, WINDOWS, option_code
+from .._options import NORMS, PHASES, WINDOWS, document_choices, option_code
 from ._diagnose import CELL_KEYS, Diagnosis
 from ._golden import FAMILIES, load_cases
 
@@ -332,6 +332,7 @@ def _outside(case, supported):
     return ""
 
 
+@document_choices
 def check(stft_fn, partials_fn=None, vjp_fn=None, *, rtol=None, atol=None, profile="float64",
           cases=None, families=None, supported=None):
     """Run another implementation on the golden cases and report, case by case.
@@ -408,8 +409,8 @@ def check(stft_fn, partials_fn=None, vjp_fn=None, *, rtol=None, atol=None, profi
     - positions: np.ndarray float64 t_n (window centres, in samples) of shape
       (..., T); non-integer, and some beyond either end of the signal.
     - grad_S: np.ndarray complex128 of the shape of S, G = ∂L/∂Re S + j ∂L/∂Im S.
-    - n_fft: int N (even); window: "hann", "blackman" or "gaussian";
-      norm: "area" or None; phase: "absolute", "center" or "start".
+    - n_fft: int N (even); window: one of {WINDOWS};
+      norm: one of {NORMS}; phase: one of {PHASES}.
     - S = Σ_k ω(k - t_n; θ[..., m, n]) x[..., k] e^{-j2π m φ_n(k)/N}, shape
       (..., F, T), the batch shape being the broadcast of those of x,
       positions and win_length; ω(u; θ) = c(θ) h(u/θ) on the closed
