@@ -24,13 +24,12 @@ start, φ_n(k) = k − (t_n − N/2); scipy measures it from the window centre,
 φ_n(k) = k − t_n.
 """
 
-import numbers
 from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ._options import CONVENTION_WINDOWS, CONVENTIONS, PAD_MODES, document_choices, option_code
-from ._validation import check_n_fft, check_signal
+from ._validation import check_integer, check_n_fft, check_signal
 from .positions import frame_positions
 from .windows import window as window_values
 
@@ -40,12 +39,6 @@ __all__ = ["preset", "DEFAULT_PAD_MODES"]
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 @document_choices
@@ -97,10 +90,11 @@ def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", 
     Raises
     ------
     ValueError
-        An unknown convention, window or pad_mode, a non-integer or
-        out-of-range parameter, or an odd win_length.
+        An unknown convention, window or pad_mode, an out-of-range
+        parameter, or an odd win_length.
     TypeError
-        A non-numeric or complex x, a non-integer n_fft.
+        A non-numeric or complex x; an n_fft, hop_length or win_length that
+        is not an integer (4.0 is not).
 
     Notes
     -----
@@ -141,15 +135,10 @@ def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", 
     x = check_signal(x)
     n_samples = x.shape[-1]
     n_fft = check_n_fft(n_fft)
-    hop_length = _positive_int(hop_length, "hop_length")
-    win_length = n_fft if win_length is None else win_length
-    if (isinstance(win_length, bool) or not isinstance(win_length, numbers.Integral)
-            or not 2 <= win_length <= n_fft or win_length % 2):
-        raise ValueError(
-            f"win_length must be an even integer in [2, n_fft={n_fft}] for convention "
-            f"{convention!r}, got {win_length!r}"
-        )
-    win_length = int(win_length)
+    hop_length = check_integer(hop_length, "hop_length", minimum=1)
+    win_length = check_integer(n_fft if win_length is None else win_length, "win_length", minimum=2,
+                               maximum=n_fft, even=True,
+                               allowed=f"in [2, n_fft={n_fft}] for convention {convention!r}")
     positions = library.positions(n_samples, n_fft, hop_length, win_length, window)
     if pad_mode == "reflect":
         half = n_fft // 2

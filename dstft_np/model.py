@@ -33,6 +33,7 @@ from ._validation import (
     check_scalar,
     check_signal,
     check_win_length,
+    is_flag,
 )
 from .optim import Adam, ReduceOnPlateau
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
@@ -687,7 +688,7 @@ class DSTFT:
         steps = check_integer(steps, "steps")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, got {callback!r}")
-        if not isinstance(progress, (bool, np.bool_)):
+        if not is_flag(progress):
             check_integer(progress, "progress")  # True, False, or print every `progress` >= 0 steps
         if lr is None:
             lr = {"win_length": self.n_fft / 50}

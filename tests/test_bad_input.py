@@ -334,9 +334,10 @@ def test_memory_limit_is_settable_and_restorable(memory_limit):
     assert dstft_np.stft(np.ones(100), 8.0, np.arange(1000.0), n_fft=512).shape == (257, 1000)
 
 
-@pytest.mark.parametrize("bad", [0, -1, np.nan, "1 GiB", True, None])
-def test_set_memory_limit_rejects(memory_limit, bad):
-    with pytest.raises(ValueError, match=r"memory limit must be a positive number of bytes"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (np.nan, ValueError),
+                                        ("1 GiB", TypeError), (True, TypeError), (None, TypeError)])
+def test_set_memory_limit_rejects(memory_limit, bad, error):
+    with pytest.raises(error, match=r"memory limit must be a positive number of bytes"):
         dstft_np.set_memory_limit(bad)
 
 
@@ -392,8 +393,9 @@ def test_window_accepts_any_layout_and_never_modifies_it(rng):
 FRAME_POSITION_CASES = [
     ("n_samples-zero", (0, 4), ValueError, r"n_samples must be an integer >= 1, got 0"),
     ("n_samples-negative", (-10, 4), ValueError, r"n_samples must be an integer >= 1, got -10"),
-    ("n_samples-float", (100.0, 4), ValueError, r"n_samples must be an integer >= 1, got 100\.0"),
-    ("n_samples-bool", (True, 4), ValueError, r"n_samples must be an integer >= 1, got True"),
+    ("n_samples-float", (100.0, 4), TypeError, r"n_samples must be an integer >= 1, got 100\.0"),
+    ("n_samples-fraction", (10.5, 4), TypeError, r"n_samples must be an integer >= 1, got 10\.5"),
+    ("n_samples-bool", (True, 4), TypeError, r"n_samples must be an integer >= 1, got True"),
     ("hop-zero", (100, 0), ValueError, r"hop_length must be a positive finite number of samples, got 0"),
     ("hop-negative", (100, -2.5), ValueError, r"hop_length must be a positive finite number of samples, got -2\.5"),
     ("hop-nan", (100, np.nan), ValueError, r"hop_length must be finite"),

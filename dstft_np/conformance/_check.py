@@ -1,12 +1,12 @@
 """Run another implementation on the golden cases and compare, case by case."""
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from .._engine import sum_to_shape
 from .._options import NORMS, PHASES, WINDOWS, document_choices, option_code
+from .._validation import check_number
 from ._diagnose import CELL_KEYS, Diagnosis
 from ._golden import FAMILIES, load_cases
 
@@ -292,9 +292,7 @@ def _run(comparison, quantities, fn, *extra):
 
 def _check_tolerance(value, name):
     # an infinite tolerance would pass every implementation: a check that cannot fail
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
-    return float(value)
+    return check_number(value, name, "a finite real number >= 0", lambda tolerance: tolerance >= 0)
 
 
 def _tolerances(profile, rtol, atol):
@@ -386,10 +384,10 @@ def check(stft_fn, partials_fn=None, vjp_fn=None, *, rtol=None, atol=None, profi
     Raises
     ------
     TypeError
-        If stft_fn, partials_fn or vjp_fn is not callable, or `supported`
-        is not a mapping.
+        If stft_fn, partials_fn or vjp_fn is not callable, `supported`
+        is not a mapping, or a tolerance is not a real number.
     ValueError
-        Negative or infinite tolerances, an unknown profile, family or
+        Negative, NaN or infinite tolerances, an unknown profile, family or
         supported option, or a selection that holds no golden case.
 
     Notes
