@@ -36,6 +36,7 @@ def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
         # their window values: evaluate once (the usual case of a constant hop).
         last_theta = -1.0
         last_offset = math.nan
+        last_count = -1
         for i in range(out.shape[1]):
             n = first + i
             out[b, i, :] = 0.0
@@ -45,8 +46,9 @@ def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
             if j1 <= j0:
                 continue
             offset = k_lo - t
-            if theta != last_theta or offset != last_offset:
-                count = math.floor(t + 0.5 * theta) - k_lo + 1
+            # the count too: t ± θ/2 rounds onto a sample in some frames and not in others
+            count = math.floor(t + 0.5 * theta) - k_lo + 1
+            if theta != last_theta or offset != last_offset or count != last_count:
                 _base_run(code, offset, theta, count, h, dh)
                 alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
                 beta /= theta
@@ -54,6 +56,7 @@ def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
                     w[j] = alpha * h[j] + (beta * (offset + j) + gamma) * dh[j]
                 last_theta = theta
                 last_offset = offset
+                last_count = count
             # samples j0.. go to slots slot0.. and wrap to slot 0 (at most N + 1 samples)
             slot0 = (k_lo + j0 - shift[b, n]) % n_fft
             split = min(j1, j0 + n_fft - slot0)
@@ -92,6 +95,7 @@ def frames_vjp(x, positions, win_length, shift, code, area, first, g, edges, gra
     for b in range(n_batch):
         last_theta = -1.0
         last_offset = math.nan
+        last_count = -1
         for i in range(g.shape[1]):
             n = first + i
             t = positions[b, n]
@@ -102,10 +106,12 @@ def frames_vjp(x, positions, win_length, shift, code, area, first, g, edges, gra
             if j1 <= j0:
                 continue
             offset = k_lo - t
-            if theta != last_theta or offset != last_offset:
-                _base_run(code, offset, theta, math.floor(t + 0.5 * theta) - k_lo + 1, h, dh)
+            count = math.floor(t + 0.5 * theta) - k_lo + 1   # as in fill_frames
+            if theta != last_theta or offset != last_offset or count != last_count:
+                _base_run(code, offset, theta, count, h, dh)
                 last_theta = theta
                 last_offset = offset
+                last_count = count
             acc_h = 0.0      # Σ h x g
             acc_vdh = 0.0    # Σ u h' x g  (u = θ v)
             acc_dh = 0.0     # Σ h' x g
