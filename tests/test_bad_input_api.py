@@ -16,10 +16,11 @@ import pytest
 import dstft_np
 from dstft_np import conventions, io, losses, plot
 from dstft_np.inverse import stft_adjoint
+from dstft_np._options import CONVENTION_WINDOWS
 from dstft_np.optim import Adam, ReduceOnPlateau
 
-from .test_bad_input import (assert_accepts_layouts, assert_same_results, assert_untouched, layouts,
-                             memory_limit, peak_bytes, snapshot)  # noqa: F401 (memory_limit: a fixture)
+from .test_bad_input import (WINDOW_CHOICES, assert_accepts_layouts, assert_same_results, assert_untouched,
+                             layouts, memory_limit, peak_bytes, snapshot)  # noqa: F401 (memory_limit: a fixture)
 
 N_FFT = 16
 N_BINS = N_FFT // 2 + 1
@@ -94,7 +95,7 @@ INVERSE_CASES = [
     ("length-float", lambda S, f: f(S, length=100.0), TypeError, r"length must be an integer number of samples >= 1"),
     ("length-string", lambda S, f: f(S, length="100"), TypeError, r"length must be an integer number of samples >= 1"),
     ("window-unknown", lambda S, f: f(S, window="hamming"), ValueError,
-     r"window must be one of 'hann', 'blackman', 'gaussian'; got 'hamming'"),
+     rf"window must be one of {WINDOW_CHOICES}; got 'hamming'"),
     ("norm-unknown", lambda S, f: f(S, norm="peak"), ValueError, r"norm must be one of 'area', None; got 'peak'"),
     ("phase-unknown", lambda S, f: f(S, phase="middle"), ValueError,
      r"phase must be one of 'absolute', 'center', 'start'; got 'middle'"),
@@ -424,7 +425,7 @@ MODEL_CASES = [
      r"win_mode must be one of 'constant', 'time', 'frequency', 'time-frequency'; got 'cells'"),
     ("hop_mode", lambda: model(hop_mode="free"), ValueError,
      r"hop_mode must be one of 'fixed', 'constant', 'time'; got 'free'"),
-    ("window", lambda: model(window="hamming"), ValueError, r"window must be one of 'hann', 'blackman', 'gaussian'"),
+    ("window", lambda: model(window="hamming"), ValueError, rf"window must be one of {WINDOW_CHOICES}"),
     ("norm", lambda: model(norm="peak"), ValueError, r"norm must be one of 'area', None"),
     ("phase", lambda: model(phase="centre"), ValueError, r"phase must be one of 'absolute', 'center', 'start'"),
     ("p-zero", lambda: model(p=0), ValueError, r"p must be a positive finite number"),
@@ -686,7 +687,7 @@ PLOT_CASES = [
     ("windows-every", lambda ax: plot.windows(np.ones(50), 8.0, PLOT_POSITIONS, n_fft=16, every=0, ax=ax),
      ValueError, r"every must be an integer >= 1, got 0"),
     ("windows-window", lambda ax: plot.windows(np.ones(50), 8.0, PLOT_POSITIONS, n_fft=16, window="x", ax=ax),
-     ValueError, r"window must be one of 'hann', 'blackman', 'gaussian'"),
+     ValueError, rf"window must be one of {WINDOW_CHOICES}"),
 ]
 
 
@@ -710,7 +711,8 @@ PRESET_CASES = [
     ({"hop_length": 4.0}, TypeError, r"hop_length must be an integer >= 1, got 4\.0"),
     ({"win_length": 7}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\] for convention 'torch'"),
     ({"win_length": 18}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\]"),
-    ({"window": "gaussian"}, ValueError, r"window must be one of 'hann', 'blackman'; got 'gaussian'"),
+    ({"window": "gaussian"}, ValueError,
+     rf"window must be one of {', '.join(map(repr, CONVENTION_WINDOWS))}; got 'gaussian'"),
     ({"convention": "scipy", "x": np.ones(3)}, ValueError,
      r"x must hold at least win_length - win_length // 2 = 8 samples for convention 'scipy'"),
     ({"pad_mode": "wrap"}, ValueError, r"pad_mode for convention 'torch' must be one of 'constant', 'reflect'"),

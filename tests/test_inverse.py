@@ -14,13 +14,12 @@ import pytest
 import dstft_np
 from dstft_np.inverse import stft_adjoint
 
+from dstft_np._options import NORMS, PHASES, WINDOWS
+
 from . import naive
 
 N_FFT = 64
 N_BINS = N_FFT // 2 + 1
-PHASES = ("absolute", "center", "start")
-NORMS = ("area", None)
-WINDOWS = ("hann", "blackman", "gaussian")
 # float64 round trips: rfft/irfft and the division by Σω² lose a few ulps of max|x|
 ATOL64 = 1e-10
 # float32: the spectrum itself carries a relative error of ~1e-7 (resolution 1e-6)
