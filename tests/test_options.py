@@ -87,6 +87,9 @@ def test_generated_docstrings_name_every_choice():
     for documented, tuples in [
         (dstft_np.DSTFT, ["WINDOWS", "WIN_MODES", "HOP_MODES", "NORMS", "PHASES"]),
         (dstft_np.DSTFT.value_and_grad, ["LOSSES"]),
+        (dstft_np.DSTFT.fit, ["FIT_METHODS"]),
+        (dstft_np.optim.minimize, ["FIT_METHODS"]),
+        (dstft_np.objective.Objective, ["LOSSES"]),
         (dstft_np.stft, ["WINDOWS", "NORMS", "PHASES"]),
         (windows.window, ["WINDOWS", "NORMS"]),
         (plot.windows, ["WINDOWS"]),
