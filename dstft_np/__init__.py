@@ -16,7 +16,7 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import conventions, io, losses, plot, signals
+from . import conventions, io, losses, plot, signals, tracking
 from ._validation import get_memory_limit, set_memory_limit
 from .forward_mode import stft_jvp
 from .inverse import istft
@@ -43,6 +43,7 @@ __all__ = [
     "plot",
     "signals",
     "losses",
+    "tracking",
     "conformance",
     "Adam",
     "DSTFT",

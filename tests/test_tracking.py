@@ -1,0 +1,355 @@
+"""dstft_np.tracking: the ridge tracker against known frequencies, the soft estimate against finite differences.
+
+References: tones and chirps whose frequency is known in closed form, an
+exhaustive search over every path for the continuity option, the soft-argmax
+written as a plain loop, central differences for every gradient.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import dstft_np
+from dstft_np import tracking
+from tests.gradcheck import assert_gradient
+
+N_FFT = 256
+
+
+def tone(frequency, n_samples, phase=0.3):
+    """cos(2π f k + φ), f in cycles/sample."""
+    return np.cos(2 * np.pi * frequency * np.arange(n_samples) + phase)
+
+
+def magnitude(x, win_length, hop, n_fft=N_FFT):
+    positions = dstft_np.frame_positions(x.shape[-1], hop)
+    return np.abs(dstft_np.stft(x, win_length, positions, n_fft=n_fft)), positions
+
+
+def inner(positions, n_samples, n_fft=N_FFT):
+    """Frames whose window lies inside the signal (the others see zeros on one side)."""
+    return (positions >= n_fft / 2) & (positions <= n_samples - n_fft / 2)
+
+
+# ---------------------------------------------------------------- ridge: known frequencies
+
+
+@pytest.mark.parametrize("win_length", [128.0, 200.5, 256.0])
+@pytest.mark.parametrize("offset", [0.0, 0.13, 0.37, 0.5])
+def test_ridge_recovers_a_steady_tone_to_005_bin(win_length, offset):
+    """Noise-free tone at bin 40 + offset; the parabola through log|S| is off by at most 0.016 bin (θ = N)."""
+    frequency = (40 + offset) / N_FFT
+    Y, positions = magnitude(tone(frequency, 4096), win_length, 64)
+    found = tracking.ridge(Y, (0.1, 0.2))
+    keep = inner(positions, 4096)
+    np.testing.assert_allclose(found[keep] * N_FFT, 40 + offset, rtol=0, atol=0.05,
+                               err_msg=f"θ = {win_length}, tone at bin 40 + {offset}")
+
+
+def test_ridge_in_hz_with_a_sample_rate():
+    """The same tone in Hz: bins are fs/N apart; Y as float32 (|S| of a float32 signal) works too."""
+    rate, hz = 8000.0, 1234.5
+    Y, positions = magnitude(tone(hz / rate, 4096).astype(np.float32), 192.0, 64)
+    assert Y.dtype == np.float32
+    found = tracking.ridge(Y, (1000, 1500), sample_rate=rate)
+    np.testing.assert_allclose(found[inner(positions, 4096)], hz, rtol=0, atol=0.05 * rate / N_FFT,
+                               err_msg="tone at 1234.5 Hz, fs 8 kHz, θ = 192")
+
+
+@pytest.mark.parametrize("win_length", [128.0, 256.0])
+@pytest.mark.parametrize("final", [0.125, 0.2, 0.35])
+def test_ridge_follows_a_linear_chirp_to_005_bin(win_length, final):
+    """f(k) = 0.1 + c k rising to `final` over 8192 samples (up to 2 bins per N samples).
+
+    A symmetric window centres the ridge of a linear chirp on its
+    instantaneous frequency at t_n, so the tolerance is that of a steady
+    tone: 0.05 bin (the measured worst case is 0.016 bin).
+    """
+    n_samples = 8192
+    k = np.arange(n_samples)
+    rate = (final - 0.1) / n_samples
+    x = np.cos(2 * np.pi * (0.1 * k + 0.5 * rate * k**2))
+    Y, positions = magnitude(x, win_length, 32)
+    found = tracking.ridge(Y, (0.05, 0.45))
+    keep = inner(positions, n_samples)
+    np.testing.assert_allclose(found[keep] * N_FFT, (0.1 + rate * positions[keep]) * N_FFT, rtol=0, atol=0.05,
+                               err_msg=f"chirp 0.1 → {final} cycles/sample, θ = {win_length}")
+
+
+def test_ridge_batch_axes_match_one_signal_at_a_time(rng):
+    x = np.stack([tone(0.11, 2048), tone(0.17, 2048)]) + 0.1 * rng.standard_normal((2, 2048))
+    Y, _ = magnitude(x, 180.0, 128)
+    both = tracking.ridge(Y, (0.05, 0.3), orders=(1, 2), jump_penalty=0.5)
+    for channel in range(2):
+        np.testing.assert_array_equal(both[channel], tracking.ridge(Y[channel], (0.05, 0.3), orders=(1, 2),
+                                                                    jump_penalty=0.5))
+
+
+def test_ridge_does_not_modify_its_input(rng):
+    Y = rng.random((33, 7))
+    before = Y.copy()
+    tracking.ridge(Y, (0.1, 0.4), orders=(1, 2), jump_penalty=1.0)
+    tracking.soft_frequency(Y, (0.1, 0.4))
+    np.testing.assert_array_equal(Y, before)
+
+
+# ---------------------------------------------------------------- harmonic support
+
+
+def test_harmonic_support_finds_a_weak_fundamental_under_a_stronger_tone(rng):
+    """Fundamental f0 at amplitude 0.3 with harmonics 2f0, 3f0 at 1.0, and a lone tone at 1.0 inside the band.
+
+    Alone, the band's peak is the lone tone; with orders (1, 2, 3) the
+    fundamental has three times the evidence, and its refined frequency
+    (combined over the orders) is within 0.05 bin of f0.
+    """
+    n_samples, f0, other = 8192, 20.3 / N_FFT, 27.6 / N_FFT
+    x = 0.3 * tone(f0, n_samples) + tone(2 * f0, n_samples, 1.1) + tone(3 * f0, n_samples, 2.0) \
+        + tone(other, n_samples, 0.7) + 0.01 * rng.standard_normal(n_samples)
+    Y, positions = magnitude(x, 256.0, 128)
+    keep = inner(positions, n_samples)
+    alone = tracking.ridge(Y, (15 / N_FFT, 35 / N_FFT))
+    np.testing.assert_allclose(alone[keep] * N_FFT, 27.6, atol=0.05, err_msg="orders (1,): the lone tone")
+    found = tracking.ridge(Y, (15 / N_FFT, 35 / N_FFT), orders=[3, 1, 2])
+    np.testing.assert_allclose(found[keep] * N_FFT, 20.3, atol=0.05, err_msg="orders (1, 2, 3): the fundamental")
+
+
+def test_orders_above_nyquist_contribute_nothing():
+    """With order 3 beyond the last bin for the upper part of the band, the tone there is still found."""
+    f0 = 50.25 / N_FFT   # 3·f0 lies above bin 128
+    Y, positions = magnitude(tone(f0, 4096), 256.0, 64)
+    found = tracking.ridge(Y, (40 / N_FFT, 60 / N_FFT), orders=(1, 3))
+    np.testing.assert_allclose(found[inner(positions, 4096)] * N_FFT, 50.25, atol=0.05)
+
+
+# ---------------------------------------------------------------- continuity
+
+
+def best_path_by_search(score, penalty):
+    """The path maximising Σ score[j_n, n] - penalty Σ |j_n - j_{n-1}|, by trying every path."""
+    n_states, n_frames = score.shape
+    best, best_value = None, -np.inf
+    for path in itertools.product(range(n_states), repeat=n_frames):
+        value = sum(score[j, n] for n, j in enumerate(path)) - penalty * np.abs(np.diff(path)).sum()
+        if value > best_value:
+            best, best_value = path, value
+    return np.array(best)
+
+
+@pytest.mark.parametrize("penalty", [0.3, 1.0, 4.0])
+def test_continuity_path_is_the_best_of_all_paths(rng, penalty):
+    """Y over a band of 5 bins and 6 frames: the tracker's path (before refinement) against all 5^6 paths."""
+    Y = np.full((9, 6), 1e-3)
+    Y[2:7] = np.exp(2.0 * rng.standard_normal((5, 6)))
+    expected = 2 + best_path_by_search(np.log(Y[2:7]), penalty)
+    chosen = 2 + tracking._best_path(np.log(Y[2:7]), penalty)
+    np.testing.assert_array_equal(chosen, expected, err_msg=f"penalty {penalty}")
+    # the refined track lies within half a bin of that path
+    found = tracking.ridge(Y, (2 / 16, 6 / 16), jump_penalty=penalty) * 16
+    assert np.all(np.abs(found - expected) <= 0.5 + 1e-12), (found, expected)
+
+
+def test_continuity_ignores_short_bursts_that_the_frame_by_frame_peak_follows(rng):
+    """A tone at bin 30.4 and, in frames 10-12 only, a burst at bin 45 twice as strong."""
+    n_samples, hop = 6144, 128
+    x = tone(30.4 / N_FFT, n_samples) + 0.05 * rng.standard_normal(n_samples)
+    burst = slice(10 * hop - 40, 12 * hop + 40)
+    x[burst] += 2 * tone(45 / N_FFT, n_samples)[burst]
+    Y, positions = magnitude(x, 128.0, hop)
+    band = (20 / N_FFT, 50 / N_FFT)
+    keep = inner(positions, n_samples)
+    assert np.any(np.abs(tracking.ridge(Y, band)[keep] * N_FFT - 45) < 0.5), "the burst should win somewhere"
+    smooth = tracking.ridge(Y, band, jump_penalty=1.0)
+    np.testing.assert_allclose(smooth[keep] * N_FFT, 30.4, atol=0.05, err_msg="jump penalty 1 nat per bin")
+
+
+# ---------------------------------------------------------------- soft estimate
+
+
+def soft_by_loop(Y, bins, temperature):
+    """Σ_m f_m Y_m^{1/τ} / Σ_m Y_m^{1/τ} per frame, in bins, as plain loops."""
+    out = []
+    for n in range(Y.shape[1]):
+        top = sum(m * Y[m, n] ** (1 / temperature) for m in bins)
+        bottom = sum(Y[m, n] ** (1 / temperature) for m in bins)
+        out.append(top / bottom)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1.0, 2.0])
+def test_soft_frequency_matches_a_plain_loop(rng, temperature):
+    Y = rng.random((17, 5)) + 0.1
+    found, _ = tracking.soft_frequency(Y, (3 / 32, 11 / 32), temperature=temperature)
+    np.testing.assert_allclose(found * 32, soft_by_loop(Y, range(3, 12), temperature), rtol=1e-12,
+                               err_msg=f"τ = {temperature}")
+
+
+@pytest.mark.parametrize("temperature", [0.2, 1.0, 3.0])
+def test_soft_frequency_gradient_matches_central_differences(rng, temperature):
+    """⟨c, f̂(Y)⟩ for a random cotangent c, Y in [0.2, 1.2]; step 1e-6, relative tolerance 1e-6 (float64).
+
+    The Jacobian is ∂f̂_n/∂Y[m, n] (dfreq_dY): the directional derivative
+    along V is Σ_{m,n} c_n dfreq_dY[m, n] V[m, n]. τ = 3 has β = 1/3 < 1.
+    """
+    Y = rng.random((2, 17, 6)) + 0.2
+    cotangent = rng.standard_normal((2, 6))
+    band = (1.5, 3.0)   # Hz at fs = 16: bins 3..6 of N = 32 (0.5 Hz apart)
+
+    def along(values):
+        return float(np.sum(cotangent * tracking.soft_frequency(values.reshape(Y.shape), band, temperature=temperature,
+                                                                sample_rate=16.0)[0]))
+
+    _, dfreq_dY = tracking.soft_frequency(Y, band, temperature=temperature, sample_rate=16.0)
+    grad = (dfreq_dY * cotangent[..., None, :]).ravel()
+    assert np.all(dfreq_dY[..., :3, :] == 0) and np.all(dfreq_dY[..., 7:, :] == 0), "gradient outside the band"
+    assert_gradient(along, Y.ravel(), grad, rng, step=1e-6, rtol=1e-6, coordinates=[3 * 6, 5 * 6 + 2, 17 * 6 + 4 * 6 + 5],
+                    what=f"soft_frequency, τ = {temperature}")
+
+
+def test_soft_frequency_of_zero_entries_and_silent_frames():
+    """Y = 0 inside the band: weight 0 and gradient 0; an all-zero band: the mean of its frequencies."""
+    Y = np.zeros((9, 2))
+    Y[3:6, 0] = [1.0, 3.0, 1.0]
+    found, dfreq_dY = tracking.soft_frequency(Y, (2 / 16, 6 / 16), temperature=0.5)
+    np.testing.assert_allclose(found * 16, [4.0, 4.0], rtol=1e-15)
+    assert np.all(dfreq_dY[[2, 6], 0] == 0) and np.all(dfreq_dY[:, 1] == 0)
+    assert np.all(np.isfinite(dfreq_dY))
+
+
+def test_soft_frequency_tends_to_the_argmax_bin_as_temperature_falls(rng):
+    """Each frame's peak is 1, every other bin below 0.9: at τ = 0.001 the others weigh below 0.9^1000."""
+    Y = 0.89 * rng.random((33, 8))
+    peaks = rng.integers(0, 33, 8)
+    Y[peaks, np.arange(8)] = 1.0
+    found, _ = tracking.soft_frequency(Y, (0.0, 0.5), temperature=1e-3)
+    np.testing.assert_allclose(found * 64, peaks, rtol=0, atol=1e-30)
+
+
+# ---------------------------------------------------------------- supervised loss and fit
+
+
+def sweep(seed=0, noise=0.3):
+    """The issue's sweep f(t) = 200 + 100 sin(2π·0.5 t) Hz at 2 kHz, 2 s, white noise σ; and f at t_n (hop 16)."""
+    rate, n_samples = 2000.0, 4000
+    t = np.arange(n_samples) / rate
+    x = np.sin(2 * np.pi * (200 * t + (100 / np.pi) * (1 - np.cos(np.pi * t))))
+    x += noise * np.random.default_rng(seed).standard_normal(n_samples)
+    positions = dstft_np.frame_positions(n_samples, 16)
+    return x, rate, 200 + 100 * np.sin(np.pi * positions / rate)
+
+
+def test_tracking_loss_gradient_matches_central_differences(rng):
+    """L(Y) = mean((f̂ - f)/Δf)² with a reference per frame and a batch of two; step 1e-6."""
+    Y = rng.random((2, 33, 5)) + 0.2
+    reference = rng.uniform(300, 500, 5)
+    loss = tracking.tracking_loss(reference, (250, 550), n_fft=64, temperature=0.5, sample_rate=2000.0)
+    value, dL_dY = loss(Y)
+    found, _ = tracking.soft_frequency(Y, (250, 550), temperature=0.5, sample_rate=2000.0)
+    np.testing.assert_allclose(value, np.mean(((found - reference) / (2000.0 / 64)) ** 2), rtol=1e-14)
+    assert_gradient(lambda v: loss(v.reshape(Y.shape))[0], Y.ravel(), dL_dY.ravel(), rng, step=1e-6, rtol=1e-6,
+                    coordinates=[9 * 5, 12 * 5 + 3], what="tracking_loss")
+
+
+@pytest.mark.parametrize("win_mode, hop_mode", [("time", "fixed"), ("constant", "constant"), ("constant", "time")])
+def test_tracking_loss_trains_window_lengths_and_hops_through_the_vjp(rng, win_mode, hop_mode):
+    """∂L/∂θ and ∂L/∂h of DSTFT.value_and_grad with the tracking loss against central differences.
+
+    Step 1e-3 samples (θ and hops away from values where a window edge
+    crosses a sample), relative tolerance 1e-4.
+    """
+    x, rate, reference = sweep()
+    x, reference = x[:1000], reference[:1 + 1000 // 16]
+    model = dstft_np.DSTFT(N_FFT, 16.3, 150.3, win_mode=win_mode, hop_mode=hop_mode, n_samples=1000,
+                           sample_rate=rate)
+    if win_mode == "time":
+        model.win_length = 150.3 + rng.uniform(-20, 20, model.n_frames)
+    loss = tracking.tracking_loss(reference[:model.n_frames], (100, 400), n_fft=N_FFT, sample_rate=rate)
+    _, grads = model.value_and_grad(x, loss)
+    for name, grad in grads.items():
+        start = model.parameters()[name]
+
+        def value_at(v, name=name):
+            model.set_parameters({name: v.reshape(start.shape)})
+            return model.value_and_grad(x, loss)[0]
+
+        assert_gradient(value_at, start.ravel(), grad.ravel(), rng, step=1e-3, rtol=1e-4, coordinates=[0],
+                        what=f"{name} ({win_mode}, {hop_mode})")
+        model.set_parameters({name: start})
+
+
+def ridge_error(x, win_length, rate, reference):
+    Y = np.abs(dstft_np.stft(x, win_length, dstft_np.frame_positions(x.size, 16), n_fft=N_FFT))
+    return float(np.mean(np.abs(tracking.ridge(Y, (50, 350), sample_rate=rate) - reference)))
+
+
+def test_supervised_fit_lowers_the_tracking_error_on_the_training_signal():
+    """The sweep of the issue: θ = 96 tracks with 0.67 Hz MAE; fitting θ (one, then per frame) lowers it."""
+    x, rate, reference = sweep()
+    loss = tracking.tracking_loss(reference, (50, 350), n_fft=N_FFT, sample_rate=rate)
+    model = dstft_np.DSTFT(N_FFT, 16, 96.0, n_samples=x.size, sample_rate=rate)
+    start = ridge_error(x, 96.0, rate, reference)
+    model.fit(x, loss)
+    constant = ridge_error(x, model.win_length, rate, reference)
+    assert constant < 0.7 * start, (start, float(model.win_length), constant)
+    per_frame = dstft_np.DSTFT(N_FFT, 16, model.win_length, win_mode="time", n_samples=x.size, sample_rate=rate)
+    per_frame.fit(x, loss, smoothness=1.0)
+    assert ridge_error(x, per_frame.win_length[None, :], rate, reference) < constant
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("band, rate, match", [
+    ((200, 100), 2000.0, r"band must satisfy 0 <= low < high <= 1000 Hz"),
+    ((100, 100), 2000.0, r"low < high"),
+    ((-10, 100), 2000.0, r"band must satisfy 0 <= low"),
+    ((100, 1200), 2000.0, r"<= 1000 Hz \(the Nyquist frequency\), got \(100, 1200\)"),
+    ((0.1, 0.6), None, r"<= 0.5 cycles/sample"),
+    ((102, 108), 2000.0, r"band \(102, 108\) Hz holds no bin: bins are 7.8125 Hz apart"),
+])
+def test_bad_band_is_a_value_error(band, rate, match):
+    Y = np.ones((129, 3))
+    for call in (lambda: tracking.ridge(Y, band, sample_rate=rate),
+                 lambda: tracking.soft_frequency(Y, band, sample_rate=rate),
+                 lambda: tracking.tracking_loss(np.ones(3), band, n_fft=256, sample_rate=rate)):
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+@pytest.mark.parametrize("orders, error, match", [
+    ((0, 1), ValueError, r"orders must be an integer >= 1, got 0"),
+    ((-2,), ValueError, r"orders must be an integer >= 1, got -2"),
+    ((), ValueError, r"orders must hold at least one"),
+    ((1, 2.5), TypeError, r"orders must be an integer"),
+    ("12", TypeError, r"orders must be a sequence of integers"),
+    ((1, 9), ValueError, r"orders \[9\] put every harmonic of the band above the Nyquist frequency"),
+])
+def test_bad_orders(orders, error, match):
+    with pytest.raises(error, match=match):
+        tracking.ridge(np.ones((129, 3)), (0.1, 0.2), orders=orders)
+
+
+def test_other_bad_input():
+    Y = np.ones((129, 3))
+    with pytest.raises(ValueError, match=r"jump_penalty must be a non-negative"):
+        tracking.ridge(Y, (0.1, 0.2), jump_penalty=-1)
+    with pytest.raises(ValueError, match=r"temperature must be a positive"):
+        tracking.soft_frequency(Y, (0.1, 0.2), temperature=0)
+    with pytest.raises(ValueError, match=r"Y must be >= 0"):
+        tracking.ridge(-Y, (0.1, 0.2))
+    with pytest.raises(ValueError, match=r"at least 3 bins"):
+        tracking.ridge(np.ones((2, 3)), (0.1, 0.2))
+    with pytest.raises(ValueError, match=r"sample_rate must be a finite number of Hz > 0"):
+        tracking.ridge(Y, (10, 20), sample_rate=-5)
+    with pytest.raises(TypeError, match=r"band must be a pair"):
+        tracking.ridge(Y, 0.2)
+    with pytest.raises(ValueError, match=r"reference must be finite"):
+        tracking.tracking_loss([1.0, np.nan], (0.1, 0.2), n_fft=256)
+    with pytest.raises(ValueError, match=r"reference must have one value per frame"):
+        tracking.tracking_loss(0.15, (0.1, 0.2), n_fft=256)
+    loss = tracking.tracking_loss(np.full(3, 0.15), (0.1, 0.2), n_fft=256)
+    with pytest.raises(ValueError, match=r"Y must have shape \(\.\.\., F=129, T\) for n_fft=256, got \(65, 3\)"):
+        loss(np.ones((65, 3)))
+    with pytest.raises(ValueError, match=r"reference of shape \(3,\) does not broadcast to the frames"):
+        loss(np.ones((129, 4)))
