@@ -3,6 +3,7 @@
     dstft-np demo                      fit a built-in chirp + tone, print a table, write a figure
     dstft-np optimize FILE [options]   fit window lengths (and hops) to a signal file
     dstft-np spectrogram FILE          draw a fixed-parameter spectrogram
+    dstft-np track FILE --band LOW-HIGH  track a ridge's frequency per frame, write it as CSV
     dstft-np check MODULE:FUNCTION     check another implementation against the golden cases
 
 Results for people go to stdout; progress and diagnostics go to stderr and
@@ -46,7 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import __version__, io, losses
+from . import __version__, io, losses, tracking
 from ._options import HOP_MODES, LOSSES, WIN_MODES, WINDOWS
 from .model import DSTFT, seconds_to_samples
 from .positions import frame_positions
@@ -527,6 +528,127 @@ def _run_spectrogram(args, log):
     _draw_spectrograms(axes[:, 0], S, positions, sample_rate, title, db_range=args.db_range)
     print(f"spectrogram    {n_channels} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
     _save(figure, args.out, log)
+    return 0
+
+
+# ---------------------------------------------------------------- track
+
+
+def _band(text):
+    """argparse type of --band: 'LOW-HIGH' in Hz, with an optional Hz or kHz unit (20-200Hz, 1-2.5kHz)."""
+    lowered = text.strip().lower().replace(" ", "")
+    scale = 1000.0 if lowered.endswith("khz") else 1.0
+    edges = lowered.removesuffix("khz").removesuffix("hz").split("-")
+    try:
+        low, high = (float(edge) * scale for edge in edges)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW-HIGH in Hz like 20-200Hz, got {text!r}") from None
+    return low, high
+
+
+def _orders(text):
+    """argparse type of --orders: '1,2,3', integers >= 1."""
+    try:
+        orders = tuple(int(item) for item in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers >= 1 separated by commas like 1,2,3, got {text!r}") \
+            from None
+    if min(orders) < 1:
+        raise argparse.ArgumentTypeError(f"orders must be integers >= 1, got {text!r}")
+    return orders
+
+
+@subcommand("track", "track the frequency of a ridge (a machine's harmonic) in a band, frame by frame",
+            "dstft-np track recording.wav --band 20-70Hz --orders 1,2,3,4 --n-fft 8192 --hop 1024 "
+            "--csv track.csv --plot track.png")
+def _track(parser):
+    _add_input_options(parser)
+    _add_transform_options(parser)
+    parser.add_argument("--band", type=_band, required=True, metavar="LOW-HIGH",
+                        help="band of the tracked (fundamental) frequency in Hz, e.g. 20-200Hz; needs the sample "
+                             "rate of a wav file or --sample-rate")
+    parser.add_argument("--orders", type=_orders, default=(1,), metavar="K,K,...",
+                        help="harmonic orders whose evidence is summed at k·f, e.g. 1,2,3 (default 1)")
+    parser.add_argument("--jump-penalty", type=_non_negative, default=0.0, metavar="NATS",
+                        help="continuity: a jump of d bins between frames needs e^(NATS·d) times more evidence "
+                             "(default 0: every frame on its own)")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit one window length θ first, minimising the entropy of |S| over the bins the "
+                             "tracker reads (from --win-length)")
+    parser.add_argument("--csv", type=pathlib.Path, metavar="OUT.csv", default=pathlib.Path("track.csv"),
+                        help="write time (s) and frequency (Hz) per frame here (default track.csv)")
+    _add_figure_options(parser, "plot")
+    parser.description = textwrap.fill(
+        "Per frame, the peak of |S| inside --band (with --orders, of the sum of |S| at k·f), refined between "
+        "bins by a parabola through log |S|; --jump-penalty links the frames by the best path (Viterbi). Writes "
+        "the frame times and frequencies as CSV, prints a summary, and with --plot draws the spectrogram with "
+        "the track (one row per channel).")
+    return _run_track
+
+
+def _band_entropy(rows):
+    """The Shannon entropy of Y[..., rows, :] as a loss on the whole Y (0 gradient elsewhere)."""
+    def loss(Y):
+        value, grad_rows = losses.shannon_entropy(Y[..., rows, :])
+        dL_dY = np.zeros(Y.shape)
+        dL_dY[..., rows, :] = grad_rows
+        return value, dL_dY
+    return loss
+
+
+def _run_track(args, log):
+    _check_writable(args.csv)
+    _check_writable(args.plot, figure=True)
+    x, sample_rate = _read(args, log)
+    if sample_rate is None:
+        raise ValueError("--band is in Hz, but the signal has no sample rate: pass --sample-rate HZ")
+    n_fft, hop, win_length = _frame_settings(args, sample_rate)
+    model = DSTFT(n_fft, hop, win_length, window=args.window, sample_rate=sample_rate)
+    n_bins = n_fft // 2 + 1
+    bins = tracking._band_bins(args.band, n_bins, sample_rate)      # bad band or orders fail before any work
+    tracking._check_orders(args.orders, bins[0], n_bins)
+    if args.fit:
+        rows = slice(bins[0], min(max(args.orders) * bins[-1] + 2, n_bins))   # every bin the tracker reads
+        log(f"fitting θ to the entropy of |S| in bins {rows.start}..{rows.stop - 1}...")
+        history = model.fit(x, _band_entropy(rows), progress=not args.quiet)
+        log(f"  {history.message}")
+    positions = model.positions(x.shape[-1])
+    S = model(x)
+    frequency = tracking.ridge(np.abs(S), args.band, sample_rate=sample_rate, orders=args.orders,
+                               jump_penalty=args.jump_penalty)
+    channels = frequency.reshape(-1, positions.size)
+
+    names = ["frequency_hz"] if channels.shape[0] == 1 else [f"frequency_hz_{c}" for c in range(channels.shape[0])]
+    table = np.column_stack([positions / sample_rate, channels.T])
+    np.savetxt(args.csv, table, delimiter=",", header=",".join(["time_s"] + names), comments="", fmt="%.6g")
+
+    n_channels = channels.shape[0]
+    print(f"input          {args.file} ({n_channels} channel{'s' * (n_channels > 1)} × {x.shape[-1]} samples, "
+          f"{sample_rate:g} Hz)")
+    print(f"settings       n_fft {n_fft} ({sample_rate / n_fft:.4g} Hz per bin), hop {_duration(hop, sample_rate)}, "
+          f"window {args.window}")
+    print(f"window length  {_duration(model.win_length, sample_rate)}" + (" (fitted)" if args.fit else ""))
+    print(f"tracking       band {args.band[0]:g}–{args.band[1]:g} Hz, orders {','.join(map(str, args.orders))}, "
+          f"jump penalty {args.jump_penalty:g}")
+    for channel, track in enumerate(channels):
+        name = f"channel {channel}" if n_channels > 1 else "track"
+        low, median, high = np.percentile(track, [0, 50, 100])
+        print(f"{name:<15}{track.size} frames: {low:.4g}–{high:.4g} Hz, median {median:.4g} Hz")
+    print(f"csv: {args.csv}")
+
+    if args.plot is not None:
+        log("drawing...")
+        from . import plot
+
+        figure, axes = _new_figure(n_channels, 1, args.dpi)
+        title = f"θ {_duration(model.win_length, sample_rate)}, band {args.band[0]:g}–{args.band[1]:g} Hz"
+        _draw_spectrograms(axes[:, 0], S, positions, sample_rate, title, db_range=60.0)
+        for ax, track in zip(axes[:, 0], channels):
+            for order in args.orders:
+                plot.frequency_track(order * track, positions, sample_rate=sample_rate, ax=ax, color="c",
+                                     linewidth=1.0, linestyle="-" if order == args.orders[0] else "--")
+            ax.set_ylim(0, min(1.25 * max(args.orders) * args.band[1], sample_rate / 2))
+        _save(figure, args.plot, log)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Figures: the spectrogram in dB, the learned window-length map, the windows over the signal.
+"""Figures: the spectrogram in dB, the learned window-length map, the windows over the signal, a tracked frequency.
 
 Every function draws into `ax` (a new figure from ``matplotlib.pyplot``
 when None) and returns that Axes; ``ax.figure`` is the Figure. Nothing
@@ -16,11 +16,11 @@ import numbers
 import numpy as np
 
 from ._options import WINDOWS, option_code
-from ._validation import (check_complex, check_n_fft, check_positions, check_positive, check_sample_rate,
-                          check_signal, check_win_length)
+from ._validation import (check_complex, check_n_fft, check_positions, check_positive, check_real,
+                          check_sample_rate, check_signal, check_win_length)
 from .windows import window as window_values
 
-__all__ = ["spectrogram", "win_length_map", "windows"]
+__all__ = ["spectrogram", "win_length_map", "windows", "frequency_track"]
 
 
 def _new_axes(ax):
@@ -257,4 +257,54 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
     ax.set_xlim(lowest * scale, highest * scale)
     ax.set_xlabel("time (samples)" if sample_rate is None else "time (s)")
     ax.set_ylabel("amplitude")
+    return ax
+
+
+def frequency_track(frequency, positions=None, *, sample_rate=None, n_fft=None, ax=None, **line):
+    """Draw a frequency per frame (``dstft_np.tracking.ridge``) over time, e.g. over ``spectrogram``.
+
+    Parameters
+    ----------
+    frequency : array_like [shape=(T,)], real
+        f_n in Hz with a sample rate, in cycles/sample without.
+    positions : array_like [shape=(T,)], optional
+        t_n in samples, strictly increasing; frames are counted without them.
+    sample_rate : float, optional
+        Hz: time in seconds, frequency in Hz (as ``spectrogram`` draws them).
+    n_fft : int, optional
+        Without a sample rate: draw f_n·N, in bins, on the axis of a
+        ``spectrogram`` of that N. Without either: cycles/sample.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (the spectrogram's axes to overlay); a new figure when None.
+    **line
+        Passed to ``ax.plot`` (color, linestyle, label, ...).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        With one more Line2D.
+
+    Examples
+    --------
+    >>> import numpy as np, dstft_np
+    >>> t = dstft_np.frame_positions(4000, 400)
+    >>> ax = dstft_np.plot.frequency_track(np.full(t.size, 0.1), t, n_fft=256, color="w")
+    >>> ax.get_ylabel(), ax.lines[0].get_ydata()[:2]
+    ('frequency (bin)', array([25.6, 25.6]))
+    """
+    frequency = check_real(frequency, "frequency")
+    if frequency.ndim != 1 or frequency.size == 0:
+        raise ValueError(f"frequency must have shape (T,) with T >= 1 (one item of a batch), got {frequency.shape}")
+    sample_rate = _optional_rate(sample_rate)
+    times, time_label = _time_axis(positions, frequency.size, sample_rate)
+    if sample_rate is not None:
+        values, label = frequency, "frequency (Hz)"
+    elif n_fft is not None:
+        values, label = frequency * check_n_fft(n_fft), "frequency (bin)"
+    else:
+        values, label = frequency, "frequency (cycles/sample)"
+    ax = _new_axes(ax)
+    ax.plot(times, values, **line)
+    ax.set_xlabel(time_label)
+    ax.set_ylabel(label)
     return ax
