@@ -646,7 +646,8 @@ def _run_track(args, log):
         for ax, track in zip(axes[:, 0], channels):
             for order in args.orders:
                 plot.frequency_track(order * track, positions, sample_rate=sample_rate, ax=ax, color="c",
-                                     linewidth=1.0, linestyle="-" if order == args.orders[0] else "--")
+                                     linewidth=1.0 if order == args.orders[0] else 0.8,
+                                     linestyle="-" if order == args.orders[0] else ":")
             ax.set_ylim(0, min(1.25 * max(args.orders) * args.band[1], sample_rate / 2))
         _save(figure, args.plot, log)
     return 0

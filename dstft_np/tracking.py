@@ -128,9 +128,11 @@ def ridge(Y, band, *, sample_rate=None, orders=(1,), jump_penalty=0.0):
 
     Notes
     -----
-    Refinement: for each order k, the largest Y within ±⌊k/2⌋ bins of k·m
-    (the harmonic of a fundamental within half a bin of m), at bin j, is
-    refined by the vertex of the parabola through log Y at j - 1, j, j + 1:
+    Refinement: for each order k, the local maximum of Y reached by
+    climbing from bin k·m inside k·band (a continuous path may lag the peak,
+    and the harmonic of a fundamental off m by δ is off k·m by kδ), at bin
+    j, is refined by the vertex of the parabola through log Y at j - 1, j,
+    j + 1:
 
         δ = (a - c) / (2 (a - 2b + c)),   a, b, c = log Y[j-1], log Y[j], log Y[j+1]
 
@@ -161,7 +163,7 @@ def ridge(Y, band, *, sample_rate=None, orders=(1,), jump_penalty=0.0):
         chosen = _best_path(np.log(np.maximum(evidence, _TINY)), jump_penalty)
     else:
         chosen = np.argmax(evidence, axis=-2)
-    return _refine(Y, bins[chosen], orders) * _bin_to_frequency(n_bins, sample_rate)
+    return _refine(Y, bins, bins[chosen], orders) * _bin_to_frequency(n_bins, sample_rate)
 
 
 def _harmonic_rows(Y, bins, order):
@@ -208,26 +210,34 @@ def _best_path(score, jump_penalty):
     return path
 
 
-def _refine(Y, peak, orders):
-    """Sub-bin frequency in bins (..., T) around the chosen bins `peak`, combined over the orders."""
+def _refine(Y, bins, peak, orders):
+    """Sub-bin frequency in bins (..., T) around the chosen bins `peak` of the band `bins`, combined over the orders."""
     n_bins = Y.shape[-2]
+
+    def at(j):
+        return np.take_along_axis(Y, j[..., None, :], axis=-2)[..., 0, :]
+
     weighted, weights = np.zeros(peak.shape), np.zeros(peak.shape)
     for order in orders:
-        half = order // 2
-        candidates = order * peak[..., None, :] + np.arange(-half, half + 1)[:, None]    # (..., W, T)
-        valid = candidates[..., 0, :] < n_bins      # the whole window is below Nyquist
-        candidates = np.minimum(candidates, n_bins - 1)
-        values = np.take_along_axis(Y, candidates, axis=-2)
-        best = np.argmax(values, axis=-2)[..., None, :]
-        j = np.take_along_axis(candidates, best, axis=-2)[..., 0, :]
-        height = np.take_along_axis(values, best, axis=-2)[..., 0, :]
+        valid = order * peak < n_bins
+        j = np.minimum(order * peak, n_bins - 1)
+        lowest, highest = order * bins[0], min(order * bins[-1], n_bins - 1)    # the band of this harmonic
+        # climb to the local maximum: the harmonic k·f is off k·peak by k times the fundamental's offset,
+        # and a continuous path may lag the peak by a bin or more
+        while True:
+            here = at(j)
+            left = np.where(j > lowest, at(np.maximum(j - 1, lowest)), -np.inf)
+            right = np.where(j < highest, at(np.minimum(j + 1, highest)), -np.inf)
+            step = np.where((right > here) & (right >= left), 1, np.where(left > here, -1, 0))
+            if not step.any():
+                break
+            j = j + step
         centre = np.clip(j, 1, n_bins - 2)
-        a, b, c = (np.log(np.maximum(np.take_along_axis(Y, (centre + shift)[..., None, :], axis=-2)[..., 0, :],
-                                     _TINY)) for shift in (-1, 0, 1))
+        a, b, c = (np.log(np.maximum(at(centre + shift), _TINY)) for shift in (-1, 0, 1))
         curvature = a - 2 * b + c
         concave = (curvature < 0) & (centre == j)
         offset = np.divide(0.5 * (a - c), curvature, out=np.zeros(j.shape), where=concave)
-        weight = valid * (order * height) ** 2
+        weight = valid * (order * at(j)) ** 2
         weighted += weight * (j + np.clip(offset, -0.5, 0.5)) / order
         weights += weight
     return np.divide(weighted, weights, out=peak.astype(np.float64), where=weights > 0)
