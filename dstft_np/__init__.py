@@ -1,13 +1,13 @@
 """dstft_np — a differentiable short-time Fourier transform with closed-form gradients.
 
-Notation shared by the code and docs/derivation.md (DESIGN.md §2):
+Notation shared by the code and docs/derivation.md (its §0 lists every symbol):
 
 =========  =====================================================
 x[k]       real signal, sample k = 0..K-1, zero outside [0, K)
 N          n_fft (even); F = N/2 + 1 one-sided bins m = 0..F-1
 t_n        position (centre) of frame n = 0..T-1, in samples, real
 θ          window length in samples, 0 < θ <= N (``win_length``)
-h          hop in samples (``hop_length``); t_n = t_0 + Σ_{i<n} h_i
+d          hop in samples (``hop_length``); t_n = t_0 + Σ_{i<n} d_i
 ω(u; θ)    c(θ) h(u/θ) on |u| <= θ/2, c = N/θ (norm="area") or 1
 S[m, n]    Σ_k ω(k - t_n; θ[m, n]) x[k] e^{-j2π m φ_n(k)/N}
 =========  =====================================================

@@ -1,6 +1,6 @@
 """Numba kernels: loops only, no validation, outputs preallocated by the caller.
 
-Notation (DESIGN.md §2): batch b, frame n, bin m, sample k, window length θ,
+Notation (docs/derivation.md §0): batch b, frame n, bin m, sample k, window length θ,
 position t_n, n_fft N, u = k - t_n, v = u/θ. Every kernel reaches the window
 through the pair (h(v), h'(v)) of ``windows`` (``base_terms``), combined into
 ω, ∂ω/∂θ or -∂ω/∂u with the weights of ``_term_weights`` (which = VALUE,
@@ -16,8 +16,8 @@ v_j = v_0 + j/θ need only cos(2πv_j) and sin(2πv_j) (``cosine_sum_terms``),
 and z_j = e^{j2πv_j} obeys z_{j+1} = z_j e^{j2π/θ}: one complex product per
 sample instead of a cos and a sin. The cell kernels advance the Fourier
 factor e^{-j2π m φ_n(k)/N} the same way. The products carry a relative
-rounding error that grows like (number of steps)·ε, at most (N + 1)·ε per
-run since a run never exceeds one window support; tests compare against the
+rounding error that grows at most linearly in the number of steps, a run
+of at most N + 1 samples (docs/derivation.md §1); tests compare against the
 direct formulas (tests/naive.py) at 1e-10.
 
 Two families:

@@ -1,6 +1,6 @@
 """Forward-mode derivative of the STFT: the Jacobian–vector product.
 
-Each S[m, n] depends on θ[m, n] and t_n alone (DESIGN.md §3), so the
+Each S[m, n] depends on θ[m, n] and t_n alone (docs/derivation.md §4), so the
 Jacobian is the pair of (F, T) arrays ``stft_partials`` returns, and a
 tangent (v_θ, v_t) maps to
 

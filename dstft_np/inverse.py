@@ -1,6 +1,6 @@
 """The inverse transform: weighted overlap-add, or least squares by conjugate gradients.
 
-Symbols as in DESIGN.md §2: signal x[k] (k < K = ``length``), bin m < F =
+Symbols as in docs/derivation.md §0: signal x[k] (k < K = ``length``), bin m < F =
 N/2 + 1, frame n < T, window length θ, position t_n, n_fft N. The forward
 map x ↦ S is linear in x; its adjoint (for the real inner product
 ⟨S, G⟩ = Re Σ conj(G) S) is

@@ -9,7 +9,7 @@ True)``) for results that match dstft_np to rounding.
 
 Complex cotangents. For a real loss L and complex output S, JAX's VJP
 receives the cotangent ∂L/∂Re S − j ∂L/∂Im S (``jax.grad`` of |z|² is
-2 conj(z)), the conjugate of the G = ∂L/∂Re S + j ∂L/∂Im S of DESIGN.md §3;
+2 conj(z)), the conjugate of the G = ∂L/∂Re S + j ∂L/∂Im S of docs/derivation.md §5;
 the backward pass therefore hands ``stft_vjp`` conj(cotangent).
 tests/test_jax_adapter.py checks this with ``jax.test_util.check_grads``.
 

@@ -4,7 +4,7 @@ Every spectrogram loss takes Y [shape=(..., F, T)], non-negative, and returns
 ``(value, dL_dY)``; every regulariser takes the parameters it penalises and
 returns the value with its gradient(s) with respect to them. Leading batch
 axes of Y are averaged over. The chain back to the complex cotangent of S
-(DESIGN.md §3) is ``magnitude_vjp``:
+(docs/derivation.md §5) is ``magnitude_vjp``:
 
     Y = |S|^p,    G = ∂L/∂Re S + j ∂L/∂Im S = (∂L/∂Y) · p |S|^{p-2} S.
 

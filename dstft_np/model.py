@@ -1,14 +1,14 @@
 """DSTFT: a differentiable STFT whose window lengths and hops are fitted to a signal.
 
 The model holds the learnable parameters as plain float64 arrays and chains
-the closed-form pieces of the package (DESIGN.md §3, §3b):
+the closed-form pieces of the package (docs/derivation.md §5, §6, §8):
 
-    hops h ──positions_from_hops──▶ t_n ──┐
+    hops d ──positions_from_hops──▶ t_n ──┐
                                           ├─stft──▶ S ──|·|^p──▶ Y ──loss──▶ L
     window lengths θ ─────────────────────┘
 
 and back: ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S (``losses.magnitude_vjp``)
-→ ∂L/∂θ, ∂L/∂t_n (``stft_vjp``) → ∂L/∂h (``positions_from_hops_vjp``, or
+→ ∂L/∂θ, ∂L/∂t_n (``stft_vjp``) → ∂L/∂d (``positions_from_hops_vjp``, or
 Σ_n n ∂L/∂t_n for one constant hop). Regularisers add their own gradients.
 """
 
@@ -148,8 +148,8 @@ class DSTFT:
         Shape of the learnable θ: () one value, (T,) per frame, (F,) per
         bin, (F, T) per cell.
     hop_mode : {"fixed", "constant", "time"}
-        "fixed": t_n = n·h, h not learned. "constant": t_n = n·h with one
-        learnable h. "time": t_n = Σ_{i<n} h_i with T - 1 learnable hops
+        "fixed": t_n = n·d, d not learned. "constant": t_n = n·d with one
+        learnable d. "time": t_n = Σ_{i<n} d_i with T - 1 learnable hops
         ``model.hops``. The first frame stays at t_0 = 0.
     n_samples : int, optional
         K, the length of the signals the model will see. Required when the
@@ -516,7 +516,7 @@ class DSTFT:
         -------
         value : float
         grads : dict of str -> np.ndarray
-            ∂L/∂θ ("win_length", the shape of ``win_length``) and ∂L/∂h
+            ∂L/∂θ ("win_length", the shape of ``win_length``) and ∂L/∂d
             ("hop_length", shape (), or "hops", shape (T-1,)).
 
         Raises
@@ -529,9 +529,9 @@ class DSTFT:
 
         Notes
         -----
-        One forward transform and one VJP (DESIGN.md §3): G = ∂L/∂Y · p |S|^{p-2} S,
+        One forward transform and one VJP (docs/derivation.md §5): G = ∂L/∂Y · p |S|^{p-2} S,
         ∂L/∂θ = Re(conj(G) ∂S/∂θ), ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), then
-        ∂L/∂h = Σ_n n ∂L/∂t_n (constant hop) or ∂L/∂h_i = Σ_{n>i} ∂L/∂t_n
+        ∂L/∂d = Σ_n n ∂L/∂t_n (constant hop) or ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n
         (per-frame hops).
         """
         x = self._check_x(x)
@@ -659,7 +659,7 @@ class DSTFT:
         -----
         Each step costs one forward transform and one VJP; the parameters
         are projected onto ``bounds`` after every update. The loss is not
-        convex in θ (DESIGN.md §3b): start from a sensible window length.
+        convex in θ (docs/derivation.md, motivation): start from a sensible window length.
         """
         x = self._check_x(x)
         smoothness, coverage = self._check_weights(smoothness, coverage)

@@ -1,6 +1,6 @@
 """Frame positions t_n from hops, and the chain rule back to the hops.
 
-t_n = t_0 + Σ_{i<n} h_i (DESIGN.md §3), so ∂L/∂h_i = Σ_{n>i} ∂L/∂t_n: a
+t_n = t_0 + Σ_{i<n} d_i (docs/derivation.md §6), so ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n: a
 reversed cumulative sum. The default grid is t_n = n·hop with
 T = 1 + K // hop frames (torch.stft(center=True) and librosa).
 """
@@ -29,7 +29,7 @@ def frame_positions(n_samples, hop_length):
     n_samples : int
         K, the signal length, >= 1.
     hop_length : float
-        h, the hop in samples, > 0.
+        d, the hop in samples, > 0.
 
     Returns
     -------
@@ -49,12 +49,12 @@ def frame_positions(n_samples, hop_length):
 
 
 def positions_from_hops(hops, t0=0.0):
-    """t_n = t_0 + Σ_{i<n} h_i.
+    """t_n = t_0 + Σ_{i<n} d_i.
 
     Parameters
     ----------
     hops : array_like [shape=(..., T-1)], float
-        h_i > 0, the distance from frame i to frame i + 1, in samples.
+        d_i > 0, the distance from frame i to frame i + 1, in samples.
     t0 : float
         Position of the first frame.
 
@@ -78,7 +78,7 @@ def positions_from_hops(hops, t0=0.0):
 
 
 def positions_from_hops_vjp(grad_positions):
-    """∂L/∂h_i = Σ_{n>i} ∂L/∂t_n, the VJP of ``positions_from_hops``.
+    """∂L/∂d_i = Σ_{n>i} ∂L/∂t_n, the VJP of ``positions_from_hops``.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Built-in signals with known structure: the demo's and the paper's experiments'.
 
-Both come from ../shared/data/README.md and the papers, so that a user can
+Both come from the papers' experiments (docs/experiments.md), so that a user can
 run the library (``dstft-np demo``) and the validation scripts without
 any file.
 """

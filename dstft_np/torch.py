@@ -8,7 +8,7 @@ any torch optimiser can train, next to a network.
 
 Complex cotangents. For a real loss L and the complex output S, torch hands
 ``backward`` the tensor ∂L/∂Re S + j ∂L/∂Im S (its "conjugate Wirtinger"
-convention, 2 ∂L/∂S*) — exactly the G of DESIGN.md §3, so it is passed to
+convention, 2 ∂L/∂S*) — exactly the G of docs/derivation.md §5, so it is passed to
 ``stft_vjp`` unchanged. tests/test_torch_adapter.py checks this against
 ``torch.autograd.gradcheck`` and finite differences.
 

@@ -1,7 +1,7 @@
 """The differentiable STFT: forward transform, its partial derivatives and its VJP.
 
 Public functions validate and broadcast, move the batch into one leading
-axis, and call the kernels of ``_kernels``. Symbols as in DESIGN.md §2:
+axis, and call the kernels of ``_kernels``. Symbols as in docs/derivation.md §0:
 x[k] (k < K), bin m < F = N/2 + 1, frame n < T, window length θ, position
 t_n, n_fft N.
 """

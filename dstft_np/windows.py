@@ -1,7 +1,7 @@
 """Base windows h(v) on [-1/2, 1/2] and their derivatives h'(v).
 
 The window of length θ centred at 0 is built from a base window h
-(DESIGN.md §2)::
+(docs/derivation.md §1)::
 
     ω(u; θ) = c(θ) · h(u / θ)   for |u| <= θ/2, else 0
     c(θ) = N / θ  (norm="area")  or  1  (norm=None)

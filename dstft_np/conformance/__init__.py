@@ -59,7 +59,7 @@ by option (``"*-start-*"``, ``"gaussian-*"``, ``"*-none-*"``):
   ``positions_from_hops`` (one of them the default grid ``frame_positions``);
 - ``torch-hann-none-start-*``: θ = W integer and even <= N, norm=None,
   phase="start", t_n = n·hop, Hann: the values of torch.stft(center=True,
-  pad_mode="constant") (DESIGN.md §2). They are computed by dstft_np; when
+  pad_mode="constant") (docs/conventions.md). They are computed by dstft_np; when
   torch is importable, ``make_golden.py`` cross-checks them against it.
 
 Inputs keep every sample at least 1e-3 samples away from a window edge
