@@ -568,7 +568,7 @@ def _track(parser):
                         help="band of the tracked (fundamental) frequency in Hz, e.g. 20-200Hz; needs the sample "
                              "rate of a wav file or --sample-rate")
     parser.add_argument("--orders", type=_orders, default=(1,), metavar="K,K,...",
-                        help="harmonic orders whose evidence is summed at k·f, e.g. 1,2,3 (default 1)")
+                        help="harmonic orders i whose evidence is summed at i·f, e.g. 1,2,3 (default 1)")
     parser.add_argument("--jump-penalty", type=_non_negative, default=0.0, metavar="NATS",
                         help="continuity: a jump of d bins between frames needs e^(NATS·d) times more evidence "
                              "(default 0: every frame on its own)")
@@ -579,7 +579,7 @@ def _track(parser):
                         help="write time (s) and frequency (Hz) per frame here (default track.csv)")
     _add_figure_options(parser, "plot")
     parser.description = textwrap.fill(
-        "Per frame, the peak of |S| inside --band (with --orders, of the sum of |S| at k·f), refined between "
+        "Per frame, the peak of |S| inside --band (with --orders, of the sum of |S| at i·f), refined between "
         "bins by a parabola through log |S|; --jump-penalty links the frames by the best path (Viterbi). Writes "
         "the frame times and frequencies as CSV, prints a summary, and with --plot draws the spectrogram with "
         "the track (one row per channel).")

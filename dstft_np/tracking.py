@@ -8,10 +8,10 @@ sample rate):
 
 - ``ridge`` picks, per frame, the bin of largest evidence inside a band,
   optionally along a path that pays for frequency jumps and with the
-  evidence of the harmonics k·f added, and refines it between bins with a
+  evidence of the harmonics i·f added, and refines it between bins with a
   parabola through log Y.
 - ``soft_frequency`` is a differentiable estimate, the soft-argmax of log Y
-  over the band at a temperature τ, with its closed-form gradient.
+  over the band at a temperature ν, with its closed-form gradient.
 - ``tracking_loss`` turns ``soft_frequency`` into a supervised loss (the
   mean squared error to a reference track) that ``DSTFT.fit`` minimises
   over the window lengths and hops.
@@ -29,7 +29,7 @@ from .losses import _check_spectrogram
 
 __all__ = ["ridge", "soft_frequency", "tracking_loss", "TEMPERATURE"]
 
-#: τ of the soft estimate: on the sweep of docs/experiments.md §7 its error is lowest near 0.2 for
+#: ν, the temperature of the soft estimate: on the sweep of docs/experiments.md §7 its error is lowest near 0.2 for
 #: θ = 192 and 0.3 for θ = N = 256, and 0.3 keeps the bias on a steady tone below 0.03 bin up to θ = N.
 TEMPERATURE = 0.3
 
@@ -100,15 +100,16 @@ def ridge(Y, band, *, sample_rate=None, orders=(1,), jump_penalty=0.0):
     sample_rate : float, optional
         fs in Hz.
     orders : sequence of int >= 1
-        Harmonic support: the evidence of bin m is Σ_k Y[k·m] over these
-        orders k (bins above Nyquist count 0). (1,) (default) tracks the
-        band's own peak.
+        Harmonic support: the evidence of bin m in frame n is
+        Σ_i Y[i·m, n] over these orders i (bins above Nyquist count 0).
+        (1,) (default) tracks the band's own peak.
     jump_penalty : float >= 0
         Continuity. 0 (default): each frame's best bin on its own.
-        λ > 0: the path m_0..m_{T-1} through the band's bins that maximises
-        Σ_n log E[m_n, n] - λ Σ_n |m_n - m_{n-1}|, found by dynamic
-        programming (Viterbi): a jump of d bins between two frames is taken
-        only where the evidence there is more than e^{λd} times larger.
+        λ_j > 0: the path m_0..m_{T-1} through the band's bins that
+        maximises Σ_n log(evidence of m_n in frame n) - λ_j Σ_n |m_n - m_{n-1}|,
+        found by dynamic programming (Viterbi): a jump of b bins between two
+        frames is taken only where the evidence there is more than e^{λ_j b}
+        times larger.
 
     Returns
     -------
@@ -128,17 +129,17 @@ def ridge(Y, band, *, sample_rate=None, orders=(1,), jump_penalty=0.0):
 
     Notes
     -----
-    Refinement: for each order k, the local maximum of Y reached by
-    climbing from bin k·m inside k·band (a continuous path may lag the peak,
-    and the harmonic of a fundamental off m by δ is off k·m by kδ), at bin
-    j, is refined by the vertex of the parabola through log Y at j - 1, j,
-    j + 1:
+    Refinement: for each order i, the local maximum of Y reached by
+    climbing from bin i·m inside i times the band (a continuous path may
+    lag the peak, and the harmonic of a fundamental off m by b bins is off
+    i·m by i·b), at bin m*, is refined by the vertex of the parabola through
+    log Y at m* - 1, m*, m* + 1:
 
-        δ = (a - c) / (2 (a - 2b + c)),   a, b, c = log Y[j-1], log Y[j], log Y[j+1]
+        f_i = (m* + (y₋ - y₊) / (2 (y₋ - 2y₀ + y₊))) / i bins,   y₋, y₀, y₊ = log Y[m* - 1], log Y[m*], log Y[m* + 1]
 
-    clipped to [-1/2, 1/2] (0 where the three points are not concave), and
-    gives f_k = (j + δ)/k bins. The orders are combined by inverse-variance
-    weights (k · Y[j])² (the error of f_k scales like 1/(k |S|) in white
+    with the vertex's offset clipped to [-1/2, 1/2] (0 where the three
+    points are not concave). The orders are combined by inverse-variance
+    weights (i · Y[m*])² (the error of f_i scales like 1/(i |S|) in white
     noise). On log Y the vertex is that of a Gaussian peak, and a Hann peak
     is close to one: for a steady tone its bias is below 0.016 bin at θ = N
     (0.053 bin by a parabola through Y itself), docs/experiments.md §7.
@@ -176,11 +177,11 @@ def _harmonic_rows(Y, bins, order):
 
 
 def _best_path(score, jump_penalty):
-    """argmax over paths j_0..j_{T-1} of Σ_n score[j_n, n] - λ Σ_n |j_n - j_{n-1}|; score (..., M, T) → (..., T).
+    """argmax over paths j_0..j_{T-1} of Σ_n score[j_n, n] - λ_j Σ_n |j_n - j_{n-1}|; score (..., M, T) → (..., T).
 
     Viterbi with the L1 distance transform: the best predecessor of every j
-    is max_i (V[i] - λ|i - j|), one running maximum from each side, O(M) per
-    frame instead of O(M²).
+    is max_i (V[i] - λ_j |i - j|), one running maximum from each side, O(M)
+    per frame instead of O(M²).
     """
     n_states, n_frames = score.shape[-2:]
     index = np.arange(n_states)
@@ -194,7 +195,7 @@ def _best_path(score, jump_penalty):
         return best, np.maximum.accumulate(np.where(v == best, index, 0), axis=-1)
 
     for n in range(1, n_frames):
-        from_below, below = running_best(value + slope)                  # i <= j: V[i] + λi - λj
+        from_below, below = running_best(value + slope)                  # i <= j: V[i] + λ_j i - λ_j j
         from_above, above = running_best((value - slope)[..., ::-1])     # i >= j, walked from the top
         from_below = from_below - slope
         from_above = from_above[..., ::-1] + slope
@@ -222,7 +223,7 @@ def _refine(Y, bins, peak, orders):
         valid = order * peak < n_bins
         j = np.minimum(order * peak, n_bins - 1)
         lowest, highest = order * bins[0], min(order * bins[-1], n_bins - 1)    # the band of this harmonic
-        # climb to the local maximum: the harmonic k·f is off k·peak by k times the fundamental's offset,
+        # climb to the local maximum: the harmonic i·f is off i·peak by i times the fundamental's offset,
         # and a continuous path may lag the peak by a bin or more
         while True:
             here = at(j)
@@ -254,8 +255,8 @@ def soft_frequency(Y, band, *, temperature=TEMPERATURE, sample_rate=None):
         (low, high) in Hz with a sample rate, cycles/sample without; as in
         ``ridge``.
     temperature : float > 0
-        τ: the weights are softmax(log Y / τ) = Y^{1/τ} / Σ Y^{1/τ} over the
-        band. τ = 1 gives the spectral centroid of the band; τ → 0 the
+        ν: the weights are softmax(log Y / ν) = Y^{1/ν} / Σ Y^{1/ν} over the
+        band. ν = 1 gives the spectral centroid of the band; ν → 0 the
         argmax bin. The default, ``TEMPERATURE`` = 0.3, is chosen by the
         measurement in docs/experiments.md §7.
     sample_rate : float, optional
@@ -276,14 +277,14 @@ def soft_frequency(Y, band, *, temperature=TEMPERATURE, sample_rate=None):
 
     Notes
     -----
-    With β = 1/τ, the band's bins m and their frequencies f_m:
+    Over the band's bins m, with their frequencies f_m:
 
-        P_m = Y_m^β / Σ_i Y_i^β,   f̂ = Σ_m P_m f_m
-        ∂f̂/∂Y_m = β P_m (f_m - f̂) / Y_m
+        P_m = Y_m^{1/ν} / Σ_i Y_i^{1/ν},   f̂ = Σ_m P_m f_m
+        ∂f̂/∂Y_m = P_m (f_m - f̂) / (ν Y_m)
 
     computed on Y / max Y of each frame's band (f̂ is scale invariant, so
-    nothing overflows). Y_m = 0 gets a gradient of 0 (the limit for β > 1,
-    a convention for β <= 1); a frame whose band is all zero gets the mean
+    nothing overflows). Y_m = 0 gets a gradient of 0 (the limit for ν < 1,
+    a convention for ν >= 1); a frame whose band is all zero gets the mean
     of the band's frequencies and a zero gradient.
 
     Examples
@@ -304,19 +305,19 @@ def soft_frequency(Y, band, *, temperature=TEMPERATURE, sample_rate=None):
     return frequency * scale, dfreq_dY * scale
 
 
-def _soft_bins(Y, bins, beta):
+def _soft_bins(Y, bins, exponent):
     """``soft_frequency`` in bins, without the checks: (f̂ (..., T), ∂f̂/∂Y (..., F, T))."""
     Z = Y[..., bins, :]
     peak = Z.max(axis=-2, keepdims=True)
     live = peak > 0
     Z = np.divide(Z, peak, out=np.ones_like(Z), where=live)    # a silent frame: uniform weights
-    Z_beta_1 = np.power(Z, beta - 1.0, out=np.zeros_like(Z), where=Z > 0)
-    weights = Z_beta_1 * Z
+    Z_power_1 = np.power(Z, exponent - 1.0, out=np.zeros_like(Z), where=Z > 0)
+    weights = Z_power_1 * Z
     P = weights / weights.sum(axis=-2, keepdims=True)          # the peak has weight 1: no 0/0
     frequency = np.einsum("...mt,m->...t", P, bins.astype(np.float64))
-    # β P_m (f_m - f̂)/Y_m with P_m/Y_m = Z_m^{β-1} / (Σ Z^β · peak)
+    # P_m (f_m - f̂)/(ν Y_m) with P_m/Y_m = Z_m^{1/ν-1} / (Σ Z^{1/ν} · peak)
     with np.errstate(over="ignore"):
-        band_grad = np.divide(beta * Z_beta_1 * (bins[:, None] - frequency[..., None, :]),
+        band_grad = np.divide(exponent * Z_power_1 * (bins[:, None] - frequency[..., None, :]),
                               weights.sum(axis=-2, keepdims=True) * peak,
                               out=np.zeros_like(Z), where=np.broadcast_to(live, Z.shape))
     check_finite_output(band_grad, "dfreq_dY", "The gradient scales like 1/max Y: scale Y up")
@@ -339,7 +340,7 @@ def tracking_loss(reference, band, *, n_fft, temperature=TEMPERATURE, sample_rat
     n_fft : int
         N of the transform that makes Y (F = N/2 + 1 bins).
     temperature : float > 0
-        τ of ``soft_frequency``.
+        ν of ``soft_frequency``.
     sample_rate : float, optional
         fs in Hz.
 
@@ -358,10 +359,10 @@ def tracking_loss(reference, band, *, n_fft, temperature=TEMPERATURE, sample_rat
 
     Notes
     -----
-    With Δf = fs/N (one bin) and f̂_n = soft_frequency(Y)_n, averaged over
-    the frames and leading axes:
+    With one bin fs/N wide (1/N cycles/sample without a sample rate) and
+    f̂_n = soft_frequency(Y)_n, averaged over the frames and leading axes:
 
-        L = mean_n ((f̂_n - f_n) / Δf)²,   ∂L/∂Y[m, n] = 2 (f̂_n - f_n) / Δf² · ∂f̂_n/∂Y[m, n] / (number of terms)
+        L = mean_n ((f̂_n - f_n) N/fs)²,   ∂L/∂Y[m, n] = 2 (f̂_n - f_n) (N/fs)² · ∂f̂_n/∂Y[m, n] / (number of terms)
 
     in bins², so that its size does not depend on the sample rate. The
     reference is tied to the frame index: when ``DSTFT.fit`` learns the
@@ -386,7 +387,7 @@ def tracking_loss(reference, band, *, n_fft, temperature=TEMPERATURE, sample_rat
     n_bins = check_n_fft(n_fft) // 2 + 1
     sample_rate = _check_rate(sample_rate)
     bins = _band_bins(band, n_bins, sample_rate)
-    beta = 1.0 / check_positive(temperature, "temperature")
+    exponent = 1.0 / check_positive(temperature, "temperature")
     bin_width = _bin_to_frequency(n_bins, sample_rate)
     target = reference / bin_width
 
@@ -400,7 +401,7 @@ def tracking_loss(reference, band, *, n_fft, temperature=TEMPERATURE, sample_rat
         except ValueError:
             raise ValueError(f"reference of shape {target.shape} does not broadcast to the frames (..., T) "
                              f"of Y, {frames}") from None
-        frequency, dfreq_dY = _soft_bins(Y, bins, beta)
+        frequency, dfreq_dY = _soft_bins(Y, bins, exponent)
         error = frequency - wanted
         return float(np.mean(error**2)), dfreq_dY * (2.0 * error / error.size)[..., None, :]
 

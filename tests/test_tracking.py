@@ -77,7 +77,7 @@ def test_ridge_follows_a_linear_chirp_to_005_bin(win_length, final, jump_penalty
     found = tracking.ridge(Y, (0.05, 0.45), jump_penalty=jump_penalty)
     keep = inner(positions, n_samples)
     np.testing.assert_allclose(found[keep] * N_FFT, (0.1 + rate * positions[keep]) * N_FFT, rtol=0, atol=0.05,
-                               err_msg=f"chirp 0.1 → {final} cycles/sample, θ = {win_length}, λ = {jump_penalty}")
+                               err_msg=f"chirp 0.1 → {final} cycles/sample, θ = {win_length}, λ_j = {jump_penalty}")
 
 
 def test_ridge_batch_axes_match_one_signal_at_a_time(rng):
@@ -168,7 +168,7 @@ def test_continuity_ignores_short_bursts_that_the_frame_by_frame_peak_follows(rn
 
 
 def soft_by_loop(Y, bins, temperature):
-    """Σ_m f_m Y_m^{1/τ} / Σ_m Y_m^{1/τ} per frame, in bins, as plain loops."""
+    """Σ_m f_m Y_m^{1/ν} / Σ_m Y_m^{1/ν} per frame, in bins, as plain loops."""
     out = []
     for n in range(Y.shape[1]):
         top = sum(m * Y[m, n] ** (1 / temperature) for m in bins)
@@ -182,7 +182,7 @@ def test_soft_frequency_matches_a_plain_loop(rng, temperature):
     Y = rng.random((17, 5)) + 0.1
     found, _ = tracking.soft_frequency(Y, (3 / 32, 11 / 32), temperature=temperature)
     np.testing.assert_allclose(found * 32, soft_by_loop(Y, range(3, 12), temperature), rtol=1e-12,
-                               err_msg=f"τ = {temperature}")
+                               err_msg=f"ν = {temperature}")
 
 
 @pytest.mark.parametrize("temperature", [0.2, 1.0, 3.0])
@@ -190,7 +190,7 @@ def test_soft_frequency_gradient_matches_central_differences(rng, temperature):
     """⟨c, f̂(Y)⟩ for a random cotangent c, Y in [0.2, 1.2]; step 1e-6, relative tolerance 1e-6 (float64).
 
     The Jacobian is ∂f̂_n/∂Y[m, n] (dfreq_dY): the directional derivative
-    along V is Σ_{m,n} c_n dfreq_dY[m, n] V[m, n]. τ = 3 has β = 1/3 < 1.
+    along V is Σ_{m,n} c_n dfreq_dY[m, n] V[m, n]. ν = 3 puts Y under a power 1/3 < 1.
     """
     Y = rng.random((2, 17, 6)) + 0.2
     cotangent = rng.standard_normal((2, 6))
@@ -204,7 +204,7 @@ def test_soft_frequency_gradient_matches_central_differences(rng, temperature):
     grad = (dfreq_dY * cotangent[..., None, :]).ravel()
     assert np.all(dfreq_dY[..., :3, :] == 0) and np.all(dfreq_dY[..., 7:, :] == 0), "gradient outside the band"
     assert_gradient(along, Y.ravel(), grad, rng, step=1e-6, rtol=1e-6, coordinates=[3 * 6, 5 * 6 + 2, 17 * 6 + 4 * 6 + 5],
-                    what=f"soft_frequency, τ = {temperature}")
+                    what=f"soft_frequency, ν = {temperature}")
 
 
 def test_soft_frequency_of_zero_entries_and_silent_frames():
@@ -218,7 +218,7 @@ def test_soft_frequency_of_zero_entries_and_silent_frames():
 
 
 def test_soft_frequency_tends_to_the_argmax_bin_as_temperature_falls(rng):
-    """Each frame's peak is 1, every other bin below 0.9: at τ = 0.001 the others weigh below 0.9^1000."""
+    """Each frame's peak is 1, every other bin below 0.9: at ν = 0.001 the others weigh below 0.9^1000."""
     Y = 0.89 * rng.random((33, 8))
     peaks = rng.integers(0, 33, 8)
     Y[peaks, np.arange(8)] = 1.0
@@ -249,7 +249,7 @@ def test_frequency_sweep_has_the_stated_instantaneous_frequency():
 
 
 def test_tracking_loss_gradient_matches_central_differences(rng):
-    """L(Y) = mean((f̂ - f)/Δf)² with a reference per frame and a batch of two; step 1e-6."""
+    """L(Y) = mean((f̂ - f) N/fs)² with a reference per frame and a batch of two; step 1e-6."""
     Y = rng.random((2, 33, 5)) + 0.2
     reference = rng.uniform(300, 500, 5)
     loss = tracking.tracking_loss(reference, (250, 550), n_fft=64, temperature=0.5, sample_rate=2000.0)

@@ -24,7 +24,7 @@ Windows compared (the issue's table, then the new rows):
 
 Two measurements justify the tracker's choices: the bias of the parabola
 through log Y against one through Y on a steady tone, and the soft
-estimate's error against its temperature τ. The supervised per-frame fit
+estimate's error against its temperature ν. The supervised per-frame fit
 is repeated from five training draws (seeds 0–4) and with other smoothness
 weights, and continuity is measured again at higher noise levels, where
 the frame-by-frame peak starts to jump to noise.
@@ -52,7 +52,7 @@ N_FFT, HOP, BAND = 256, 16, (50.0, 350.0)
 TRAIN_SEEDS, HELD_OUT_SEEDS = range(5), range(100, 120)
 SUPERVISED_SMOOTHNESS, ENTROPY_SMOOTHNESS, JUMP_PENALTY = 1.0, 10.0, 1.0
 TEMPERATURES = (0.1, 0.2, 0.3, 0.5)
-SENSITIVITY = ((0.3, 0.1), (0.3, 1.0), (0.3, 10.0), (0.2, 1.0), (0.5, 1.0))   # (τ, smoothness) of the supervised fit
+SENSITIVITY = ((0.3, 0.1), (0.3, 1.0), (0.3, 10.0), (0.2, 1.0), (0.5, 1.0))   # (ν, smoothness) of the supervised fit
 NOISE_LEVELS = (0.3, 1.0, 2.0, 3.0)
 
 
@@ -95,7 +95,7 @@ def supervised_fit(setting, x, theta, smoothness=SUPERVISED_SMOOTHNESS, temperat
 
 
 def parabola_bias(quick):
-    """Largest |error| in bins on a steady tone at bin 40 + δ, δ in [0, 1/2]: vertex through log Y vs through Y."""
+    """Largest |error| in bins on a steady tone at bin 40 + b, b in [0, 1/2]: vertex through log Y vs through Y."""
     n_samples, offsets = 4096, np.linspace(0.0, 0.5, 6 if quick else 26)
     positions = np.array([n_samples / 2])
     rows = []
@@ -113,7 +113,7 @@ def parabola_bias(quick):
 
 
 def temperature_errors(setting, thetas):
-    """Held-out MAE (Hz) of soft_frequency per τ (rows) and θ (columns)."""
+    """Held-out MAE (Hz) of soft_frequency per ν (rows) and θ (columns)."""
     table = np.zeros((len(TEMPERATURES), len(thetas)))
     for j, theta in enumerate(thetas):
         Y = setting.model(theta).spectrogram(np.stack(setting.held_out))
@@ -215,7 +215,7 @@ def main(argv=None):
         f"(argmax and a parabola through log Y). MAE in Hz over all frames against f(t_n); held out: "
         f"{len(setting.held_out)} noise draws (seeds {HELD_OUT_SEEDS[0]}–{HELD_OUT_SEEDS[0] + len(setting.held_out) - 1}), "
         f"mean ± sd over the draws; training draw: seed {TRAIN_SEEDS[0]}. Fits: `DSTFT.fit` with its defaults "
-        f"from θ = 128; the supervised loss is `tracking.tracking_loss` (τ = {tracking.TEMPERATURE:g}, band "
+        f"from θ = 128; the supervised loss is `tracking.tracking_loss` (ν = {tracking.TEMPERATURE:g}, band "
         f"{BAND[0]:g}–{BAND[1]:g} Hz) against the true track of the training draw."
         + (" **Quick mode: coarse grid, 3 held-out draws; not a result.**" if args.quick else ""))
     report.table(["windows", "θ (samples)", "MAE training draw (Hz)", "MAE held out (Hz)",
@@ -235,19 +235,19 @@ def main(argv=None):
     report.table(["training seed", "best fixed θ", "MAE best fixed", "MAE supervised θ_n"],
                  [(seed, f"{theta:g}", f"{fixed:.3f}", f"{learned:.3f}") for seed, theta, fixed, learned in repeats])
     report.text(f"The temperature and the smoothness weight of the supervised per-frame fit (training draw seed "
-                f"{TRAIN_SEEDS[0]}; the rows above use τ = {tracking.TEMPERATURE:g}, λ = {SUPERVISED_SMOOTHNESS:g}, "
+                f"{TRAIN_SEEDS[0]}; the rows above use ν = {tracking.TEMPERATURE:g}, λ_s = {SUPERVISED_SMOOTHNESS:g}, "
                 f"picked from these on the same held-out draws), held-out MAE in Hz:")
-    report.table(["τ", "smoothness λ", "all frames", "inner frames"], sensitivity)
+    report.table(["ν", "smoothness λ_s", "all frames", "inner frames"], sensitivity)
     report.text(f"Continuity at higher noise: the best fixed θ = {best_theta:g}, held-out draws at noise σ, MAE "
                 f"in Hz and the share of frames off by more than 5 Hz, frame by frame and along the best path "
                 f"(jump penalty {JUMP_PENALTY:g} nat per bin):")
     report.table(["σ", "MAE, per frame", "> 5 Hz", f"MAE, jump penalty {JUMP_PENALTY:g}", "> 5 Hz"],
                  [(f"{noise:g}", f"{a:.2f}", f"{b:.1%}", f"{c:.2f}", f"{d:.1%}") for noise, a, b, c, d in continuity])
-    report.text("Bias of the sub-bin refinement on a steady tone at bin 40 + δ (δ from 0 to 1/2, no noise): "
+    report.text("Bias of the sub-bin refinement on a steady tone at bin 40 + b (b from 0 to 1/2, no noise): "
                 "the largest error in bins of the vertex of a parabola through log Y (the tracker's) and through Y.")
     report.table(["θ", "through log Y", "through Y"], [(f"{t:g}", f"{a:.4f}", f"{b:.4f}") for t, a, b in bias])
-    report.text("Held-out MAE (Hz) of the soft estimate `tracking.soft_frequency` against its temperature τ:")
-    report.table(["τ"] + [f"θ = {t:g}" for t in temperature_thetas],
+    report.text("Held-out MAE (Hz) of the soft estimate `tracking.soft_frequency` against its temperature ν:")
+    report.table(["ν"] + [f"θ = {t:g}" for t in temperature_thetas],
                  [[f"{tau:g}"] + [f"{value:.3f}" for value in soft[i]] for i, tau in enumerate(TEMPERATURES)])
 
     fig, axes = common.new_figure(3, figsize=(9, 8))
@@ -270,7 +270,7 @@ def main(argv=None):
     axes[1, 0].minorticks_off()
     axes[1, 0].legend(fontsize=8)
     for model, label in ((supervised_map, "θ_n, tracking loss (supervised)"),
-                         (entropy_maps[ENTROPY_SMOOTHNESS], f"θ_n, frame-mean entropy (λ = {ENTROPY_SMOOTHNESS:g})")):
+                         (entropy_maps[ENTROPY_SMOOTHNESS], f"θ_n, frame-mean entropy (λ_s = {ENTROPY_SMOOTHNESS:g})")):
         dstft_np.plot.win_length_map(model.win_length, setting.positions, sample_rate=SWEEP_RATE, ax=axes[2, 0])
         axes[2, 0].lines[-1].set_label(label)
     axes[2, 0].axhline(1000 * best_theta / SWEEP_RATE, color="0.4", linestyle="--", label="best fixed θ")
