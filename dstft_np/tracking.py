@@ -24,21 +24,18 @@ import math
 import numpy as np
 
 from ._validation import check_finite_output, check_integer, check_n_fft, check_pair, check_positive, \
-    check_real, check_sample_rate, check_scalar
+    check_real, check_scalar
 from .losses import _check_spectrogram
+from .plot import _optional_rate
 
 __all__ = ["ridge", "soft_frequency", "tracking_loss", "TEMPERATURE"]
 
-#: ν, the temperature of the soft estimate: on the sweep of docs/experiments.md §7 its error is lowest near 0.2 for
-#: θ = 192 and 0.3 for θ = N = 256, and 0.3 keeps the bias on a steady tone below 0.03 bin up to θ = N.
+#: ν, the temperature of the soft estimate. On the sweep of docs/experiments.md §7, as a tracker its error is
+#: lowest at 0.2 for θ = 200 and at 0.3 for θ = N = 256; as the training loss, 0.3 gives the better per-frame θ.
 TEMPERATURE = 0.3
 
 #: Floor of Y under a logarithm: log 0 would be -inf, this is about -708.
 _TINY = np.finfo(np.float64).tiny
-
-
-def _check_rate(sample_rate):
-    return None if sample_rate is None else float(check_sample_rate(sample_rate))
 
 
 def _band_bins(band, n_bins, sample_rate):
@@ -48,7 +45,7 @@ def _band_bins(band, n_bins, sample_rate):
     if not 0 <= low < high <= nyquist:
         raise ValueError(f"band must satisfy 0 <= low < high <= {nyquist:g} {unit} (the Nyquist frequency), "
                          f"got ({low:g}, {high:g})")
-    bin_width = nyquist / (n_bins - 1)
+    bin_width = _bin_to_frequency(n_bins, sample_rate)
     # edges within rounding error of a bin include it (band 0-100 Hz at 12.5 Hz per bin ends at bin 8)
     first, last = math.ceil(low / bin_width - 1e-9), math.floor(high / bin_width + 1e-9)
     if first > last:
@@ -76,7 +73,7 @@ def _inputs(Y, band, sample_rate):
     Y = _check_spectrogram(Y)
     if Y.shape[-2] < 3:
         raise ValueError(f"Y must have at least 3 bins along axis -2 (n_fft >= 4), got shape {Y.shape}")
-    sample_rate = _check_rate(sample_rate)
+    sample_rate = _optional_rate(sample_rate)
     return Y, sample_rate, _band_bins(band, Y.shape[-2], sample_rate)
 
 
@@ -385,7 +382,7 @@ def tracking_loss(reference, band, *, n_fft, temperature=TEMPERATURE, sample_rat
     if reference.ndim == 0:
         raise ValueError("reference must have one value per frame, shape (..., T), got a scalar")
     n_bins = check_n_fft(n_fft) // 2 + 1
-    sample_rate = _check_rate(sample_rate)
+    sample_rate = _optional_rate(sample_rate)
     bins = _band_bins(band, n_bins, sample_rate)
     exponent = 1.0 / check_positive(temperature, "temperature")
     bin_width = _bin_to_frequency(n_bins, sample_rate)
