@@ -470,6 +470,14 @@ def test_track_command_errors_are_one_line(harmonic_wav, tmp_path, capsys, optio
     assert not (tmp_path / "t.csv").exists()
 
 
+def test_band_option_reads_hz_and_khz():
+    assert cli._band("20-200Hz") == (20.0, 200.0)
+    assert cli._band(" 20 - 200 hz") == (20.0, 200.0)
+    assert cli._band("1-2.5kHz") == (1000.0, 2500.0)
+    assert cli._band("30-75") == (30.0, 75.0)
+    assert cli._orders("3,1,2") == (3, 1, 2)
+
+
 def test_track_command_needs_a_sample_rate(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.zeros(1000))
     assert cli.main(["track", str(tmp_path / "x.npy"), "--band", "20-200Hz", "--csv", str(tmp_path / "t.csv")]) == 1
