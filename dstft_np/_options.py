@@ -14,6 +14,7 @@ __all__ = [
     "HOP_MODES",
     "CONVENTIONS",
     "CONVENTION_WINDOWS",
+    "PAD_MODES",
     "option_code",
     "transform_codes",
 ]
@@ -43,6 +44,10 @@ CONVENTIONS = ("torch", "librosa", "scipy")
 #: Windows a preset accepts: those with h(±1/2) = 0, so that the θ + 1 samples
 #: under ω(·; θ) carry exactly the θ values of a periodic window of length θ.
 CONVENTION_WINDOWS = ("hann", "blackman")
+
+#: How a preset extends the signal by N/2 samples on each side (numpy.pad modes):
+#: zeros, or the mirror image without repeating the end sample.
+PAD_MODES = ("constant", "reflect")
 
 
 def option_code(name, value, allowed):

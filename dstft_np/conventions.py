@@ -2,37 +2,43 @@
 
 The three libraries agree on the window (a periodic window of length W,
 zero-padded to n_fft and centred, used as given) but not on where frames
-sit, how many there are, or where the phase is measured from. A preset
-translates integer (n_fft, hop_length, win_length) into the arguments of
-``dstft_np.stft`` that give the same complex matrix, phase included
-(docs/conventions.md has the full table):
+sit, how many there are, where the phase is measured from, or what lies
+beyond the ends of the signal. A preset translates a signal and integer
+(n_fft, hop_length, win_length) into the arguments of ``dstft_np.stft``
+that give the same complex matrix, phase included (docs/conventions.md has
+the full table):
 
-=======  ================================  ==============================  ========  ====
-preset   reproduces                        frames t_n                      phase     norm
-=======  ================================  ==============================  ========  ====
-torch    torch.stft(center=True,           n·hop, n = 0 .. K // hop        "start"   None
-         pad_mode="constant")
-librosa  librosa.stft(center=True,         n·hop, n = 0 .. K // hop        "start"   None
-         pad_mode="constant")
-scipy    ShortTimeFFT(win, hop, fs=1,      p·hop, p = p_min .. p_max − 1   "center"  None
+=======  ===============================  =============================  ========  =========
+preset   reproduces                       frames t_n (in x's samples)    phase     pad_mode
+=======  ===============================  =============================  ========  =========
+torch    torch.stft(center=True)          n·hop, n = 0 .. K // hop       "start"   "reflect"
+librosa  librosa.stft(center=True)        n·hop, n = 0 .. K // hop       "start"   "constant"
+scipy    ShortTimeFFT(win, hop, fs=1,     p·hop, p = p_min .. p_max − 1  "center"  "constant"
          mfft=N).stft
-=======  ================================  ==============================  ========  ====
+=======  ===============================  =============================  ========  =========
 
-θ = W in every case. torch and librosa take a frame of N samples starting
-at t_n − N/2 and measure the phase from its start, φ_n(k) = k − (t_n − N/2);
-scipy measures it from the window centre, φ_n(k) = k − t_n.
+θ = W and norm=None in every case; pad_mode is each library's default
+(torch and librosa take "constant" and "reflect"). torch and librosa take
+a frame of N samples starting at t_n − N/2 and measure the phase from its
+start, φ_n(k) = k − (t_n − N/2); scipy measures it from the window centre,
+φ_n(k) = k − t_n.
 """
 
 import numbers
 
 import numpy as np
 
-from ._options import CONVENTION_WINDOWS, CONVENTIONS, option_code
-from ._validation import check_n_fft
+from ._options import CONVENTION_WINDOWS, CONVENTIONS, PAD_MODES, option_code
+from ._validation import check_n_fft, check_signal
 from .positions import frame_positions
 from .windows import window as window_values
 
-__all__ = ["preset"]
+__all__ = ["preset", "DEFAULT_PAD_MODES"]
+
+#: The pad_mode each library uses by default (torch.stft 2.x; librosa >= 0.9; scipy's
+#: ShortTimeFFT pads with zeros), and the modes a preset of it accepts.
+DEFAULT_PAD_MODES = {"torch": "reflect", "librosa": "constant", "scipy": "constant"}
+_ALLOWED_PAD_MODES = {"torch": PAD_MODES, "librosa": PAD_MODES, "scipy": ("constant",)}
 
 
 def _positive_int(value, name):
@@ -41,20 +47,22 @@ def _positive_int(value, name):
     return int(value)
 
 
-def preset(convention, n_samples, n_fft, hop_length, win_length=None, *, window="hann"):
-    """Arguments of ``dstft_np.stft`` that reproduce another library's STFT.
+def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", pad_mode=None):
+    """Arguments of ``dstft_np.stft`` (signal included) that reproduce another library's STFT.
 
-    ``dstft_np.stft(x, **preset(...))`` equals, to rounding, the STFT the
-    named library computes for the same integer parameters (see the table in
-    the module docstring and docs/conventions.md). The returned θ and t_n
-    are ordinary starting values: they can be learned from there.
+    ``dstft_np.stft(**preset(convention, x, ...))`` equals, to rounding, the
+    STFT the named library computes for the same signal and integer
+    parameters, edge frames and phase included (see the table in the module
+    docstring and docs/conventions.md). The returned θ and t_n are ordinary
+    starting values: they can be learned from there.
 
     Parameters
     ----------
     convention : {"torch", "librosa", "scipy"}
         The library to match.
-    n_samples : int
-        K, the signal length, >= 1 (scipy: >= W - W // 2, as ShortTimeFFT requires).
+    x : array_like [shape=(..., K)], real
+        The signal (float32 stays float32); K >= 1 (scipy: K >= W - W // 2,
+        as ShortTimeFFT requires).
     n_fft : int
         N, even, >= 2.
     hop_length : int
@@ -65,19 +73,32 @@ def preset(convention, n_samples, n_fft, hop_length, win_length=None, *, window=
         The base window; the matched call uses the periodic window of
         length W of that name (``torch.hann_window(W)``,
         ``scipy.signal.get_window(window, W, fftbins=True)``).
+    pad_mode : {"constant", "reflect"}, optional
+        What lies beyond the ends of x in the library's call (its
+        ``pad_mode`` with ``center=True``). Default: the library's own,
+        "reflect" for torch, "constant" for librosa and scipy (scipy offers
+        only "constant", i.e. zeros).
 
     Returns
     -------
     kwargs : dict
-        ``win_length`` (float θ = W), ``positions`` (np.ndarray [shape=(T,)],
-        float64, t_n in samples), ``n_fft``, ``window``, ``norm`` (None) and
-        ``phase`` ("start" for torch and librosa, "center" for scipy).
+        ``x``, ``win_length`` (float θ = W), ``positions`` (np.ndarray
+        [shape=(T,)], float64, t_n in samples of the returned x),
+        ``n_fft``, ``window``, ``norm`` (None) and ``phase`` ("start" for
+        torch and librosa, "center" for scipy). With pad_mode="constant"
+        the returned x is the signal as given (dstft_np treats samples
+        outside [0, K) as zeros) and t_n = n·hop. With "reflect" it is the
+        signal extended by its mirror image, N/2 samples on each side
+        (``numpy.pad(x, N/2, mode="reflect")`` along the last axis, what
+        torch and librosa transform), and t_n = n·hop + N/2 in it.
 
     Raises
     ------
     ValueError
-        An unknown convention or window, a non-integer or out-of-range
-        parameter, or an odd win_length.
+        An unknown convention, window or pad_mode, a non-integer or
+        out-of-range parameter, or an odd win_length.
+    TypeError
+        A non-numeric or complex x, a non-integer n_fft.
 
     Notes
     -----
@@ -88,20 +109,34 @@ def preset(convention, n_samples, n_fft, hop_length, win_length=None, *, window=
     shifts the phase of bin m by e^{±jπm/N}, a factor no choice of t_n and φ
     reproduces.
 
+    With pad_mode="reflect" the transform is that of the padded signal: its
+    partial derivatives and VJP with respect to θ and t_n are those of the
+    padded signal, and a frame moved (or a window widened) towards an end
+    reads the mirrored samples, then zeros beyond the N/2 padded ones. A
+    position learned there is converted back to the samples of the given
+    signal by subtracting N/2. torch refuses K <= N/2 for "reflect";
+    numpy.pad (and librosa) reflect again.
+
     Examples
     --------
     >>> import numpy as np, dstft_np
     >>> from dstft_np.conventions import preset
-    >>> kwargs = preset("torch", n_samples=1000, n_fft=256, hop_length=64, win_length=200)
-    >>> kwargs["phase"], kwargs["norm"], kwargs["positions"][:3]
-    ('start', None, array([  0.,  64., 128.]))
-    >>> S = dstft_np.stft(np.ones(1000), **kwargs)
+    >>> x = np.ones(1000)
+    >>> kwargs = preset("torch", x, n_fft=256, hop_length=64, win_length=200)
+    >>> kwargs["phase"], kwargs["norm"], kwargs["x"].shape, kwargs["positions"][:3]
+    ('start', None, (1256,), array([128., 192., 256.]))
+    >>> S = dstft_np.stft(**kwargs)    # torch.stft(x, 256, 64, 200, window, return_complex=True)
     >>> S.shape
     (129, 16)
+    >>> preset("librosa", x, n_fft=256, hop_length=64)["positions"][:3]
+    array([  0.,  64., 128.])
     """
     option_code("convention", convention, CONVENTIONS)
     option_code("window", window, CONVENTION_WINDOWS)
-    n_samples = _positive_int(n_samples, "n_samples")
+    pad_mode = DEFAULT_PAD_MODES[convention] if pad_mode is None else pad_mode
+    option_code(f"pad_mode for convention {convention!r}", pad_mode, _ALLOWED_PAD_MODES[convention])
+    x = check_signal(x)
+    n_samples = x.shape[-1]
     n_fft = check_n_fft(n_fft)
     hop_length = _positive_int(hop_length, "hop_length")
     win_length = n_fft if win_length is None else win_length
@@ -118,7 +153,11 @@ def preset(convention, n_samples, n_fft, hop_length, win_length=None, *, window=
     else:
         positions = frame_positions(n_samples, hop_length)
         phase = "start"
-    return dict(win_length=float(win_length), positions=positions, n_fft=n_fft,
+    if pad_mode == "reflect":
+        half = n_fft // 2
+        x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(half, half)], mode="reflect")
+        positions = positions + half
+    return dict(x=x, win_length=float(win_length), positions=positions, n_fft=n_fft,
                 window=window, norm=None, phase=phase)
 
 
@@ -134,8 +173,8 @@ def _short_time_fft_positions(n_samples, n_fft, hop_length, win_length, window):
     half = win_length - win_length // 2
     if n_samples < half:
         raise ValueError(
-            f"n_samples must be >= win_length - win_length // 2 = {half} for convention 'scipy' "
-            f"(ShortTimeFFT needs half a window of signal), got {n_samples}"
+            f"x must hold at least win_length - win_length // 2 = {half} samples for convention "
+            f"'scipy' (ShortTimeFFT needs half a window of signal), got {n_samples}"
         )
     u = np.arange(win_length) - win_length // 2
     taper = window_values(u, win_length, n_fft=n_fft, window=window, norm=None)

@@ -702,7 +702,8 @@ def test_plots_reject(figure_axes, case, call, error, match):
 
 PRESET_CASES = [
     ({"convention": "numpy"}, ValueError, r"convention must be one of 'torch', 'librosa', 'scipy'; got 'numpy'"),
-    ({"n_samples": 0}, ValueError, r"n_samples must be an integer >= 1, got 0"),
+    ({"x": np.zeros((3, 0))}, ValueError, r"x must hold at least one sample along its last axis"),
+    ({"x": [1, "a"]}, TypeError, r"x must be"),
     ({"n_fft": 15}, ValueError, r"n_fft must be an even integer >= 2, got 15"),
     ({"n_fft": 16.0}, TypeError, r"n_fft must be an even integer >= 2, got 16\.0"),
     ({"hop_length": 0}, ValueError, r"hop_length must be an integer >= 1, got 0"),
@@ -710,13 +711,15 @@ PRESET_CASES = [
     ({"win_length": 7}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\] for convention 'torch'"),
     ({"win_length": 18}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\]"),
     ({"window": "gaussian"}, ValueError, r"window must be one of 'hann', 'blackman'; got 'gaussian'"),
-    ({"convention": "scipy", "n_samples": 3}, ValueError, r"n_samples must be >= win_length - win_length // 2 = 8"),
+    ({"convention": "scipy", "x": np.ones(3)}, ValueError,
+     r"x must hold at least win_length - win_length // 2 = 8 samples for convention 'scipy'"),
+    ({"pad_mode": "wrap"}, ValueError, r"pad_mode for convention 'torch' must be one of 'constant', 'reflect'"),
 ]
 
 
 @pytest.mark.parametrize("options, error, match", PRESET_CASES)
 def test_preset_rejects(options, error, match):
-    args = {"convention": "torch", "n_samples": 100, "n_fft": 16, "hop_length": 4, **options}
+    args = {"convention": "torch", "x": np.ones(100), "n_fft": 16, "hop_length": 4, **options}
     window = args.pop("window", "hann")
     expect(error, match, lambda: conventions.preset(**args, window=window))
 
@@ -730,6 +733,11 @@ CHECK_CASES = [
     ({"rtol": np.inf}, ValueError, r"rtol must be a finite real number >= 0, got inf"),
     ({"atol": "0"}, ValueError, r"atol must be a finite real number >= 0, got '0'"),
     ({"cases": "no-such-case-*"}, ValueError, r"match no golden case"),
+    ({"families": ["interior", "outer"]}, ValueError, r"families must be names among 'interior', 'edge'"),
+    ({"profile": "float16"}, ValueError, r"profile must be one of 'float64', 'float32'; got 'float16'"),
+    ({"supported": {"phase": ["begin"]}}, ValueError,
+     r"supported\['phase'\] values must be one of 'absolute', 'center', 'start'; got 'begin'"),
+    ({"supported": "hann"}, TypeError, r"supported must be a mapping"),
 ]
 
 

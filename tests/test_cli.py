@@ -257,7 +257,7 @@ def test_every_help_shows_an_example(capsys, argv):
 def test_check_runs_the_conformance_kit(capsys):
     """dstft-np check is conformance.add_arguments + conformance.run (exit 0 / 1 / 2 as documented there)."""
     assert cli.main(["check", "dstft_np:stft", "--cases", "torch-*"]) == 0
-    assert capsys.readouterr().out.startswith("conformance OK: 5 checks passed on 5 golden cases")
+    assert capsys.readouterr().out.startswith("conformance OK: 5 checks on 5 golden cases: 5 passed, 0 failed")
     assert cli.main(["check", "dstft_np:no_such_function"]) == 2
     assert capsys.readouterr().err == "error: 'dstft_np' has no attribute 'no_such_function' " \
                                       "('dstft_np:no_such_function')\n"

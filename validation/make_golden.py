@@ -2,7 +2,8 @@
 
 Run from the project root::
 
-    python validation/make_golden.py
+    python validation/make_golden.py            # rewrites dstft_np/conformance/golden/
+    python validation/make_golden.py --out DIR  # writes the same files to DIR instead
 
 Every case draws its numbers from ``default_rng(crc32(name))``, so the files
 are the same on every run (the zip entries carry a fixed date, so the bytes
@@ -13,6 +14,7 @@ expected values also come from dstft_np (DESIGN.md §2: the two are equal) and,
 when torch is importable, are cross-checked against torch.stft here.
 """
 
+import argparse
 import itertools
 import pathlib
 import sys
@@ -26,7 +28,7 @@ import numpy as np  # noqa: E402
 
 import dstft_np  # noqa: E402
 from dstft_np._options import NORMS, PHASES, WINDOWS  # noqa: E402
-from dstft_np.conformance._golden import GOLDEN_DIR, NORM_NONE  # noqa: E402
+from dstft_np.conformance._golden import FAMILIES, GOLDEN_DIR, NORM_NONE  # noqa: E402
 
 N_FFT = 16
 N_BINS = N_FFT // 2 + 1
@@ -35,6 +37,12 @@ N_SAMPLES = 50
 # second and the next to last overlap an end of the signal
 POSITIONS = np.array([-13.6, -4.3, 0.6, 7.25, 19.5, 31.8, 47.1, 61.9])
 N_FRAMES = POSITIONS.size
+#: Every window of an "interior" case fits inside each N-sample frame around t_n.
+INTERIOR_MAX = N_FFT - 2
+# positions of the edge cases: every frame overlaps the signal and the fractional
+# parts spread over (0, 1), so that N - 2·frac(t_n) (where an N-sample frame
+# starting at floor(t_n) - N/2 loses a sample of the window) ranges over [14.1, 15.9]
+EDGE_POSITIONS = np.array([-2.7, 4.35, 11.5, 18.95, 25.05, 32.6, 39.85, 46.3])
 #: No window edge t_n ± θ/2 comes closer than this to a sample of the signal.
 EDGE_MARGIN = 1e-3
 THETA_SHAPES = {"scalar": (), "per-frame": (1, N_FRAMES), "per-bin": (N_BINS, 1),
@@ -55,8 +63,8 @@ def edge_distance(win_length, positions, n_samples, n_fft):
     return float(np.min(np.abs(edges - nearest)[inside], initial=np.inf))
 
 
-def draw_theta(rng, shape, low=3.0, high=N_FFT, full=True):
-    """θ uniform in [low, high); with full=True an array θ holds θ = N in its first cell."""
+def draw_theta(rng, shape, low=3.0, high=INTERIOR_MAX, full=True):
+    """θ uniform in [low, high); with full=True an array θ holds θ = high in its first cell."""
     if shape == ():
         return np.array(rng.uniform(low, high))
     theta = rng.uniform(low, high, shape)
@@ -75,20 +83,35 @@ def draw(rng, make_theta, positions, n_samples, n_fft=N_FFT, attempts=100):
                        "from every sample; an even integer θ at an integer position never can")
 
 
-def matrix_cases():
-    """Every window × norm × phase × θ shape, on one signal and the positions above."""
-    for window, norm, phase, (label, shape) in itertools.product(
-            WINDOWS, NORMS, PHASES, THETA_SHAPES.items()):
-        name = f"{window}-{norm or NORM_NONE}-{phase}-{label}"
+def option_cases(prefix, draws, positions, theta_range, where):
+    """Every window × norm × phase × θ draw ({label: make_theta}), each on its own signal."""
+    for window, norm, phase, (label, make_theta) in itertools.product(
+            WINDOWS, NORMS, PHASES, draws.items()):
+        name = f"{prefix}{window}-{norm or NORM_NONE}-{phase}-{label}"
         rng = case_rng(name)
         yield name, {
-            "description": f"{label} θ, window={window}, norm={norm}, phase={phase}; "
-                           "non-integer positions, two frames beyond the ends",
+            "description": f"{label} θ in {theta_range}, window={window}, norm={norm}, phase={phase}; "
+                           f"{where}",
             "x": rng.standard_normal(N_SAMPLES),
-            "win_length": draw(rng, lambda r: draw_theta(r, shape), POSITIONS, N_SAMPLES),
-            "positions": POSITIONS.copy(),
+            "win_length": draw(rng, make_theta, positions, N_SAMPLES),
+            "positions": positions.copy(),
             "options": dict(n_fft=N_FFT, window=window, norm=norm, phase=phase),
         }
+
+
+def matrix_cases():
+    """Every window × norm × phase × θ shape, on the positions above; θ <= N - 2."""
+    draws = {label: (lambda r, shape=shape: draw_theta(r, shape)) for label, shape in THETA_SHAPES.items()}
+    return option_cases("", draws, POSITIONS, "[3, N - 2]",
+                        "non-integer positions, two frames beyond the ends")
+
+
+def edge_cases():
+    """Every window × norm × phase with θ in [N - 2, N] (scalar, per frame) at non-integer t_n."""
+    draws = {"scalar": lambda r: draw_theta(r, (), low=N_FFT - 1.5, high=N_FFT - 0.5),
+             "per-frame": lambda r: draw_theta(r, (1, N_FRAMES), low=N_FFT - 2, high=N_FFT)}
+    return option_cases("edge-", draws, EDGE_POSITIONS, "[N - 2, N]",
+                        "fractional parts of t_n spread over (0, 1)")
 
 
 def batch_cases():
@@ -184,6 +207,32 @@ def case_rng(name):
     return np.random.default_rng(zlib.crc32(name.encode()))
 
 
+def theta_family(theta, n_bins, n_frames):
+    """"scalar", "per-frame", "per-bin" or "per-cell": how θ varies over the (F, T) grid."""
+    grid = np.shape(theta)[-2:] if np.ndim(theta) >= 2 else (1, 1)
+    varies = (grid[0] == n_bins > 1, grid[1] == n_frames > 1)
+    return {(False, False): "scalar", (False, True): "per-frame", (True, False): "per-bin",
+            (True, True): "per-cell"}[varies]
+
+
+def families_of(arrays):
+    """The families of a case, from its arrays (the definitions of ``FAMILIES``)."""
+    theta, positions, n_fft = arrays["win_length"], arrays["positions"], int(arrays["n_fft"])
+    families = []
+    if np.all(theta <= n_fft - 2):
+        families.append("interior")
+    t = np.broadcast_to(positions, arrays["S"].shape[:-2] + positions.shape[-1:])[..., None, :]
+    fractional = np.broadcast_to(t != np.floor(t), arrays["S"].shape)
+    if np.any((np.broadcast_to(theta, arrays["S"].shape) > n_fft - 2) & fractional):
+        families.append("edge")
+    families.append(theta_family(theta, *arrays["S"].shape[-2:]))
+    if arrays["S"].ndim > 2 or theta.ndim > 2:
+        families.append("batch")
+    families += [family for family, key in (("hops", "hops"), ("torch", "torch_call")) if key in arrays]
+    assert set(families) <= set(FAMILIES), families
+    return families
+
+
 def expected_values(name, case):
     """Inputs, cotangent and the results of dstft_np for one case, as the arrays of its file."""
     x, theta, positions, options = case["x"], case["win_length"], case["positions"], case["options"]
@@ -205,6 +254,7 @@ def expected_values(name, case):
                       grad_hops=dstft_np.positions_from_hops_vjp(grad_pos))
     if "torch_call" in case:
         arrays["torch_call"] = case["torch_call"]
+    arrays["families"] = np.array(families_of(arrays))
     return arrays
 
 
@@ -240,22 +290,30 @@ def cross_check_torch(cases):
             f"{worst:.1e} (max error / max |S|)")
 
 
-def main():
-    GOLDEN_DIR.mkdir(exist_ok=True)
-    for stale in GOLDEN_DIR.glob("*.npz"):
+def write_cases(out_dir):
+    """Write every case to out_dir (its old .npz files removed); return the torch cases written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*.npz"):
         stale.unlink()
     torch_checked = []
-    generators = (matrix_cases(), batch_cases(), hop_cases(), torch_cases())
-    n_cases = 0
+    generators = (matrix_cases(), edge_cases(), batch_cases(), hop_cases(), torch_cases())
     for name, case in itertools.chain(*generators):
         arrays = expected_values(name, case)
-        write_npz(GOLDEN_DIR / f"{name}.npz", arrays)
+        write_npz(out_dir / f"{name}.npz", arrays)
         if "torch_call" in case:
             torch_checked.append((name, case, arrays))
-        n_cases += 1
-    size = sum(path.stat().st_size for path in GOLDEN_DIR.glob("*.npz"))
-    print(f"wrote {n_cases} golden cases ({size / 1024:.0f} KiB) to "
-          f"{GOLDEN_DIR.relative_to(ROOT)}")
+    return torch_checked
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=pathlib.Path, default=GOLDEN_DIR,
+                        help="folder to write the .npz files to (default: the package's golden/)")
+    out_dir = parser.parse_args(argv).out
+    torch_checked = write_cases(out_dir)
+    paths = list(out_dir.glob("*.npz"))
+    print(f"wrote {len(paths)} golden cases ({sum(p.stat().st_size for p in paths) / 1024:.0f} KiB) "
+          f"to {out_dir}")
     print(cross_check_torch(torch_checked))
 
 

@@ -10,8 +10,10 @@ import importlib
 import json
 import os
 import sys
+import textwrap
 
-from ._check import DEFAULT_ATOL, DEFAULT_RTOL, check
+from ._check import PROFILES, SUPPORTABLE, check
+from ._golden import FAMILIES, NORM_NONE
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "resolve", "add_arguments", "run", "main"]
 
@@ -29,13 +31,21 @@ of dstft_np.stft (see `help(dstft_np.conformance.check)`).
 """
 
 EPILOG = """\
+families (--family; a case belongs to several):
+{families}
+
 examples:
   %(prog)s mypkg.stft:stft
   %(prog)s dstft_np:stft --partials dstft_np:stft_partials --vjp dstft_np:stft_vjp
-  %(prog)s mypkg:torch_stft --cases 'torch-*' --rtol 1e-4
+  %(prog)s mypkg:torch_stft --cases 'torch-*' --profile float32
+  %(prog)s mypkg:stft --family interior --supported window=hann --json report.json
 
-exit status: 0 when every check passes, 1 when one fails, 2 on bad arguments.
-"""
+exit status: 0 when no check failed and at least one passed (unsupported
+cases are counted apart), 1 when a check failed or nothing could be checked,
+2 on bad arguments.
+""".format(families="\n".join(textwrap.fill(text, 79, initial_indent=f"  {name:<10} ",
+                                              subsequent_indent=" " * 13)
+                                for name, text in FAMILIES.items()))
 
 
 def resolve(spec):
@@ -64,6 +74,16 @@ def resolve(spec):
     return target
 
 
+def _supported_option(text):
+    """``--supported window=hann,blackman`` as ("window", ["hann", "blackman"]); "none" is None."""
+    option, sep, values = text.partition("=")
+    if not sep or option not in SUPPORTABLE or not values:
+        raise argparse.ArgumentTypeError(
+            f"expected OPTION=VALUE[,VALUE...] with OPTION among {', '.join(SUPPORTABLE)}, got {text!r}")
+    return option, [None if value == NORM_NONE and option == "norm" else value
+                    for value in values.split(",")]
+
+
 def add_arguments(parser):
     """Make `parser` (an ``argparse.ArgumentParser`` or a subcommand's parser) the check command.
 
@@ -86,12 +106,20 @@ def add_arguments(parser):
     parser.add_argument("--vjp", metavar="MODULE:FUNCTION",
                         help="also check (grad_win, grad_pos) = FUNCTION(x, win_length, positions, "
                              "grad_S, ...)")
-    parser.add_argument("--rtol", type=float, default=DEFAULT_RTOL,
-                        help="relative tolerance against max |expected| (default %(default)g)")
-    parser.add_argument("--atol", type=float, default=DEFAULT_ATOL,
-                        help="absolute tolerance (default %(default)g)")
+    parser.add_argument("--profile", choices=PROFILES, default="float64",
+                        help="tolerances for a float64 or float32 implementation: " + "; ".join(
+                            f"{name}: rtol={rtol:g}, atol={atol:g}" for name, (rtol, atol) in PROFILES.items())
+                        + " (default %(default)s)")
+    parser.add_argument("--rtol", type=float,
+                        help="relative tolerance against the scale of each quantity (default: the profile's)")
+    parser.add_argument("--atol", type=float, help="absolute tolerance (default: the profile's)")
     parser.add_argument("--cases", metavar="PATTERN", action="append",
                         help="only cases whose name matches this shell pattern (repeatable)")
+    parser.add_argument("--family", metavar="NAME", action="append", dest="families",
+                        help="only cases of this family (repeatable: any of them); see below")
+    parser.add_argument("--supported", metavar="OPTION=VALUES", action="append", type=_supported_option,
+                        help="declare what the implementation supports, e.g. window=hann or "
+                             "norm=area,none (repeatable); other cases count as unsupported")
     parser.add_argument("--all", action="store_true", dest="all_rows",
                         help="print every check, not only the failed ones")
     parser.add_argument("--json", metavar="OUT",
@@ -115,7 +143,11 @@ def run(args):
     try:
         functions = [resolve(spec) if spec else None
                      for spec in (args.function, args.partials, args.vjp)]
-        report = check(*functions, rtol=args.rtol, atol=args.atol, cases=args.cases)
+        supported = {}
+        for option, values in args.supported or ():
+            supported.setdefault(option, []).extend(values)
+        report = check(*functions, rtol=args.rtol, atol=args.atol, profile=args.profile,
+                       cases=args.cases, families=args.families, supported=supported or None)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -123,10 +155,10 @@ def run(args):
         json.dump(report.to_dict(), sys.stdout, indent=1)
         print()
     else:
-        print(report.format(all_rows=args.all_rows, max_rows=None if args.all_rows else MAX_ROWS))
-        if args.json:
+        if args.json:  # before the text: a reader that closes stdout early must not lose it
             with open(args.json, "w", encoding="utf-8") as out:
                 json.dump(report.to_dict(), out, indent=1)
+        print(report.format(all_rows=args.all_rows, max_rows=None if args.all_rows else MAX_ROWS))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -135,8 +167,8 @@ def main(argv=None, prog=None):
 
     Examples
     --------
-    >>> main(["dstft_np:stft", "--cases", "torch-*"])  # doctest: +ELLIPSIS
-    conformance OK: ... checks passed on ... golden cases (rtol=1e-07, atol=1e-12)
+    >>> main(["dstft_np:stft", "--family", "torch"])
+    conformance OK: 5 checks on 5 golden cases: 5 passed, 0 failed, 0 unsupported (rtol=1e-07, atol=1e-12)
     0
     """
     parser = add_arguments(argparse.ArgumentParser(prog=prog or "python -m dstft_np.conformance"))

@@ -12,21 +12,39 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["GOLDEN_DIR", "INPUT_KEYS", "EXPECTED_KEYS", "EXTRA_KEYS", "GoldenCase", "case_names",
-           "load_cases"]
+__all__ = ["GOLDEN_DIR", "INPUT_KEYS", "EXPECTED_KEYS", "EXTRA_KEYS", "FAMILIES", "GoldenCase",
+           "case_names", "load_cases"]
 
 #: Folder of the golden .npz files (installed with the package).
 GOLDEN_DIR = pathlib.Path(__file__).resolve().parent / "golden"
 
-#: Keys every case holds: the arguments of the call, and the cotangent of the VJP.
+#: Keys every case holds: the arguments of the call, the cotangent of the VJP, what it covers.
 INPUT_KEYS = ("x", "win_length", "positions", "n_fft", "window", "norm", "phase", "grad_S",
-              "description")
+              "description", "families")
 
 #: Keys holding the expected results (float64 / complex128).
 EXPECTED_KEYS = ("S", "dS_dwin", "dS_dpos", "grad_win", "grad_pos")
 
 #: Keys only some cases hold: hop cases (hops, t0, grad_hops), torch cases (torch_call).
 EXTRA_KEYS = ("hops", "t0", "grad_hops", "torch_call")
+
+#: The families a case can belong to (a case belongs to several), with their definitions.
+FAMILIES = {
+    "interior": "θ <= N - 2 in every cell: each window lies inside any N-sample frame around t_n "
+                "(from floor(t_n) - N/2, round(t_n) - N/2, ...), so implementations that agree on "
+                "the definition of S agree here",
+    "edge": "θ > N - 2 in some cell of a frame with non-integer t_n: where definitions of the "
+            "support differ (a frame of N samples from floor(t_n) - N/2 loses the sample at "
+            "u = N/2 - frac(t_n), inside |u| < θ/2 when θ > N - 2·frac(t_n))",
+    "scalar": "one θ for the whole transform (0-d, or with batch axes only)",
+    "per-frame": "θ of shape (1, T): one value per frame",
+    "per-bin": "θ of shape (F, 1): one value per frequency bin",
+    "per-cell": "θ of shape (F, T): one value per cell",
+    "batch": "leading batch axes on x, positions or θ; gradients summed over broadcast axes",
+    "hops": "positions built by positions_from_hops (hops and grad_hops in the file)",
+    "torch": "θ = W integer, norm=None, phase='start', t_n = n·hop: the values of "
+             "torch.stft(center=True, pad_mode='constant')",
+}
 
 #: How ``norm=None`` is spelled in a file (a 0-d string array cannot hold None).
 NORM_NONE = "none"
@@ -58,6 +76,8 @@ class GoldenCase:
     extras : dict
         ``hops``, ``t0``, ``grad_hops`` for cases built by
         ``positions_from_hops``; ``torch_call`` for the torch.stft-convention cases.
+    families : tuple of str
+        The families (keys of ``FAMILIES``) the case belongs to.
     """
 
     name: str
@@ -69,6 +89,7 @@ class GoldenCase:
     options: dict
     expected: dict
     extras: dict = field(default_factory=dict)
+    families: tuple = ()
 
 
 def case_names():
@@ -76,17 +97,29 @@ def case_names():
     return sorted(path.stem for path in GOLDEN_DIR.glob("*.npz"))
 
 
+def _as_list(value):
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _select(names, patterns):
     if patterns is None:
         return names
-    if isinstance(patterns, str):
-        patterns = [patterns]
+    patterns = _as_list(patterns)
     chosen = [name for name in names if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
     if not chosen:
         raise ValueError(
-            f"cases {list(patterns)!r} match no golden case; the cases are: {', '.join(names)}"
+            f"cases {patterns!r} match no golden case; the cases are: {', '.join(names)}"
         )
     return chosen
+
+
+def _check_families(families):
+    families = _as_list(families)
+    unknown = [family for family in families if family not in FAMILIES]
+    if unknown or not families:
+        raise ValueError(f"families must be names among {', '.join(map(repr, FAMILIES))}; "
+                         f"got {families!r}")
+    return families
 
 
 def _read(path):
@@ -111,10 +144,11 @@ def _read(path):
         },
         expected={key: arrays[key] for key in EXPECTED_KEYS},
         extras={key: arrays[key] for key in EXTRA_KEYS if key in arrays},
+        families=tuple(str(family) for family in arrays["families"]),
     )
 
 
-def load_cases(cases=None):
+def load_cases(cases=None, families=None):
     """Read golden cases from disk.
 
     Parameters
@@ -123,6 +157,11 @@ def load_cases(cases=None):
         Shell-style patterns (``fnmatch``) on case names, e.g.
         ``"torch-*"``, ``"*-start-*"`` or ``["hann-*", "batch-*"]``; all
         cases when None.
+    families : str or list of str, optional
+        Keep the cases that belong to at least one of these families (keys
+        of ``FAMILIES``: "interior", "edge", "scalar", "per-frame",
+        "per-bin", "per-cell", "batch", "hops", "torch"); all when None.
+        Combined with `cases`, a case must satisfy both.
 
     Returns
     -------
@@ -132,7 +171,7 @@ def load_cases(cases=None):
     Raises
     ------
     ValueError
-        If the patterns match no case.
+        If a family is unknown, or the selection holds no case.
 
     Examples
     --------
@@ -140,4 +179,10 @@ def load_cases(cases=None):
     >>> case.options["n_fft"], case.expected["S"].shape
     (16, (9, 8))
     """
-    return [_read(GOLDEN_DIR / f"{name}.npz") for name in _select(case_names(), cases)]
+    wanted = None if families is None else set(_check_families(families))
+    chosen = [_read(GOLDEN_DIR / f"{name}.npz") for name in _select(case_names(), cases)]
+    if wanted is not None:
+        chosen = [case for case in chosen if wanted.intersection(case.families)]
+        if not chosen:
+            raise ValueError(f"no golden case matches cases={cases!r} in families {sorted(wanted)}")
+    return chosen
