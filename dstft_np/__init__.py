@@ -18,6 +18,7 @@ Every derivative is computed in closed form by Numba kernels
 
 from . import conventions, io, losses, plot, signals, tracking
 from ._validation import get_memory_limit, set_memory_limit
+from .axes import frame_times, frequencies
 from .forward_mode import stft_jvp
 from .inverse import istft
 from .model import DSTFT, FitHistory
@@ -35,6 +36,8 @@ __all__ = [
     "frame_positions",
     "positions_from_hops",
     "positions_from_hops_vjp",
+    "frequencies",
+    "frame_times",
     "window",
     "set_memory_limit",
     "get_memory_limit",

@@ -2,7 +2,7 @@
 
 Notation (docs/derivation.md §0): batch b, frame n, bin m, sample k, window length θ,
 position t_n, n_fft N, u = k - t_n, v = u/θ. Every kernel reaches the window
-through the pair (h(v), h'(v)) of ``windows`` (``base_terms``), combined into
+through the pair (h(v), h'(v)) of ``_window_terms`` (``base_terms``), combined into
 ω, ∂ω/∂θ or -∂ω/∂u with the weights of ``_term_weights`` (which = VALUE,
 D_WIN or NEG_D_OFFSET).
 
@@ -40,10 +40,9 @@ import math
 
 import numpy as np
 
-from . import windows
+from . import _window_terms
 from ._jit import njit, prange
-from ._options import WINDOWS
-from .windows import D_WIN, NEG_D_OFFSET, VALUE
+from ._options import D_WIN, NEG_D_OFFSET, VALUE, WINDOWS
 
 __all__ = [
     "base_terms",
@@ -60,12 +59,12 @@ __all__ = [
     "magnitude_cotangent",
 ]
 
-_cosine_sum_terms = njit(cache=True)(windows.cosine_sum_terms)
-_gaussian_terms = njit(cache=True)(windows.gaussian_terms)
+_cosine_sum_terms = njit(cache=True)(_window_terms.cosine_sum_terms)
+_gaussian_terms = njit(cache=True)(_window_terms.gaussian_terms)
 
 #: (a_0, a_1, a_2) of each window in WINDOWS order (zeros for the other families).
-_COSINE_SUM = np.array([windows.COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
-_IS_COSINE_SUM = np.array([name in windows.COSINE_SUM for name in WINDOWS])
+_COSINE_SUM = np.array([_window_terms.COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
+_IS_COSINE_SUM = np.array([name in _window_terms.COSINE_SUM for name in WINDOWS])
 
 
 @njit(cache=True)

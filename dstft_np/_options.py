@@ -15,8 +15,13 @@ __all__ = [
     "CONVENTIONS",
     "CONVENTION_WINDOWS",
     "PAD_MODES",
+    "VALUE",
+    "D_WIN",
+    "NEG_D_OFFSET",
     "option_code",
     "transform_codes",
+    "choices",
+    "TRANSFORM_PARAMETERS",
 ]
 
 #: Base windows h(v) on [-1/2, 1/2]; the order is the kernel code.
@@ -49,6 +54,9 @@ CONVENTION_WINDOWS = ("hann", "blackman")
 #: zeros, or the mirror image without repeating the end sample.
 PAD_MODES = ("constant", "reflect")
 
+#: What a kernel evaluates: ω, ∂ω/∂θ, or -∂ω/∂u (the sign of ∂S/∂t_n).
+VALUE, D_WIN, NEG_D_OFFSET = 0, 1, 2
+
 
 def option_code(name, value, allowed):
     """Return the index of `value` in `allowed`, or raise a ValueError listing them."""
@@ -64,3 +72,35 @@ def transform_codes(window, norm, phase):
     """Check the three options every transform takes; return (window code, norm == "area", phase code)."""
     return (option_code("window", window, WINDOWS), option_code("norm", norm, NORMS) == 0,
             option_code("phase", phase, PHASES))
+
+
+def choices(allowed):
+    """The allowed values as numpydoc writes a choice: {"hann", "blackman", "gaussian"}."""
+    return "{" + ", ".join("None" if value is None else f'"{value}"' for value in allowed) + "}"
+
+
+#: The numpydoc of the arguments every transform takes, substituted for "{params}".
+TRANSFORM_PARAMETERS = f"""x : array_like [shape=(..., K)], real
+        The signal; float32 stays float32, other real types become float64.
+        Zero outside 0 <= k < K.
+    win_length : array_like, float
+        θ, window lengths in samples, 0 < θ <= n_fft, broadcastable to
+        (..., F, T): a scalar, (1, T) or (T,) per frame, (F, 1) per bin,
+        (F, T) per cell, with optional leading batch axes.
+    positions : array_like [shape=(..., T)], float, optional
+        t_n, window centres in samples; any real value (frames that reach
+        no sample are zero). Give positions or hop_length, not both. A
+        scalar is one frame; with a signal longer than 2·n_fft that is
+        warned about (UserWarning), since a hop passed here gives it.
+    hop_length : float, optional, keyword-only
+        d > 0, the librosa-style alternative to positions: the default grid
+        t_n = n·d, n < T = 1 + K // d (``frame_positions``; torch.stft's and
+        librosa's frames with center=True).
+    n_fft : int
+        N, even; F = N/2 + 1 one-sided bins.
+    window : {choices(WINDOWS)}
+        Base window h, see ``dstft_np.windows``.
+    norm : {choices(NORMS)}
+        c(θ) = N/θ ("area", the paper's) or 1.
+    phase : {choices(PHASES)}
+        Phase reference φ_n(k) = k, k - t_n or k - (t_n - N/2)."""

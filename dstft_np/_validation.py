@@ -1,6 +1,9 @@
 """Input checks shared by every public function (the only place they live)."""
 
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -18,11 +21,14 @@ __all__ = [
     "check_pair",
     "check_positive",
     "check_integer",
+    "check_hop",
+    "check_framing",
     "check_finite_output",
     "check_memory",
     "check_sample_rate",
     "set_memory_limit",
     "get_memory_limit",
+    "warn",
 ]
 
 _memory_limit = [4 * 2**30]
@@ -158,6 +164,34 @@ def check_integer(value, name, *, minimum=0):
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_hop(hop_length, name="hop_length"):
+    """A hop as a Python float: one finite real number of samples > 0."""
+    hop = check_scalar(hop_length, name)
+    if not hop > 0:
+        raise ValueError(f"{name} must be a positive finite number of samples, got {hop_length!r}")
+    return hop
+
+
+def check_framing(positions, hop_length):
+    """TypeError unless exactly one of positions and hop_length is given (not None)."""
+    if (positions is None) == (hop_length is None):
+        given = "both" if positions is not None else "neither"
+        raise TypeError("give either positions (t_n, the window centres in samples) or hop_length "
+                        f"(t_n = n·hop_length), got {given}")
+
+
+#: Files under this folder are dstft_np's own frames, skipped when a warning names its caller.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message, category=UserWarning):
+    """warnings.warn attributed to the first caller outside dstft_np (the user's line), at any depth."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 _TRANSFORM_ADVICE = ("Scale x (or grad_S) down, pass float64 data, or keep win_length away from 0 (the "

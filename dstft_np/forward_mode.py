@@ -12,24 +12,23 @@ with v_θ broadcast like θ. This is the transpose of ``stft_vjp``:
 
 import numpy as np
 
+from . import _engine
+from ._options import TRANSFORM_PARAMETERS
 from ._validation import check_finite_output, check_real
-from .transform import _DOC_PARAMETERS, stft_partials
 
 __all__ = ["stft_jvp"]
 
 
-def _check_tangent(tangent, primal, name, primal_name):
-    """The tangent as float64, finite, of exactly the primal's shape."""
+def _check_tangent(tangent, shape, name, primal_name):
+    """The tangent as float64, finite, of exactly the primal's `shape`."""
     arr = check_real(tangent, name)
-    if arr.shape != np.shape(primal):
-        raise ValueError(
-            f"{name} must have the shape of {primal_name}, {np.shape(primal)}, got {arr.shape}"
-        )
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have the shape of {primal_name}, {shape}, got {arr.shape}")
     return arr
 
 
-def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, window="hann",
-             norm="area", phase="absolute"):
+def stft_jvp(x, win_length, positions=None, tangent_win=None, tangent_pos=None, *, hop_length=None, n_fft,
+             window="hann", norm="area", phase="absolute"):
     """Jacobian–vector product: the change dS of S along a direction (v_θ, v_t).
 
     dS[..., m, n] = ∂S/∂θ[..., m, n] · v_θ[..., m, n] + ∂S/∂t_n · v_t[..., n],
@@ -42,7 +41,7 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
     tangent_win : array_like, float
         v_θ, of the shape of win_length (it broadcasts the same way).
     tangent_pos : array_like, float
-        v_t, of the shape of positions.
+        v_t, of the shape of positions; (T,) with hop_length.
 
     Returns
     -------
@@ -73,10 +72,11 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
     >>> dS.shape
     (129, 9)
     """
-    v_win = _check_tangent(tangent_win, win_length, "tangent_win", "win_length")
-    v_pos = _check_tangent(tangent_pos, positions, "tangent_pos", "positions")
-    _, dS_dwin, dS_dpos = stft_partials(x, win_length, positions, n_fft=n_fft, window=window,
-                                        norm=norm, phase=phase)
+    v_win = _check_tangent(tangent_win, np.shape(win_length), "tangent_win", "win_length")
+    plan = _engine.prepare(x, win_length, positions, hop_length, n_fft=n_fft, window=window, norm=norm,
+                           phase=phase)
+    v_pos = _check_tangent(tangent_pos, _engine.positions_shape(positions, plan), "tangent_pos", "positions")
+    _, dS_dwin, dS_dpos = (_engine.unbatch(value, plan) for value in _engine.partials(plan))
     # In place, so that float32 input keeps complex64: v_θ broadcasts against
     # (..., F, T) exactly as θ did, and v_t gains the bin axis.
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
@@ -87,4 +87,4 @@ def stft_jvp(x, win_length, positions, tangent_win, tangent_pos, *, n_fft, windo
     return dS_dwin
 
 
-stft_jvp.__doc__ = stft_jvp.__doc__.replace("{params}", _DOC_PARAMETERS)
+stft_jvp.__doc__ = stft_jvp.__doc__.replace("{params}", TRANSFORM_PARAMETERS)

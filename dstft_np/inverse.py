@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels
-from ._validation import check_complex, check_finite_output, check_flag, check_memory
-from .transform import _prepare, _transform, _twiddles, _unbatch
-from .windows import VALUE
+from . import _engine
+from ._options import VALUE
+from ._validation import (check_complex, check_finite_output, check_flag, check_framing, check_hop,
+                          check_memory, check_positions)
 
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
 
@@ -66,15 +66,29 @@ _INVERSE_ADVICE = ("Scale S down, or keep win_length away from 0 (the window wei
                    "(n_fft/θ)²)")
 
 
-def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase):
-    """The transform plan of a signal of `length` samples whose STFT has the shape of S.
+def _covered_length(positions):
+    """istft's default length: the samples up to the last frame centre, ⌊max_n t_n⌋ + 1."""
+    last = float(np.max(positions))
+    if last < 0:
+        raise ValueError(f"length has no default when every position is below 0 (the largest is {last:g}): "
+                         "pass length, the number of samples to reconstruct")
+    return int(np.floor(last)) + 1
 
-    The plan's x is a zero placeholder of the batch shape of S; callers
-    replace it. Raises when S's shape is not (..., F, T) of that transform.
+
+def _plan_for(S, name, win_length, positions, hop_length, n_fft, length, window, norm, phase):
+    """The transform plan, without samples, of a signal whose STFT has the shape of S.
+
+    t_n = positions, or n·hop_length for the T frames of S; `length` None
+    is ``_covered_length``. The plan's precision is the real one of S.
+    Raises when S's shape is not (..., F, T) of that transform.
     """
+    check_framing(positions, hop_length)
+    positions = np.arange(S.shape[-1]) * check_hop(hop_length) if positions is None else check_positions(positions)
+    length = _covered_length(positions) if length is None else _check_length(length)
     real_dtype = np.float32 if S.dtype == np.complex64 else np.float64
-    placeholder = np.broadcast_to(np.zeros(1, dtype=real_dtype), S.shape[:-2] + (length,))
-    plan = _prepare(placeholder, win_length, positions, n_fft, window, norm, phase)
+    signal = _engine.signal_shape(S.shape[:-2], length, real_dtype, n_fft=n_fft, window=window, norm=norm,
+                                  phase=phase)
+    plan = _engine.prepare_frames(signal, win_length, positions)
     expected = plan.output_shape
     if S.shape != expected:
         raise ValueError(
@@ -82,57 +96,11 @@ def _plan_for(S, name, win_length, positions, n_fft, length, window, norm, phase
             f"{plan.positions.shape[1]} positions (batch axes of positions and win_length included), "
             f"got {S.shape}"
         )
+    n_batch, n_frames = plan.positions.shape
+    check_memory(n_batch * length * 8 * 2, "the reconstruction and its window weight (batch, length)")
     if plan.per_cell:
-        n_batch, n_frames = plan.positions.shape
         check_memory(n_batch * n_frames * (plan.n_fft + 1) * 8, "the adjoint's frame buffer (batch, T, n_fft + 1)")
     return plan
-
-
-def _rotate_back(S, plan):
-    """S · e^{-j2π m r_n / N} (B, F, T): removes the residual phase the forward added (a rotated copy)."""
-    S = S.reshape((-1,) + S.shape[-2:])
-    if plan.residual is None:
-        return S
-    frames = np.swapaxes(S, -1, -2)[:, :, None, :].copy()   # (B, T, 1, F), the layout rotate_bins takes
-    _kernels.rotate_bins(frames, plan.residual, -1.0, 0, frames.shape[1])
-    return np.swapaxes(frames[:, :, 0, :], -1, -2)
-
-
-def _cell_overlap(plan, G, squared):
-    """Σ_n of ``cell_adjoint``'s frames (B, K): S*(G), or diag(S*S) when squared (G unused)."""
-    n_batch, n_samples = plan.x.shape
-    cos_table, sin_table = _twiddles(plan.n_fft)
-    frames = np.zeros((n_batch, plan.positions.shape[1], plan.n_fft + 1))
-    _kernels.cell_adjoint(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                          cos_table, sin_table, np.ascontiguousarray(G.real),
-                          np.ascontiguousarray(G.imag), squared, n_samples, frames)
-    out = np.zeros((n_batch, n_samples))
-    _kernels.add_frames(plan.positions, frames, out)
-    return out
-
-
-def _adjoint(plan, G):
-    """S*(G) of shape (B, K), float64; G (B, F, T) complex, residual phase not yet removed."""
-    G = _rotate_back(G, plan)
-    if plan.per_cell:
-        out = _cell_overlap(plan, G, squared=False)
-    else:
-        out = np.zeros(plan.x.shape)
-        # g_n[i] = Re Σ_m conj(G[m,n]) e^{-j2π m i/N}: an irfft of G·N/2 with
-        # bins 0 and N/2 counted once (as in stft_vjp)
-        half = np.swapaxes(G, -1, -2) * (plan.n_fft / 2)
-        half[..., 0] *= 2
-        half[..., -1] *= 2
-        g = np.fft.irfft(half, n=plan.n_fft, axis=-1)
-        _kernels.overlap_add(plan.positions, plan.win_length, plan.shift, plan.code, plan.area, g,
-                             False, out, np.zeros_like(out))
-    return out
-
-
-def _cell_diagonal(plan):
-    """diag(S*S)[k] = Σ_{m,n} ω(k - t_n; θ[m,n])² (B, K): zero exactly where no window reaches sample k."""
-    unused = np.zeros((1, 1, 1), dtype=np.complex128)
-    return _cell_overlap(plan, unused, squared=True)
 
 
 def _check_covered(weight, eps, batch_shape):
@@ -160,20 +128,14 @@ def _relative_norms(numerator, denominator):
 
 
 def _forward(plan, x):
-    return _transform(plan._replace(x=np.ascontiguousarray(x, dtype=plan.x.dtype)), VALUE)
+    return _engine.transform(_engine.with_signal(plan, x), VALUE)
 
 
-def _overlap_add(S, plan, n_samples):
+def _overlap_add(S, plan):
     """x̂[k] = Σ_n ω_n(k - t_n) y_n[(k - s_n) mod N] / Σ_n ω_n(k - t_n)², y_n = irfft of frame n."""
-    S = _rotate_back(S, plan)
-    frames = np.fft.irfft(np.swapaxes(S, -1, -2), n=plan.n_fft, axis=-1)
-    n_batch = frames.shape[0]
-    numerator = np.zeros((n_batch, n_samples))
-    weight = np.zeros((n_batch, n_samples))
-    _kernels.overlap_add(plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
-                         np.ascontiguousarray(frames), True, numerator, weight)
+    numerator, weight = _engine.overlap_add(plan, S)
     check_finite_output(weight, "the window weight Σ ω(k - t_n)²", _INVERSE_ADVICE)
-    _check_covered(weight, np.finfo(frames.dtype).eps, plan.batch_shape)
+    _check_covered(weight, np.finfo(plan.dtype).eps, plan.batch_shape)
     return numerator / weight
 
 
@@ -188,7 +150,7 @@ def _conjugate_gradients(S, plan, diagonal, rtol, max_iter):
     scale = 1.0 / np.sqrt(diagonal)
     z = np.zeros(diagonal.shape)
     residual = S.copy()
-    gradient = scale * _adjoint(plan, residual)
+    gradient = scale * _engine.adjoint(plan, residual)
     gamma = np.sum(gradient**2, axis=-1)
     initial = np.sqrt(gamma)
     direction = gradient.copy()
@@ -199,7 +161,7 @@ def _conjugate_gradients(S, plan, diagonal, rtol, max_iter):
         alpha = np.divide(gamma, curvature, out=np.zeros_like(gamma), where=curvature > 0)
         z += alpha[:, None] * direction
         residual -= alpha[:, None, None] * image
-        gradient = scale * _adjoint(plan, residual)
+        gradient = scale * _engine.adjoint(plan, residual)
         gamma_new = np.sum(gradient**2, axis=-1)
         beta = np.divide(gamma_new, gamma, out=np.zeros_like(gamma), where=gamma > 0)
         direction = gradient + beta[:, None] * direction
@@ -209,8 +171,8 @@ def _conjugate_gradients(S, plan, diagonal, rtol, max_iter):
     return scale * z, iterations, float(np.max(ratio))
 
 
-def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area", phase="absolute",
-          rtol=1e-12, max_iter=500, return_info=False):
+def istft(S, win_length, positions=None, *, hop_length=None, n_fft, length=None, window="hann", norm="area",
+          phase="absolute", rtol=1e-12, max_iter=500, return_info=False):
     """Inverse STFT: the signal x of `length` samples whose transform is (closest to) S.
 
     Parameters
@@ -220,13 +182,18 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
         float32 signal, anything else float64.
     win_length : array_like, float
         θ as passed to ``stft``, broadcastable to (..., F, T).
-    positions : array_like [shape=(..., T)], float
-        t_n as passed to ``stft``; any real values.
+    positions : array_like [shape=(..., T)], float, optional
+        t_n as passed to ``stft``; any real values. Give positions or
+        hop_length, not both.
+    hop_length : float, optional, keyword-only
+        d > 0: t_n = n·d for the T frames of S (``stft``'s hop_length).
     n_fft : int
         N, even; F = N/2 + 1.
-    length : int
+    length : int, optional
         K, the number of samples to reconstruct (normally the length of the
         signal given to ``stft``; the forward treats x as zero beyond it).
+        Default: the samples up to the last frame centre,
+        K = ⌊max_n t_n⌋ + 1; see Notes.
     window, norm, phase
         As for ``stft``.
     rtol : float
@@ -250,7 +217,8 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
         the first), S of the wrong shape, non-finite values, bad options, a
         window weight or an x that overflows although S is finite.
     TypeError
-        Non-numeric S, win_length or positions.
+        Non-numeric S, win_length or positions; both or neither of
+        positions and hop_length.
 
     Warns
     -----
@@ -259,6 +227,15 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
 
     Notes
     -----
+    The default length. S does not record K: the default framing
+    T = 1 + K // d gives the same T for every K in [(T-1)·d, T·d) (integer
+    d), so the default reconstructs the samples through the last frame
+    centre, (T-1)·d + 1 of them, and x[k] is recovered there wherever a
+    window covers k (one sample more than K when K = (T-1)·d: it comes out
+    0, as x is zero beyond K). Pass ``length=K`` for the samples after the
+    last centre, and always when θ varies along frequency: the least
+    squares below then fit S with the whole signal.
+
     θ constant along frequency (scalar, per frame, or (F, T) with equal
     rows): weighted overlap-add, exact for S = stft(x). Each frame's
     one-sided spectrum is rotated back by e^{-j2π m r_n/N} (the residual
@@ -300,19 +277,22 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     >>> y = dstft_np.istft(S, 200.0, t, n_fft=256, length=1000, phase="center")
     >>> bool(np.max(np.abs(y - x)) < 1e-10)
     True
+    >>> S = dstft_np.stft(x, 200.0, hop_length=64, n_fft=256)
+    >>> y = dstft_np.istft(S, 200.0, hop_length=64, n_fft=256)   # through t_15 = 960
+    >>> y.shape, bool(np.max(np.abs(y - x[:961])) < 1e-10)
+    ((961,), True)
     """
-    length = _check_length(length)
     if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not 0 < rtol < 1:
         raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     return_info = check_flag(return_info, "return_info")
     S = _check_spectrum(S, "S")
-    plan = _plan_for(S, "S", win_length, positions, n_fft, length, window, norm, phase)
+    plan = _plan_for(S, "S", win_length, positions, hop_length, n_fft, length, window, norm, phase)
     # conjugate gradients and the reported residuals run in float64 whatever the precision of S
-    plan64 = plan._replace(x=plan.x.astype(np.float64))
+    plan64 = plan._replace(dtype=np.dtype(np.float64))
     if plan.per_cell:
-        diagonal = _cell_diagonal(plan64)
+        diagonal = _engine.cell_diagonal(plan64)
         check_finite_output(diagonal, "the window weight Σ_m,n ω(k - t_n; θ[m,n])²", _INVERSE_ADVICE)
         _check_covered(diagonal, np.finfo(np.float64).eps, plan.batch_shape)
         x, iterations, normal_residual = _conjugate_gradients(S, plan64, diagonal, rtol, max_iter)
@@ -324,14 +304,14 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
                 RuntimeWarning, stacklevel=2,
             )
     else:
-        x = _overlap_add(S, plan, length)
+        x = _overlap_add(S, plan)
         iterations, normal_residual = 0, 0.0
-    x = _unbatch(x.astype(plan.x.dtype, copy=False), plan)
+    x = _engine.unbatch(x.astype(plan.dtype, copy=False), plan)
     check_finite_output(x, "x", _INVERSE_ADVICE)
     if not return_info:
         return x
     S = S.reshape((-1,) + S.shape[-2:])
-    misfit = S - _forward(plan64, x.reshape(plan.x.shape))
+    misfit = S - _forward(plan64, x.reshape(-1, plan.n_samples))
     info = InverseInfo(
         method="cg" if plan.per_cell else "overlap-add",
         residual=_relative_norms(misfit, S),
@@ -341,8 +321,8 @@ def istft(S, win_length, positions, *, n_fft, length, window="hann", norm="area"
     return x, info
 
 
-def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann", norm="area",
-                 phase="absolute"):
+def stft_adjoint(grad_S, win_length, positions=None, *, hop_length=None, n_fft, length, window="hann",
+                 norm="area", phase="absolute"):
     """The adjoint of x ↦ stft(x): S*(G), which is also ∂L/∂x for a loss with cotangent G.
 
     S*(G)[k] = Σ_{m,n} ω(k - t_n; θ[m,n]) Re(conj(G[m,n]) e^{-j2π m φ_n(k)/N}),
@@ -356,6 +336,8 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
         As for ``stft``.
     length : int
         K, the length of the signal x.
+    hop_length : float, optional, keyword-only
+        d > 0: t_n = n·d for the T frames of grad_S, instead of positions.
 
     Returns
     -------
@@ -391,11 +373,11 @@ def stft_adjoint(grad_S, win_length, positions, *, n_fft, length, window="hann",
     G = _check_spectrum(grad_S, "grad_S")
     # planned (and checked against the memory limit) as the complex128 it is computed in, before
     # a complex64 G is converted
-    plan = _plan_for(np.broadcast_to(np.complex128(0), G.shape), "grad_S", win_length, positions, n_fft, length,
-                     window, norm, phase)
+    plan = _plan_for(np.broadcast_to(np.complex128(0), G.shape), "grad_S", win_length, positions, hop_length,
+                     n_fft, length, window, norm, phase)
     G = G.astype(np.complex128, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
-        grad_x = _unbatch(_adjoint(plan, G), plan)
+        grad_x = _engine.unbatch(_engine.adjoint(plan, G), plan)
     check_finite_output(grad_x, "grad_x", "Scale grad_S down, or keep win_length away from 0 (the window "
                         "grows like n_fft/θ)")
     return grad_x

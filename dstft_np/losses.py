@@ -21,11 +21,10 @@ Conventions where the formulas are undefined (all documented per function):
 
 import numpy as np
 
-from . import _kernels
+from . import _engine
 from ._options import LOSSES, option_code
 from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
                           check_real, check_win_length)
-from .transform import _sum_to_shape
 
 __all__ = [
     "magnitude",
@@ -109,13 +108,7 @@ def magnitude(S, p=1.0):
     >>> magnitude(np.array([[3 + 4j, 0j]]), p=2)
     array([[25.,  0.]])
     """
-    return _magnitude(check_complex(S, "S"), check_positive(p, "p"))
-
-
-def _magnitude(S, p):
-    """``magnitude`` without the input checks, for the model's own S."""
-    mag = np.abs(S)
-    return mag if p == 1.0 else mag**p
+    return _engine.raised_magnitude(check_complex(S, "S"), check_positive(p, "p"))
 
 
 def magnitude_vjp(S, dL_dY, p=1.0):
@@ -147,7 +140,7 @@ def magnitude_vjp(S, dL_dY, p=1.0):
 
         G = (∂L/∂Y) · p |S|^{p-1} · S / |S|.
 
-    It is computed in one pass (``_kernels.magnitude_cotangent``) as
+    It is computed in one pass (the kernel ``magnitude_cotangent``) as
     (∂L/∂Y) p |S|^{p-1} times the unit phasor S/|S|, which neither overflows
     nor divides by zero for small |S|. At S = 0 the result is
     G = 0: the derivative for p > 1, a subgradient of the cone |S| for
@@ -165,27 +158,7 @@ def magnitude_vjp(S, dL_dY, p=1.0):
     dL_dY = check_real(dL_dY, "dL_dY")
     if dL_dY.shape != S.shape:
         raise ValueError(f"dL_dY must have the shape of S, {S.shape}, got {dL_dY.shape}")
-    return _magnitude_vjp(S, dL_dY, p)
-
-
-def _magnitude_vjp(S, dL_dY, p):
-    """``magnitude_vjp`` without the input checks, for the model's own S and finite ∂L/∂Y."""
-    swap = _frame_major(S)
-    S_w, dL_dY_w = (np.ascontiguousarray(swap(a)) for a in (S, dL_dY))
-    G_w = np.empty(S_w.shape, dtype=np.result_type(S.dtype, dL_dY.dtype, np.complex64))
-    _kernels.magnitude_cotangent(S_w.reshape(-1), dL_dY_w.reshape(-1), p, G_w.reshape(-1))
-    check_finite_output(G_w, "G", "Scale dL_dY or S down (G grows like p |S|^(p-1) ∂L/∂Y)")
-    return swap(G_w)
-
-
-def _frame_major(S):
-    """Swap of the last two axes if S is an (F, T) view of frame-major memory (what stft returns), else identity.
-
-    Walking such arrays in memory order avoids copying them.
-    """
-    if S.ndim >= 2 and np.swapaxes(S, -1, -2).flags.c_contiguous:
-        return lambda a: np.swapaxes(a, -1, -2)
-    return lambda a: a
+    return _engine.raised_magnitude_vjp(S, dL_dY, p)
 
 
 def shannon_entropy(Y, *, per_frame=False):
@@ -541,7 +514,7 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     grad_t[:, 0] -= 2 * before
     grad_t[:, -1] += 2 * after
     grad_pos = unit * grad_t.sum(axis=0)
-    grad_win = _sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
+    grad_win = _engine.sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
     return float(value), grad_pos, grad_win
 
 

@@ -19,13 +19,14 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from . import losses
+from . import _engine, losses
 from ._options import HOP_MODES, WIN_MODES, option_code, transform_codes
 from ._validation import (
     all_finite,
     check_integer,
     check_n_fft,
     check_pair,
+    check_hop,
     check_positive,
     check_real,
     check_sample_rate,
@@ -34,7 +35,7 @@ from ._validation import (
     check_win_length,
 )
 from .optim import Adam, ReduceOnPlateau
-from .positions import _check_hop, frame_positions, positions_from_hops, positions_from_hops_vjp
+from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_vjp
 
 __all__ = ["DSTFT", "FitHistory", "RoundedParameters", "seconds_to_samples"]
@@ -230,7 +231,7 @@ class DSTFT:
         transform_codes(window, norm, phase)
         self.window, self.norm, self.phase = window, norm, phase
         self.p = check_positive(p, "p")
-        hop = _check_hop(hop_length)
+        hop = check_hop(hop_length)
         self._initial_hop = hop  # fixes T; copies of the model (to_fixed) need it to keep the frame count
 
         if n_samples is not None:
@@ -306,7 +307,7 @@ class DSTFT:
         if self.hop_mode == "time":
             raise AttributeError("hop_mode='time' has one hop per frame: set model.hops")
         if self.hop_mode == "fixed":
-            self._hop_length = _check_hop(value)
+            self._hop_length = check_hop(value)
         else:
             self._params["hop_length"] = self._check_within(value, "hop_length", "hop_length", ())
 
@@ -457,13 +458,13 @@ class DSTFT:
     def _objective(self, x, params, loss_fn, smoothness, coverage, need_grad=True):
         """Value and gradients of the objective; None when the loss or ∂L/∂Y is not finite."""
         S, win, positions = self._stft(x, params)
-        Y = losses._magnitude(S, self.p)   # S is checked by stft
+        Y = _engine.raised_magnitude(S, self.p)   # S is checked by stft
         value, dL_dY = _check_loss_result(loss_fn(Y), Y.shape)
         if not np.isfinite(value) or not all_finite(dL_dY):
             return None
         win_shape = params["win_length"].shape
         if need_grad:
-            G = losses._magnitude_vjp(S, dL_dY, self.p)   # dL_dY is checked above
+            G = _engine.raised_magnitude_vjp(S, dL_dY, self.p)   # dL_dY is checked above
             grad_win, grad_pos = stft_vjp(x, win, positions, G, n_fft=self.n_fft, window=self.window,
                                           norm=self.norm, phase=self.phase)
             grad_win = grad_win.reshape(win_shape)

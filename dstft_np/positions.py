@@ -9,16 +9,9 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_memory, check_real, check_scalar
+from ._validation import check_hop, check_memory, check_real, check_scalar
 
 __all__ = ["frame_positions", "positions_from_hops", "positions_from_hops_vjp"]
-
-
-def _check_hop(hop_length, name="hop_length"):
-    hop = check_scalar(hop_length, name)
-    if not hop > 0:
-        raise ValueError(f"{name} must be a positive finite number of samples, got {hop_length!r}")
-    return hop
 
 
 def frame_positions(n_samples, hop_length):
@@ -42,7 +35,7 @@ def frame_positions(n_samples, hop_length):
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-    hop = _check_hop(hop_length)
+    hop = check_hop(hop_length)
     n_frames = 1 + n_samples // hop  # a float: inf for hops that underflow the division
     check_memory(n_frames * 8, f"the positions of 1 + n_samples // hop_length = {n_frames:.4g} frames")
     return np.arange(int(n_frames)) * hop

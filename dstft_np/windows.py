@@ -7,13 +7,15 @@ The window of length θ centred at 0 is built from a base window h
     c(θ) = N / θ  (norm="area")  or  1  (norm=None)
 
 Every value and derivative the library computes reaches the window only
-through the pair (h, h') defined here: ``cosine_sum_terms`` with a row of
+through the pair (h, h'): ``cosine_sum_terms`` with a row of
 ``COSINE_SUM`` for the cosine-sum windows, ``gaussian_terms`` for the
-Gaussian. Adding a cosine-sum window means adding its coefficients to
+Gaussian. They are plain Python (importing dstft_np imports no Numba),
+defined in ``_window_terms`` and re-exported here; ``_kernels`` compiles
+them. Adding a cosine-sum window means adding its coefficients to
 ``COSINE_SUM`` and its name to ``_options.WINDOWS``; a window of another
-family needs its (h, h') function here and one branch in
-``_kernels.base_terms``. The functions are plain Python (importing
-dstft_np imports no Numba); ``_kernels`` compiles them.
+family needs its (h, h') function in ``_window_terms`` and one branch in
+``_kernels.base_terms``. ``VALUE``, ``D_WIN`` and ``NEG_D_OFFSET`` (from
+``_options``) say which of ω, ∂ω/∂θ, -∂ω/∂u a kernel evaluates.
 
 Smoothness at the edges v = ±1/2 matters for the derivatives:
 
@@ -32,12 +34,12 @@ Smoothness at the edges v = ±1/2 matters for the derivatives:
   and t_n); between those crossings they are exact.
 """
 
-import math
-
 import numpy as np
 
-from ._options import NORMS, WINDOWS, option_code
+from . import _kernels
+from ._options import D_WIN, NEG_D_OFFSET, NORMS, VALUE, WINDOWS, option_code
 from ._validation import check_n_fft, check_real, check_scalar
+from ._window_terms import COSINE_SUM, GAUSSIAN_STD, cosine_sum_terms, gaussian_terms
 
 __all__ = [
     "GAUSSIAN_STD",
@@ -49,41 +51,6 @@ __all__ = [
     "NEG_D_OFFSET",
     "window",
 ]
-
-#: Relative standard deviation s of the truncated Gaussian: σ = s·θ samples.
-GAUSSIAN_STD = 0.125
-
-#: Cosine-sum windows h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv): their (a_0, a_1, a_2).
-COSINE_SUM = {
-    "hann": (0.5, 0.5, 0.0),
-    "blackman": (0.42, 0.5, 0.08),
-}
-
-
-def cosine_sum_terms(a, c, s):
-    """h(v) and h'(v) of the cosine-sum window a = (a_0, a_1, a_2), from c = cos(2πv) and s = sin(2πv).
-
-    h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv) and
-    h'(v) = -2π [a_1 sin(2πv) + 2 a_2 sin(4πv)], with cos(4πv) = c² - s²
-    and sin(4πv) = 2cs. Taking (c, s) rather than v lets the kernels advance
-    e^{j2πv} by a rotation along a run of samples instead of calling cos and
-    sin for each; both routes go through this one definition.
-    """
-    h = a[0] + a[1] * c + a[2] * (c * c - s * s)
-    dh = -2.0 * math.pi * (a[1] * s + 4.0 * a[2] * c * s)
-    return h, dh
-
-
-def gaussian_terms(v):
-    """h(v) = exp(-v² / (2 s²)) and h'(v) = -v / s² · h(v), s = GAUSSIAN_STD."""
-    z = v / GAUSSIAN_STD
-    h = math.exp(-0.5 * z * z)
-    return h, -z / GAUSSIAN_STD * h
-
-
-#: What a kernel evaluates: ω, ∂ω/∂θ, or -∂ω/∂u (the sign of ∂S/∂t_n).
-VALUE, D_WIN, NEG_D_OFFSET = 0, 1, 2
-
 
 _DERIVATIVES = (None, "win_length", "offset")
 
@@ -133,8 +100,6 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
     theta = check_scalar(win_length, "win_length")
     if not 0.0 < theta <= n_fft:
         raise ValueError(f"win_length must be in (0, n_fft={n_fft}], got {win_length!r}")
-    from . import _kernels  # not at import: the kernels module imports this one
-
     u = check_real(u, "u")
     out = np.empty(u.size)
     _kernels.fill_window(which, code, area, np.ascontiguousarray(u.ravel()), theta, n_fft, out)

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import dstft_np
-from dstft_np import transform
+from dstft_np import _engine
 from dstft_np._validation import check_finite
 
 from . import naive
@@ -49,7 +49,7 @@ def test_frame_path_in_several_chunks_matches_naive(rng):
     """T = 1201 frames of N = 256: more frames than one task holds (2**17 samples)."""
     n_fft, n_samples = 256, 1200
     positions = np.arange(n_samples + 1) + 0.375
-    n_chunk = transform._TASK_SAMPLES // n_fft
+    n_chunk = _engine.TASK_SAMPLES // n_fft
     assert positions.size > 2 * n_chunk
     x = rng.standard_normal(n_samples)
     theta = rng.uniform(20.0, n_fft, (1, positions.size))

@@ -103,3 +103,17 @@ def test_jvp_rejects_bad_tangents(rng, tangent_win, tangent_pos, error, match):
     with pytest.raises(error, match=match):
         dstft_np.stft_jvp(x, np.full((1, 4), 30.5), np.arange(4) * 50.0, tangent_win, tangent_pos,
                           n_fft=N_FFT)
+
+
+def test_jvp_with_hop_length_is_the_jvp_on_the_default_grid(rng):
+    """hop_length=h: t_n = n·h, n < 1 + K // h, and tangent_pos of that grid's shape (T,)."""
+    x, hop = rng.standard_normal(300), 45.5
+    grid = hop * np.arange(1 + int(300 // hop))
+    theta = rng.uniform(10, N_FFT, (1, grid.size))
+    v_theta, v_pos = rng.standard_normal(theta.shape), rng.standard_normal(grid.shape)
+    dS = dstft_np.stft_jvp(x, theta, tangent_win=v_theta, tangent_pos=v_pos, hop_length=hop, n_fft=N_FFT,
+                           phase="center")
+    fd = directional_fd(x, theta, grid, v_theta, v_pos, n_fft=N_FFT, phase="center")
+    assert norm_error(dS, fd) <= FD_RTOL
+    with pytest.raises(ValueError, match=r"tangent_pos must have the shape of positions, \(7,\), got \(6,\)"):
+        dstft_np.stft_jvp(x, theta, tangent_win=v_theta, tangent_pos=v_pos[:-1], hop_length=hop, n_fft=N_FFT)

@@ -294,3 +294,55 @@ def test_inputs_are_not_modified(rng):
     dstft_np.istft(S, theta[:1], positions, n_fft=N_FFT, length=200, phase="center")
     for before, after in zip(copies, (S, theta, positions)):
         np.testing.assert_array_equal(before, after)
+
+
+# ---------------------------------------------------------------- hop_length and the default length
+
+
+@pytest.mark.parametrize("n_samples, hop", [(1000, 64), (1024, 64), (999, 37.5)])
+def test_default_framing_round_trip_without_length(rng, n_samples, hop):
+    """istft(stft(x, hop_length=h), hop_length=h) recovers x through the last frame centre, ⌊(T-1)·h⌋ + 1 samples."""
+    x = rng.standard_normal(n_samples)
+    n_frames = 1 + int(n_samples // hop)
+    covered = int(np.floor((n_frames - 1) * hop)) + 1
+    for theta in (150.0, rng.uniform(120, 200, n_frames)):
+        S = dstft_np.stft(x, theta, hop_length=hop, n_fft=256, phase="start")
+        y = dstft_np.istft(S, theta, hop_length=hop, n_fft=256, phase="start")
+        assert y.shape == (covered,)
+        np.testing.assert_allclose(y[:n_samples], x[:covered], rtol=0, atol=ATOL64)
+        # x is zero beyond K: a sample past it (K a multiple of the hop) comes back zero
+        np.testing.assert_allclose(y[n_samples:], 0.0, rtol=0, atol=ATOL64)
+        full = dstft_np.istft(S, theta, hop_length=hop, n_fft=256, length=n_samples, phase="start")
+        np.testing.assert_allclose(full, x, rtol=0, atol=ATOL64)
+
+
+def test_default_length_follows_the_last_position(rng):
+    x = rng.standard_normal(200)
+    positions = np.array([[10.5, 70.2, 130.9], [0.0, 60.0, 121.0]])   # batch: the largest counts
+    S = dstft_np.stft(x, 120.0, positions, n_fft=128)
+    y = dstft_np.istft(S, 120.0, positions, n_fft=128)
+    assert y.shape == (2, 131)
+    np.testing.assert_allclose(y, np.broadcast_to(x[:131], (2, 131)), rtol=0, atol=ATOL64)
+    with pytest.raises(ValueError, match=r"length has no default when every position is below 0 "
+                                         r"\(the largest is -5\): pass length"):
+        dstft_np.istft(S[0, :, :2], 120.0, [-40.0, -5.0], n_fft=128)
+
+
+def test_inverse_hop_length_errors(rng):
+    S = dstft_np.stft(rng.standard_normal(100), 40.0, hop_length=20, n_fft=64)
+    for func in (dstft_np.istft, stft_adjoint):
+        with pytest.raises(TypeError, match="either positions .* or hop_length .*, got both"):
+            func(S, 40.0, np.arange(6) * 20.0, hop_length=20, n_fft=64, length=100)
+        with pytest.raises(TypeError, match="got neither"):
+            func(S, 40.0, n_fft=64, length=100)
+        with pytest.raises(ValueError, match="hop_length must be a positive finite number of samples, got -1"):
+            func(S, 40.0, hop_length=-1, n_fft=64, length=100)
+
+
+def test_adjoint_with_hop_length(rng):
+    """⟨stft(x), G⟩ = ⟨x, S*(G)⟩ on the grid of hop_length."""
+    x, hop = rng.standard_normal(300), 30.5
+    S = dstft_np.stft(x, 60.0, hop_length=hop, n_fft=N_FFT, phase="center")
+    G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
+    adjoint = stft_adjoint(G, 60.0, hop_length=hop, n_fft=N_FFT, length=300, phase="center")
+    np.testing.assert_allclose(x @ adjoint, np.real(np.vdot(G, S)), rtol=1e-12)

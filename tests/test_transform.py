@@ -147,3 +147,91 @@ def test_integer_signal_is_converted_to_float64(rng):
     S = dstft_np.stft(x, 33.3, POSITIONS, n_fft=N_FFT)
     assert S.dtype == np.complex128
     assert_close_to(S, naive.stft(x, 33.3, POSITIONS, N_FFT), 1e-10, "int64 signal")
+
+
+# ---------------------------------------------------------------- hop_length, the librosa-style framing
+
+
+@pytest.mark.parametrize("n_samples, hop", [(1000, 32), (1000, 37.5), (64, 64), (50, 7)])
+def test_hop_length_is_the_default_grid(rng, n_samples, hop):
+    """hop_length=h frames at t_n = n·h, n < 1 + K // h: naive loop on that grid, written here."""
+    x = rng.standard_normal(n_samples)
+    grid = hop * np.arange(1 + int(n_samples // hop))
+    for label, theta in theta_shapes(rng, grid.size).items():
+        S = dstft_np.stft(x, theta, hop_length=hop, n_fft=N_FFT, phase="center")
+        assert_close_to(S, naive.stft(x, theta, grid, N_FFT, phase="center"), 1e-10, f"{label} θ, hop {hop}")
+
+
+def test_hop_length_matches_scipy_short_time_fft(rng):
+    """θ = N, phase "center": scipy's frames p = 0..K // hop are ours with hop_length."""
+    n_fft, hop = 128, 32
+    x = rng.standard_normal(1000)
+    sft = scipy.signal.ShortTimeFFT(scipy.signal.windows.hann(n_fft, sym=False), hop, fs=1.0, mfft=n_fft)
+    reference = sft.stft(x)[:, -sft.p_min:][:, :1 + x.size // hop]
+    S = dstft_np.stft(x, n_fft, hop_length=hop, n_fft=n_fft, phase="center")
+    assert_close_to(S, reference, 1e-10, "scipy.signal.ShortTimeFFT, hop_length")
+
+
+def test_hop_length_in_partials_and_vjp(rng):
+    """Same numbers as the explicit grid; grad_pos has the grid's shape (T,), and Σ_n n·grad_pos is ∂L/∂h."""
+    x, hop = rng.standard_normal(400), 25.5
+    grid = hop * np.arange(1 + int(400 // hop))
+    theta = rng.uniform(10, N_FFT, (N_BINS, grid.size))
+    for got, expected in zip(dstft_np.stft_partials(x, theta, hop_length=hop, n_fft=N_FFT, phase="start"),
+                             dstft_np.stft_partials(x, theta, grid, n_fft=N_FFT, phase="start")):
+        assert_close_to(got, expected, 1e-12, "stft_partials with hop_length")
+    G = rng.standard_normal((N_BINS, grid.size)) + 1j * rng.standard_normal((N_BINS, grid.size))
+    grad_win, grad_pos = dstft_np.stft_vjp(x, theta, grad_S=G, hop_length=hop, n_fft=N_FFT, phase="start")
+    expected_win, expected_pos = dstft_np.stft_vjp(x, theta, grid, G, n_fft=N_FFT, phase="start")
+    assert grad_pos.shape == grid.shape
+    np.testing.assert_allclose(grad_win, expected_win, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(grad_pos, expected_pos, rtol=1e-12, atol=0)
+
+    # L(h) = Re Σ conj(G) S on the grid of hop h, by central differences; θ = 30.3 keeps every window
+    # edge 25.5 n ± 15.15 at least 0.15 from a sample, so no edge crosses one within the steps
+    def loss(h):
+        return np.real(np.vdot(G, dstft_np.stft(x, 30.3, h * np.arange(grid.size), n_fft=N_FFT, phase="start")))
+
+    _, grad_pos = dstft_np.stft_vjp(x, 30.3, grad_S=G, hop_length=hop, n_fft=N_FFT, phase="start")
+    # step and tolerance of test_derivatives: frame n moves by n·step, so the truncation error
+    # O((n·step)² S''') reaches ~1e-7 here (it falls 100-fold per 10-fold smaller step)
+    step = 1e-5
+    fd = (loss(hop + step) - loss(hop - step)) / (2 * step)
+    np.testing.assert_allclose(np.arange(grid.size) @ grad_pos, fd, rtol=1e-6, err_msg="∂L/∂h")
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"positions": [0.0, 32.0], "hop_length": 32}, TypeError, "either positions .* or hop_length .*, got both"),
+    ({}, TypeError, "either positions .* or hop_length .*, got neither"),
+    ({"hop_length": 0}, ValueError, "hop_length must be a positive finite number of samples, got 0"),
+    ({"hop_length": "32"}, TypeError, "hop_length must be a real number"),
+])
+def test_positions_or_hop_length_exactly_one(rng, kwargs, error, match):
+    x = rng.standard_normal(200)
+    for func in (dstft_np.stft, dstft_np.stft_partials):
+        with pytest.raises(error, match=match):
+            func(x, 30.0, n_fft=N_FFT, **kwargs)
+    with pytest.raises(error, match=match):
+        dstft_np.stft_vjp(x, 30.0, grad_S=np.zeros((N_BINS, 7)), n_fft=N_FFT, **kwargs)
+
+
+def test_scalar_position_on_a_long_signal_warns_with_the_hop_hint(rng):
+    """stft(x, 512, 256, n_fft=1024): a hop where positions go gives one frame and a warning at the caller."""
+    x = rng.standard_normal(48000)
+    with pytest.warns(UserWarning, match=r"Did you mean hop_length=256\?") as record:
+        S = dstft_np.stft(x, 512, 256, n_fft=1024)
+    assert S.shape == (513, 1)
+    assert [w.filename for w in record] == [__file__], "the warning should point at the caller's line"
+    with pytest.warns(UserWarning, match=r"hop_length=256\.5\?"):
+        dstft_np.stft_vjp(x, 512.0, 256.5, np.ones((513, 1)), n_fft=1024)
+
+
+def test_one_deliberate_frame_does_not_warn(rng):
+    """A 1-element positions, or a scalar on a signal within 2·n_fft samples, is no mistake."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        S_list = dstft_np.stft(rng.standard_normal(48000), 512, [256.0], n_fft=1024)
+        S_short = dstft_np.stft(rng.standard_normal(2048), 512, 256.0, n_fft=1024)
+    assert S_list.shape == S_short.shape == (513, 1)

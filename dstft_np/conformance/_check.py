@@ -5,8 +5,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._engine import sum_to_shape
 from .._options import NORMS, PHASES, WINDOWS, option_code
-from ..transform import _sum_to_shape
 from ._diagnose import CELL_KEYS, Diagnosis
 from ._golden import FAMILIES, load_cases
 
@@ -221,8 +221,8 @@ def _scales(case):
     expected, G = case.expected, np.conj(case.grad_S)
     scales = {quantity: float(np.max(np.abs(expected[key]), initial=0.0))
               for quantity, key in CELL_KEYS.items()}
-    terms_win = _sum_to_shape(np.abs(np.real(G * expected["dS_dwin"])), case.win_length.shape)
-    terms_pos = _sum_to_shape(np.abs(np.real(G * expected["dS_dpos"])).sum(axis=-2),
+    terms_win = sum_to_shape(np.abs(np.real(G * expected["dS_dwin"])), case.win_length.shape)
+    terms_pos = sum_to_shape(np.abs(np.real(G * expected["dS_dpos"])).sum(axis=-2),
                               case.positions.shape)
     scales["grad_win"] = float(np.max(terms_win, initial=0.0))
     scales["grad_pos"] = float(np.max(terms_pos, initial=0.0))

@@ -22,8 +22,9 @@ docs/conventions.md lists the differences and where they were seen.
 
 import numpy as np
 
+from .._engine import sum_to_shape
 from .._options import PHASES
-from ..transform import _sum_to_shape, stft_partials
+from ..transform import stft_partials
 
 __all__ = ["CELL_KEYS", "Diagnosis"]
 
@@ -145,9 +146,9 @@ class Diagnosis:
         cut = ((self.theta > self.n_fft - 2 * (self.t_cells - np.floor(self.t_cells)))
                & (missed >= 0) & (missed < self.case.x.shape[-1]))
         if quantity == "grad_win":
-            return _sum_to_shape(cut.astype(int), self.case.win_length.shape) > 0
+            return sum_to_shape(cut.astype(int), self.case.win_length.shape) > 0
         if quantity == "grad_pos":
-            return _sum_to_shape(cut.any(axis=-2).astype(int), self.case.positions.shape) > 0
+            return sum_to_shape(cut.any(axis=-2).astype(int), self.case.positions.shape) > 0
         return cut
 
     def alternatives(self, quantity):
@@ -164,8 +165,8 @@ class Diagnosis:
             return values
         G = np.conj(self.case.grad_S)
         values.update(dS_dwin=dS_dwin, dS_dpos=dS_dpos,
-                      grad_win=_sum_to_shape(np.real(G * dS_dwin), self.case.win_length.shape),
-                      grad_pos=_sum_to_shape(np.real(G * dS_dpos).sum(axis=-2),
+                      grad_win=sum_to_shape(np.real(G * dS_dwin), self.case.win_length.shape),
+                      grad_pos=sum_to_shape(np.real(G * dS_dpos).sum(axis=-2),
                                              self.case.positions.shape))
         return values
 
@@ -241,6 +242,6 @@ class Diagnosis:
                 G = np.conj(case.grad_S)
                 grad_pos = np.real(G * direct).sum(axis=-2)
                 grad_pos[..., 0] += np.real(G * through_first).sum(axis=(-2, -1))
-                values["grad_pos"] = _sum_to_shape(grad_pos, case.positions.shape)
+                values["grad_pos"] = sum_to_shape(grad_pos, case.positions.shape)
             alternatives.append((label, values))
         return alternatives
