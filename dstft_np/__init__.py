@@ -56,6 +56,10 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def __dir__():  # dir(dstft_np) and tab completion show the public names only
+    return __all__ + ["__version__"]
+
+
 def __getattr__(name):
     # dstft_np.conformance is imported on first access: it costs nothing to
     # users who never check another implementation.

@@ -9,8 +9,20 @@ dstft_np modules by ``numba.njit(**options)(function)`` and every ``prange``
 by ``numba.prange``, then calls the real dispatcher. Kernels that call each
 other therefore see real dispatchers when Numba compiles them, and
 ``NUMBA_DISABLE_JIT=1`` runs the plain functions as before.
+
+Where the compiled kernels are cached: Numba writes them next to the source,
+in ``dstft_np/__pycache__``, whenever that folder is writable. For an
+installed package that folder lies in site-packages, ``pip uninstall``
+leaves it behind, and Python then takes the left-over folder for a
+namespace package ``dstft_np`` that hides a later (editable) install. So,
+unless the user chose a folder with ``NUMBA_CACHE_DIR``, dstft_np's kernels
+are cached in Numba's user-wide cache folder (``~/.cache/numba`` on Linux,
+where Numba also puts kernels whose source folder is read-only). The choice
+applies to dstft_np's kernels only, not to other code compiled by Numba in
+the same process.
 """
 
+import contextlib
 import sys
 import threading
 
@@ -43,9 +55,8 @@ class _Kernel:
             with _lock:
                 _compile_all()
                 if self.dispatcher is None:  # a stand-in held outside any module's globals
-                    import numba
-
-                    self.dispatcher = numba.njit(**self.options)(self.py_func)
+                    with _cache_outside_the_package() as numba:
+                        self.dispatcher = numba.njit(**self.options)(self.py_func)
         return self.dispatcher(*args)
 
     def __repr__(self):
@@ -60,18 +71,39 @@ def njit(function=None, **options):
     return _Kernel(function, options)
 
 
-def _compile_all():
-    """Import numba and bind every pending kernel and every ``prange`` of dstft_np to Numba's."""
+@contextlib.contextmanager
+def _cache_outside_the_package():
+    """Yield numba with its cache folder set to the user-wide one while dispatchers are created.
+
+    Numba picks a kernel's cache folder when ``njit(cache=True)`` wraps it,
+    from ``numba.config.CACHE_DIR`` (NUMBA_CACHE_DIR; empty: next to the
+    source), so setting it around the wrapping steers dstft_np's kernels only.
+    """
     import numba
 
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == _PACKAGE or name.startswith(_PACKAGE + ".")):
-            continue
-        namespace = vars(module)
-        for key, value in list(namespace.items()):
-            if isinstance(value, _Kernel):
-                if value.dispatcher is None:
-                    value.dispatcher = numba.njit(**value.options)(value.py_func)
-                namespace[key] = value.dispatcher
-            elif value is range and key == "prange":
-                namespace[key] = numba.prange
+    if numba.config.CACHE_DIR:  # the user's NUMBA_CACHE_DIR stands
+        yield numba
+        return
+    from numba.misc.appdirs import AppDirs
+
+    numba.config.CACHE_DIR = AppDirs(appname="numba", appauthor=False).user_cache_dir
+    try:
+        yield numba
+    finally:
+        numba.config.CACHE_DIR = ""
+
+
+def _compile_all():
+    """Import numba and bind every pending kernel and every ``prange`` of dstft_np to Numba's."""
+    with _cache_outside_the_package() as numba:
+        for name, module in list(sys.modules.items()):
+            if module is None or not (name == _PACKAGE or name.startswith(_PACKAGE + ".")):
+                continue
+            namespace = vars(module)
+            for key, value in list(namespace.items()):
+                if isinstance(value, _Kernel):
+                    if value.dispatcher is None:
+                        value.dispatcher = numba.njit(**value.options)(value.py_func)
+                    namespace[key] = value.dispatcher
+                elif value is range and key == "prange":
+                    namespace[key] = numba.prange

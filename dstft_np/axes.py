@@ -14,6 +14,10 @@ from ._validation import check_n_fft, check_real, check_sample_rate
 __all__ = ["frequencies", "frame_times"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def frequencies(n_fft, sample_rate=None):
     """The frequency of each of the F = N/2 + 1 bins: m/N cycles per sample, or m·fs/N Hz.
 

@@ -6,16 +6,24 @@
     dstft-np track FILE --band LOW-HIGH  track a ridge's frequency per frame, write it as CSV
     dstft-np check MODULE:FUNCTION     check another implementation against the golden cases
 
-Results for people go to stdout; progress and diagnostics go to stderr and
-``--quiet`` silences them (warnings stay). Every failure is one line
-``dstft-np: error: ...`` on stderr with exit status 2 for a command line that
-argparse rejects and 1 for everything else (missing or unreadable file,
-unknown variable, option values the library refuses); never a traceback.
-matplotlib is imported only when a figure is written.
+This module parses, dispatches, prints and writes: the figures come from
+``dstft_np.plot`` (``fit_report``, ``demo_report``, ``spectrogram_report``)
+and the record of a fit from ``dstft_np.model.fit_report``. Results for
+people go to stdout; progress (with an ETA while fitting) and diagnostics go
+to stderr, and ``--quiet`` silences them (warnings stay). matplotlib is
+imported only when a figure is written.
 
-Lengths (``--win-length``, ``--hop``) are samples, or seconds with a unit:
-``400``, ``400.5``, ``0.025s``, ``25ms`` (a duration needs the sample rate
-of a wav file or ``--sample-rate``).
+Exit status, the same for every command: 0 done; 1 an error, told in one
+line ``dstft-np: error: ...`` on stderr (a missing or unreadable file, a
+value the library refuses), or a conformance check that failed (its report
+on stdout); 2 a command line that argparse rejects, in the same one-line
+form; 130 interrupted (Ctrl-C) — an interrupted fit first writes the best
+parameters it evaluated to the outputs asked for. Never a traceback.
+
+Lengths (``--win-length``, ``--hop``, ``--start``, ``--duration``) are
+samples, or seconds with a unit: ``400``, ``400.5``, ``0.025s``, ``25ms`` (a
+duration needs the sample rate of a wav file or ``--sample-rate``). A length
+without a unit below one sample is refused: ``0.05`` is not 50 ms.
 
 Adding a subcommand is one function: decorate it with ``@subcommand(name,
 summary, example)``; it declares its arguments on the parser it is given and
@@ -43,24 +51,33 @@ import sys
 import textwrap
 import time
 import warnings
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
-from . import __version__, io, losses, tracking
+from . import __version__, io, losses, plot, tracking
 from ._options import HOP_MODES, LOSSES, WIN_MODES, WINDOWS
-from .model import DSTFT, seconds_to_samples
+from .axes import frame_times
+from .model import DSTFT, FitHistory, fit_report, seconds_to_samples
 from .positions import frame_positions
 from .signals import chirp_and_tone
 from .transform import stft
 
-__all__ = ["main", "build_parser", "subcommand", "Length", "FIGURE_WIDTH", "ROW_HEIGHT"]
+__all__ = ["main", "build_parser", "subcommand", "Length", "INLINE_LIMIT"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
 
 PROG = "dstft-np"
 
-#: Figure geometry in inches: every figure is FIGURE_WIDTH wide and
-#: ROW_HEIGHT per row of panels, so its size in pixels is that times --dpi.
-FIGURE_WIDTH, ROW_HEIGHT = 10.0, 3.0
+#: n_fft when neither --n-fft nor --win-length is given (θ is then n_fft/2).
+DEFAULT_N_FFT = 1024
+
+#: Arrays with more entries than this are not written into --json: it gives their shape, range and
+#: their key in the --out-npz file instead (a per-cell θ map of a long recording has millions).
+INLINE_LIMIT = 4096
 
 _SUBCOMMANDS = []
 
@@ -102,17 +119,20 @@ class Length(NamedTuple):
     text: str      # as typed, for messages
 
     def samples(self, sample_rate, option):
-        """The length in samples; a duration needs the sample rate."""
+        """The length in samples; a duration needs the sample rate and must come to one sample or more."""
         if self.unit == "samples":
             return self.value
         if sample_rate is None:
             raise ValueError(f"{option} {self.text} is a duration, but the signal has no sample rate: "
                              f"pass --sample-rate HZ or give {option} in samples")
-        return seconds_to_samples(self.value, sample_rate, option)
+        samples = seconds_to_samples(self.value, sample_rate, option)
+        if 0 < samples < 1:
+            raise ValueError(f"{option} {self.text} is {samples:.3g} samples at {sample_rate:g} Hz, "
+                             "less than one sample")
+        return samples
 
 
-def _length(text):
-    """argparse type of --win-length and --hop: '400' samples, '0.025s' or '25ms'."""
+def _parse_length(text, allow_zero):
     lowered = text.strip().lower()
     for suffix, scale in (("ms", 1e-3), ("s", 1.0), ("", None)):
         if lowered.endswith(suffix):
@@ -123,11 +143,25 @@ def _length(text):
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a length: write samples (400) or a duration (0.025s, 25ms)") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"a length must be > 0, got {text!r}")
-    if scale is None:
-        return Length(value, "samples", text)
-    return Length(value * scale, "seconds", text)
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise argparse.ArgumentTypeError(f"a length must be {'>= 0' if allow_zero else '> 0'}, got {text!r}")
+    if scale is not None:
+        return Length(value * scale, "seconds", text)
+    if 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is less than one sample (a length without a unit counts samples); for a duration "
+            f"write {value * 1000:g}ms or {value:g}s")
+    return Length(value, "samples", text)
+
+
+def _length(text):
+    """argparse type of --win-length, --hop, --duration: '400' samples, '0.025s' or '25ms'; > 0."""
+    return _parse_length(text, allow_zero=False)
+
+
+def _offset(text):
+    """argparse type of --start: like a length, and 0 is allowed."""
+    return _parse_length(text, allow_zero=True)
 
 
 def _number(kind, low, low_open, high=math.inf):
@@ -149,7 +183,7 @@ def _number(kind, low, low_open, high=math.inf):
     return convert
 
 
-#: Largest --dpi: a figure FIGURE_WIDTH = 10 in wide is then 10000 px wide, ~40 MB per panel row;
+#: Largest --dpi: a figure 10 in wide is then 10000 px wide, ~40 MB per panel row;
 #: beyond it matplotlib runs out of memory (or past its 2^16-pixel limit) after the work is done.
 MAX_DPI = 1000
 
@@ -174,7 +208,7 @@ def _variable(text):
     return int(text) if text.isdigit() else text
 
 
-# ---------------------------------------------------------------- shared pieces
+# ---------------------------------------------------------------- input
 
 
 def _add_input_options(parser):
@@ -186,31 +220,154 @@ def _add_input_options(parser):
                              "set of parameters")
     parser.add_argument("--sample-rate", type=_positive_float, metavar="HZ",
                         help="sample rate of a file that carries none (npy, npz, mat, csv)")
+    parser.add_argument("--start", type=_offset, metavar="LENGTH",
+                        help="use the signal from here on: samples, or a time like 11s (default 0)")
+    parser.add_argument("--duration", type=_length, metavar="LENGTH",
+                        help="use this much of the signal: samples, or a duration like 5s (default: to the end)")
 
 
-def _add_transform_options(parser, steps_default=None):
-    parser.add_argument("--n-fft", type=_positive_int, default=1024, metavar="N",
-                        help="FFT size N in samples, even (default 1024)")
+class _Input(NamedTuple):
+    """The signal as read, cut to --start/--duration."""
+
+    x: np.ndarray                 # (K,) or (C, K)
+    sample_rate: Optional[float]
+    start: int                    # first sample of the excerpt in the file
+    n_file_samples: int           # samples in the file
+
+    @property
+    def n_channels(self):
+        return 1 if self.x.ndim == 1 else self.x.shape[0]
+
+    def title(self, file):
+        """The file's name, and the excerpt in seconds (samples without a rate) when there is one."""
+        name = pathlib.Path(file).name
+        if self.x.shape[-1] == self.n_file_samples:
+            return name
+        start, stop = self.start, self.start + self.x.shape[-1]
+        if self.sample_rate is None:
+            return f"{name}, samples {start}–{stop}"
+        return f"{name}, {start / self.sample_rate:g}–{stop / self.sample_rate:g} s"
+
+    def describe(self, file):
+        channels = f"{self.n_channels} channel{'s' * (self.n_channels > 1)}"
+        rate = ", no sample rate" if self.sample_rate is None else f", {self.sample_rate:g} Hz"
+        n_samples = self.x.shape[-1]
+        if n_samples == self.n_file_samples:
+            return f"{file} ({channels} × {n_samples} samples{rate})"
+        span = f"samples {self.start}–{self.start + n_samples}"
+        if self.sample_rate is not None:
+            span += f" ({self.start / self.sample_rate:g}–{(self.start + n_samples) / self.sample_rate:g} s)"
+        return f"{file} ({channels} × {n_samples} samples{rate}; {span} of {self.n_file_samples})"
+
+
+def _read(args, log):
+    try:
+        x, sample_rate = io.load(args.file, variable=args.variable, channel=args.channel,
+                                 sample_rate=args.sample_rate)
+    except ValueError as error:  # io speaks of its keywords; here they are options
+        raise ValueError(str(error).replace("with variable=NAME", "with --variable NAME")
+                         .replace("channel must be", "--channel must be")) from None
+    n_file = x.shape[-1]
+    start = 0 if args.start is None else round(args.start.samples(sample_rate, "--start"))
+    if start >= n_file:
+        raise ValueError(f"--start {args.start.text} is at or after the end of {args.file}, which holds "
+                         f"{plot.length_label(n_file, sample_rate)}")
+    stop = n_file if args.duration is None else \
+        min(n_file, start + max(1, round(args.duration.samples(sample_rate, "--duration"))))
+    signal = _Input(x[..., start:stop], sample_rate, start, n_file)
+    log(f"read {signal.describe(args.file)}")
+    return signal
+
+
+# ---------------------------------------------------------------- transform settings
+
+
+def _add_transform_options(parser):
+    parser.add_argument("--n-fft", type=_positive_int, metavar="N",
+                        help="FFT size N in samples, even (default: the next power of two >= --win-length, "
+                             f"or {DEFAULT_N_FFT} without it)")
     parser.add_argument("--hop", type=_length, metavar="LENGTH",
                         help="hop: samples, or a duration like 0.01s or 10ms (default N/4)")
     parser.add_argument("--win-length", type=_length, metavar="LENGTH",
                         help="window length θ (the initial one when fitting): samples, or a duration "
-                             "like 0.05s (default N/2; at most N)")
+                             "like 0.05s or 50ms (default N/2; at most N)")
     parser.add_argument("--window", choices=WINDOWS, default="hann", help="base window (default hann)")
+
+
+class _Frames(NamedTuple):
+    """n_fft, hop and window length in samples, and where n_fft came from."""
+
+    n_fft: int
+    hop: float
+    win_length: float
+    n_fft_source: str   # "" (given), "default", or why it was chosen
+
+    def describe(self):
+        return f"n_fft {self.n_fft}" + (f" ({self.n_fft_source})" if self.n_fft_source else "")
+
+
+def _frame_settings(args, sample_rate):
+    """n_fft, hop and θ in samples from the options: n_fft holds θ, θ defaults to N/2 and the hop to N/4."""
+    win_length = None if args.win_length is None else args.win_length.samples(sample_rate, "--win-length")
+    if args.n_fft is not None:
+        n_fft, source = args.n_fft, ""
+        if n_fft % 2:
+            raise ValueError(f"--n-fft must be even, got {n_fft}")
+        if win_length is not None and win_length > n_fft:
+            raise ValueError(f"--win-length {plot.length_label(win_length)} is longer than --n-fft {n_fft}: "
+                             f"pass --n-fft {_power_of_two(win_length)} or leave --n-fft out")
+    elif win_length is None:
+        n_fft, source = DEFAULT_N_FFT, "default"
+    else:
+        n_fft = _power_of_two(win_length)
+        source = f"the next power of two >= --win-length {plot.length_label(win_length)}"
+    hop = n_fft / 4 if args.hop is None else args.hop.samples(sample_rate, "--hop")
+    return _Frames(n_fft, float(hop), float(n_fft / 2 if win_length is None else win_length), source)
+
+
+def _power_of_two(length):
+    """The smallest power of two >= length, at least 2 (an even n_fft)."""
+    return max(2, 1 << math.ceil(math.log2(length)))
+
+
+def _check_fit_bounds(frames, args):
+    """The initial θ and a learnable hop within the bounds the fit keeps them in, said with option names."""
+    (win_low, win_high), (hop_low, hop_high) = DSTFT.default_bounds(frames.n_fft).values()
+    if not win_low <= frames.win_length <= win_high:   # above only if n_fft is smaller: refused before
+        if args.win_length is None:
+            given, advice = "--win-length (by default --n-fft/2)", f"pass --n-fft {_power_of_two(2 * win_low)} or more"
+        else:
+            given, advice = "--win-length", "pass a longer --win-length" + (" or a smaller --n-fft" if args.n_fft else "")
+        raise ValueError(f"{given} {plot.length_label(frames.win_length)} is shorter than the fit allows with "
+                         f"--n-fft {frames.n_fft} (at least {plot.length_label(win_low)}): {advice}")
+    if args.hop_mode != "fixed" and not hop_low <= frames.hop <= hop_high:
+        raise ValueError(f"--hop {plot.length_label(frames.hop)} is longer than --n-fft {frames.n_fft}, the "
+                         f"longest hop the fit allows with --hop-mode {args.hop_mode}: pass a shorter --hop or "
+                         "a larger --n-fft")
+
+
+# ---------------------------------------------------------------- outputs
 
 
 def _add_figure_options(parser, name, default=None):
     parser.add_argument(f"--{name}", metavar="OUT.png", default=default, type=pathlib.Path,
                         help=f"write the figure here (default {default})" if default else "write a figure here")
     parser.add_argument("--dpi", type=_dpi, default=100,
-                        help=f"figure resolution: {FIGURE_WIDTH:g} in wide, {ROW_HEIGHT:g} in per row "
+                        help=f"figure resolution: {plot.FIGURE_WIDTH:g} in wide, {plot.ROW_HEIGHT:g} in per row "
                              f"of panels (default 100, at most {MAX_DPI})")
+
+
+def _add_npz_option(parser, what):
+    parser.add_argument("--out-npz", type=pathlib.Path, metavar="OUT.npz",
+                        help=f"save {what} as numpy arrays (np.load(OUT.npz))")
 
 
 def _check_writable(path, figure=False):
     """Fail before computing, not after: the folder must exist, a figure's format must be known."""
     if path is None:
         return
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a directory")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: no such directory {path.parent}")
     if figure:
@@ -222,79 +379,75 @@ def _check_writable(path, figure=False):
                              f"{', '.join('.' + name for name in sorted(formats))}")
 
 
-def _read(args, log):
-    try:
-        x, sample_rate = io.load(args.file, variable=args.variable, channel=args.channel,
-                                 sample_rate=args.sample_rate)
-    except ValueError as error:  # io speaks of its keyword; here it is an option
-        raise ValueError(str(error).replace("with variable=NAME", "with --variable NAME")) from None
-    n_channels = 1 if x.ndim == 1 else x.shape[0]
-    rate = "no sample rate" if sample_rate is None else f"{sample_rate:g} Hz"
-    log(f"read {args.file}: {n_channels} channel{'s' * (n_channels > 1)} × {x.shape[-1]} samples, {rate}")
-    return x, sample_rate
-
-
-def _frame_settings(args, sample_rate):
-    """n_fft, hop and window length in samples from the options (defaults N/4, N/2)."""
-    n_fft = args.n_fft
-    hop = n_fft / 4 if args.hop is None else args.hop.samples(sample_rate, "--hop")
-    win_length = n_fft / 2 if args.win_length is None else args.win_length.samples(sample_rate, "--win-length")
-    if n_fft % 2:
-        raise ValueError(f"--n-fft must be even, got {n_fft}")
-    if win_length > n_fft:
-        raise ValueError(f"--win-length {win_length:g} samples is longer than --n-fft {n_fft}: pass "
-                         f"--n-fft {2 * math.ceil(win_length / 2)} or more")
-    return n_fft, float(hop), float(win_length)
-
-
-def _duration(samples, sample_rate, short=False):
-    """'301.3 samples (18.83 ms)', or 'lo–hi, median m samples (...)' for a map.
-
-    short: '301.3 (18.83 ms)' and 'lo–hi (lo–hi ms)', for table cells under a unit header.
-    """
-    values = np.atleast_1d(np.asarray(samples, dtype=np.float64))
-
-    def span(scale, digits):
-        def fmt(v):
-            return f"{v * scale:.{digits}g}"
-        if np.all(values == values.flat[0]):
-            return fmt(values.flat[0])
-        text = f"{fmt(values.min())}–{fmt(values.max())}"
-        return text if short else f"{text}, median {fmt(np.median(values))}"
-
-    text = span(1.0, 5) + ("" if short else " samples")
-    if sample_rate is not None:
-        text += f" ({span(1000.0 / sample_rate, 4)} ms)"
-    return text
-
-
-def _new_figure(n_rows, n_columns, dpi):
-    from matplotlib.figure import Figure  # no pyplot: no backend, no GUI, works headless
-
-    figure = Figure(figsize=(FIGURE_WIDTH, ROW_HEIGHT * n_rows), dpi=dpi, layout="constrained")
-    return figure, figure.subplots(n_rows, n_columns, squeeze=False)
-
-
-def _save(figure, path, log):
+def _save_figure(figure, path, log):
     figure.savefig(path, dpi=figure.dpi)
     width, height = figure.canvas.get_width_height()
     log(f"figure {width}×{height} px")
     print(f"figure: {path}")
 
 
-def _channels(S):
-    """(C, F, T) view of one or several spectrograms."""
-    return S.reshape((-1,) + S.shape[-2:])
+def _flatten_arrays(value, key=""):
+    """{dotted key: array} of every numpy array in nested dicts (the arrays an .npz file holds)."""
+    if isinstance(value, dict):
+        return {name: array for item_key, item in value.items()
+                for name, array in _flatten_arrays(item, f"{key}.{item_key}" if key else item_key).items()}
+    return {key: value} if isinstance(value, np.ndarray) else {}
 
 
-def _draw_spectrograms(axes, S, positions, sample_rate, title, **options):
-    """One channel per row of `axes`; `title` names the parameters; `options` go to plot.spectrogram."""
-    from . import plot
+def _json_ready(value, npz, key=""):
+    """`value` for json.dumps: numpy values as Python numbers and lists, but arrays of more than
+    INLINE_LIMIT entries as their shape, range and key in the .npz file `npz` (None: not saved)."""
+    if isinstance(value, dict):
+        return {name: _json_ready(item, npz, f"{key}.{name}" if key else name) for name, item in value.items()}
+    if not isinstance(value, (np.ndarray, np.generic)):
+        return value
+    if value.size <= INLINE_LIMIT:
+        return value.tolist()
+    return {"npz": None if npz is None else str(npz), "key": key, "shape": list(value.shape),
+            "min": float(value.min()), "median": float(np.median(value)), "max": float(value.max())}
 
-    channels = _channels(S)
-    for channel, (ax, S_c) in enumerate(zip(axes, channels)):
-        plot.spectrogram(S_c, positions, sample_rate=sample_rate, ax=ax, **options)
-        ax.set_title(f"channel {channel}: {title}" if channels.shape[0] > 1 else title, fontsize=9)
+
+def _write_outputs(args, record, arrays):
+    """--out-npz (every array of the record, plus `arrays`) then --json (small arrays inline)."""
+    if args.out_npz is not None:
+        np.savez_compressed(args.out_npz, **arrays, **_flatten_arrays(record))
+        print(f"npz: {args.out_npz}")
+    if args.json is not None:
+        args.json.write_text(json.dumps(_json_ready(record, args.out_npz), indent=1) + "\n")
+        print(f"json: {args.json}")
+
+
+class _Evaluations:
+    """The callback of DSTFT.fit: records every evaluation, keeps the lowest-loss parameters and prints
+    progress with an ETA against `total` evaluations."""
+
+    def __init__(self, total, log):
+        self.total, self.log = total, log
+        self.every = max(1, total // 10)
+        self.losses, self.path = [], {}
+        self.best, self.best_loss = None, math.inf
+        self.began = self.first = time.perf_counter()
+
+    def __call__(self, step, value, params):
+        self.losses.append(value)
+        for name, array in params.items():
+            if np.ndim(array) == 0:
+                self.path.setdefault(name, []).append(float(array))
+        if value < self.best_loss:
+            self.best, self.best_loss = {name: array.copy() for name, array in params.items()}, value
+        done, now = len(self.losses), time.perf_counter()
+        if done == 1:  # the first evaluation also loads (or compiles) the kernels: the ETA starts after it
+            self.first = now
+        if done % self.every == 0 or done in (1, self.total):
+            eta = "" if done == 1 else f", ETA {(now - self.first) / (done - 1) * (self.total - done):.1f} s"
+            self.log(f"  evaluation {done}/{self.total}  loss {value:.6g}  {now - self.began:.1f} s{eta}")
+
+    def interrupted(self, model):
+        """After Ctrl-C: put the lowest-loss parameters evaluated on `model`; a FitHistory saying so."""
+        if self.best is not None:
+            model.set_parameters(self.best)
+        return FitHistory(loss=np.array(self.losses), lr={}, params=model.parameters(),
+                          message=f"interrupted after {len(self.losses)} evaluations")
 
 
 # ---------------------------------------------------------------- demo
@@ -318,7 +471,8 @@ def _demo(parser):
         "samples at 10 kHz, n_fft 1000, hop 100). Fits first one window length from θ = "
         f"{_DEMO['win_length']:g} samples, then a window length per frame (smoothness "
         f"{_DEMO['smoothness']:g}), minimising the Shannon entropy of |S|; prints both and writes the "
-        "spectrograms and the θ map to a PNG (2 rows of panels).")
+        "spectrograms, the entropy against θ with the fit's path and the θ map to a PNG (2 rows of panels) "
+        "in the current folder unless --out says where.")
     return _run_demo
 
 
@@ -331,48 +485,37 @@ def _run_demo(args, log):
 
     def fit(model, what):
         log(f"fitting {what} ({args.steps} steps)...")
-        began = time.perf_counter()
         initial = model.win_length.copy()
         per_frame = model.win_mode == "time"
+        evaluations = _Evaluations(args.steps + 1, log)
         history = model.fit(x, steps=args.steps, lr=_DEMO["frame_lr"] if per_frame else None,
-                            smoothness=_DEMO["smoothness"] if per_frame else 0.0)
-        entropy = losses.shannon_entropy(model.spectrogram(x))[0]
-        log(f"  {history.message} in {time.perf_counter() - began:.2f} s")
-        rows.append((what, _duration(initial, rate, short=True), _duration(model.win_length, rate, short=True),
+                            smoothness=_DEMO["smoothness"] if per_frame else 0.0, callback=evaluations)
+        entropy = losses.shannon_entropy(model.spectrogram(x))[0]   # without the smoothness term
+        log(f"  {history.message} in {time.perf_counter() - evaluations.began:.2f} s")
+        rows.append((what, plot.length_label(initial, rate, short=True),
+                     plot.length_label(model.win_length, rate, short=True),
                      f"{history.loss[0]:.4f}", f"{entropy:.4f}"))
-        return initial
+        return initial, history, evaluations
 
-    single_initial = fit(single, "single θ")
+    single_initial, single_history, single_evaluations = fit(single, "single θ")
     per_frame = DSTFT(n_fft, hop, single.win_length, win_mode="time", n_samples=x.size, sample_rate=rate)
     fit(per_frame, "θ per frame")
     rounded = single.to_fixed(x)
 
-    print(f"{PROG} demo: chirp + tone, {x.size} samples at {rate:g} Hz; n_fft {n_fft}, hop {hop:g} samples; "
-          "loss: Shannon entropy of |S|")
+    print(f"{PROG} demo: chirp + tone, {x.size} samples at {rate:g} Hz; n_fft {n_fft}, "
+          f"hop {plot.length_label(hop)}; loss: Shannon entropy of |S|")
     print(f"(the per-frame fit starts from the single optimum and adds smoothness {_DEMO['smoothness']:g} "
-          "× mean (Δθ/N)²; the entropy column leaves it out)")
+          "× mean (Δθ/N)²; the entropy columns leave it out)")
     header = ("fit", "θ before: samples (ms)", "θ after", "entropy before", "after")
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     print(f"rounded to whole samples: θ = {rounded.win_length}, entropy {rounded.loss_change:+.2e}")
 
-    log("drawing...")
-    figure, axes = _new_figure(2, 2, args.dpi)
-    positions = frame_positions(x.size, hop)
-    for ax, (model, win_length, title) in zip(axes.flat, (
-            (single, single_initial, "initial θ"), (single, single.win_length, "learned θ"),
-            (per_frame, per_frame.win_length, "θ per frame"))):
-        S = stft(x, win_length, positions, n_fft=n_fft)
-        _draw_spectrograms([ax], S, positions, rate, f"{title}: {_duration(win_length, rate, short=True)}")
-    from . import plot
-
-    plot.win_length_map(per_frame.win_length, positions, sample_rate=rate, ax=axes[1, 1])
-    axes[1, 1].axhline(float(single.win_length) * 1000 / rate, color="0.4", linestyle="--",
-                       label="single θ")
-    axes[1, 1].legend(fontsize=8)
-    axes[1, 1].set_title("learned θ per frame", fontsize=9)
-    _save(figure, args.out, log)
+    log("drawing (41 transforms for the entropy against θ)...")
+    figure = plot.demo_report(x, single, float(single_initial), per_frame, path=single_evaluations.path.get(
+        "win_length"), history=single_history, dpi=args.dpi)
+    _save_figure(figure, args.out, log)
     return 0
 
 
@@ -380,8 +523,8 @@ def _run_demo(args, log):
 
 
 @subcommand("optimize", "fit window lengths (and hops) that minimise a spectrogram loss",
-            "dstft-np optimize recording.wav --win-length 0.05s --window-mode time --smoothness 10 "
-            "--json fit.json --plot fit.png")
+            "dstft-np optimize recording.wav --win-length 50ms --start 11s --duration 5s --window-mode time "
+            "--smoothness 10 --json fit.json --out-npz fit.npz --plot fit.png")
 def _optimize(parser):
     _add_input_options(parser)
     _add_transform_options(parser)
@@ -398,105 +541,70 @@ def _optimize(parser):
                         help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0; "
                              "try 10 with --window-mode time)")
     parser.add_argument("--json", type=pathlib.Path, metavar="OUT.json",
-                        help="write the settings, learned parameters and loss history as JSON")
+                        help=f"write the settings, the learned parameters (arrays of more than {INLINE_LIMIT} "
+                             "entries by reference to --out-npz), the loss history and the rounded parameters")
+    _add_npz_option(parser, "the learned parameters, positions, loss history and S at the learned parameters")
     _add_figure_options(parser, "plot")
     return _run_optimize
 
 
-def _jsonable(value):
-    """Python floats/ints/lists from numpy values; None stays None."""
-    if value is None:
-        return None
-    return np.asarray(value).tolist()
-
-
 def _run_optimize(args, log):
-    _check_writable(args.json)
+    for path in (args.json, args.out_npz):
+        _check_writable(path)
     _check_writable(args.plot, figure=True)
-    x, sample_rate = _read(args, log)
-    n_fft, hop, win_length = _frame_settings(args, sample_rate)
-    settings = {"n_fft": n_fft, "hop_length": hop, "win_length": win_length, "window": args.window,
-                "win_mode": args.window_mode, "hop_mode": args.hop_mode, "n_samples": x.shape[-1],
-                "sample_rate": sample_rate}
+    signal = _read(args, log)
+    x, sample_rate = signal.x, signal.sample_rate
+    frames = _frame_settings(args, sample_rate)
+    _check_fit_bounds(frames, args)
+    settings = {"n_fft": frames.n_fft, "hop_length": frames.hop, "win_length": frames.win_length,
+                "window": args.window, "win_mode": args.window_mode, "hop_mode": args.hop_mode,
+                "n_samples": x.shape[-1], "sample_rate": sample_rate}
     fit_settings = {"loss": args.loss, "steps": args.steps, "lr": args.lr, "smoothness": args.smoothness}
     model = DSTFT(**settings)
     initial = model.parameters()
-    log(f"fitting {model!r} with {fit_settings}")
-    began = time.perf_counter()
-    history = model.fit(x, **fit_settings, progress=not args.quiet)
-    seconds = time.perf_counter() - began
-    log(f"{history.message}: {history.loss.size - 1} steps in {seconds:.2f} s")
+    log(f"fitting {model!r} with {fit_settings}, {frames.describe()}")
+    evaluations = _Evaluations(args.steps + 1, log)
+    try:
+        history = model.fit(x, **fit_settings, callback=evaluations)
+    except KeyboardInterrupt:
+        history = evaluations.interrupted(model)
+    seconds = time.perf_counter() - evaluations.began
+    interrupted = history.message.startswith("interrupted")
+    log(f"{history.message}: {history.loss.size} evaluations in {seconds:.2f} s")
     rounded = model.to_fixed(x, loss=args.loss, smoothness=args.smoothness)
 
     learned = model.parameters()
-    in_seconds = (lambda v: None) if sample_rate is None else (lambda v: _jsonable(np.asarray(v) / sample_rate))
-    result = {"win_length": _jsonable(learned["win_length"]),
-              "win_length_seconds": in_seconds(learned["win_length"])}
-    if model.hop_mode == "time":
-        result.update(hops=_jsonable(model.hops), hops_seconds=in_seconds(model.hops))
-    else:
-        result.update(hop_length=model.hop_length, hop_length_seconds=in_seconds(model.hop_length))
-    result["positions"] = _jsonable(model.positions())
-
-    n_channels = 1 if x.ndim == 1 else x.shape[0]
-    source = f"{args.file} ({n_channels} channel{'s' * (n_channels > 1)} × {x.shape[-1]} samples" + (
-        f", {sample_rate:g} Hz)" if sample_rate is not None else ")")
-    hop_text = (_duration(model.hops, sample_rate) + " (per frame)" if model.hop_mode == "time"
-                else _duration(model.hop_length, sample_rate))
-    print(f"input          {source}")
-    print(f"settings       n_fft {n_fft}, window {args.window}, window-mode {args.window_mode}, "
+    hop_text = (plot.length_label(model.hops, sample_rate) + " (per frame)" if model.hop_mode == "time"
+                else plot.length_label(model.hop_length, sample_rate))
+    print(f"input          {signal.describe(args.file)}")
+    print(f"settings       {frames.describe()}, window {args.window}, window-mode {args.window_mode}, "
           f"hop-mode {args.hop_mode}, loss {args.loss}, {args.steps} steps")
-    print(f"window length  {_duration(initial['win_length'], sample_rate)} -> "
-          f"{_duration(learned['win_length'], sample_rate)}")
-    print(f"hop            {_duration(hop, sample_rate)} -> {hop_text}" if model.hop_mode != "fixed"
+    print(f"window length  {plot.length_label(initial['win_length'], sample_rate)} -> "
+          f"{plot.length_label(learned['win_length'], sample_rate)}")
+    print(f"hop            {plot.length_label(frames.hop, sample_rate)} -> {hop_text}" if model.hop_mode != "fixed"
           else f"hop            {hop_text}")
-    print(f"loss           {history.loss[0]:.6g} -> {history.loss[-1]:.6g} ({history.message})")
-    print(f"rounded        win_length {_jsonable(rounded.win_length)}, hop {_jsonable(rounded.hop_length)}: "
-          f"loss {rounded.loss_change:+.3g}" if model.win_mode == "constant" and model.hop_mode != "time"
+    print(f"loss           {history.loss[0]:.6g} -> {rounded.loss:.6g} ({history.message})")
+    print(f"rounded        win_length {rounded.win_length}, hop {rounded.hop_length}: loss {rounded.loss_change:+.3g}"
+          if model.win_mode == "constant" and model.hop_mode != "time"
           else f"rounded        to whole samples entry by entry: loss {rounded.loss_change:+.3g}")
 
-    if args.json is not None:
-        report = {
-            "input": {"file": str(args.file), "variable": args.variable, "channel": args.channel,
-                      "n_channels": n_channels, "n_samples": x.shape[-1], "sample_rate": sample_rate},
-            "settings": settings,
-            "fit": fit_settings,
-            "result": result,
-            "loss": {"history": _jsonable(history.loss), "initial": float(history.loss[0]),
-                     "final": float(history.loss[-1]), "message": history.message, "seconds": seconds},
-            "rounded": {"win_length": _jsonable(rounded.win_length), "hop_length": _jsonable(rounded.hop_length),
-                        "loss": rounded.loss, "rounded_loss": rounded.rounded_loss,
-                        "loss_change": rounded.loss_change},
-        }
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"json: {args.json}")
-
+    record = {"input": {"file": str(args.file), "variable": args.variable, "channel": args.channel,
+                        "n_channels": signal.n_channels, "start": signal.start, "n_samples": x.shape[-1],
+                        "n_file_samples": signal.n_file_samples, "sample_rate": sample_rate},
+              "settings": settings, "fit": fit_settings, "seconds": seconds,
+              **fit_report(model, history, rounded, n_samples=x.shape[-1])}
+    _write_outputs(args, record, {"S": model(x)} if args.out_npz is not None else {})
     if args.plot is not None:
-        log("drawing...")
-        _plot_fit(args, log, x, sample_rate, model, initial, history)
+        log("drawing..." if model.win_mode != "constant" else "drawing (41 transforms for the loss against θ)...")
+        _save_figure(plot.fit_report(x, model, initial, history, loss=args.loss, path=evaluations.path,
+                                     title=signal.title(args.file), dpi=args.dpi), args.plot, log)
+    if interrupted:
+        written = [str(path) for path in (args.json, args.out_npz, args.plot) if path is not None]
+        print(f"{PROG}: interrupted after {history.loss.size} evaluations; "
+              + (f"wrote the best parameters so far (loss {rounded.loss:.6g}) to {', '.join(written)}"
+                 if written else "no output was asked for"), file=sys.stderr)
+        return 130
     return 0
-
-
-def _plot_fit(args, log, x, sample_rate, model, initial, history):
-    """Per channel: the spectrogram at the initial and at the learned parameters; then θ and the loss."""
-    from . import plot
-
-    n_channels = _channels(x[..., None, :]).shape[0]
-    figure, axes = _new_figure(n_channels + 1, 2, args.dpi)
-    learned = model.parameters()
-    for column, (params, what) in enumerate(((initial, "initial"), (learned, "learned"))):
-        model.set_parameters(params)
-        title = f"{what} θ: {_duration(params['win_length'], sample_rate)}"
-        _draw_spectrograms(axes[:n_channels, column], model(x), model.positions(), sample_rate, title)
-    theta = learned["win_length"]
-    plot.win_length_map(theta[:, None] if model.win_mode == "frequency" else theta, model.positions(),
-                        sample_rate=sample_rate, ax=axes[-1, 0])
-    axes[-1, 0].set_title("learned θ", fontsize=9)
-    axes[-1, 1].plot(history.loss)
-    axes[-1, 1].set_xlabel("step")
-    axes[-1, 1].set_ylabel(f"loss ({args.loss})")
-    axes[-1, 1].set_title(f"loss per step ({history.message})", fontsize=9)
-    _save(figure, args.plot, log)
 
 
 # ---------------------------------------------------------------- spectrogram
@@ -510,24 +618,32 @@ def _spectrogram(parser):
     parser.add_argument("--db-range", type=_positive_float, default=80.0, metavar="DB",
                         help="dynamic range below the maximum (default 80 dB)")
     _add_figure_options(parser, "out", default="spectrogram.png")
+    _add_npz_option(parser, "S, the positions and the window length")
     parser.description = textwrap.fill("20 log10 |S| with one window length and hop (one row per channel); axes in "
-                          "seconds and Hz when the sample rate is known, in samples and bins otherwise.")
+                                       "seconds and Hz when the sample rate is known, in samples and bins "
+                                       "otherwise.")
     return _run_spectrogram
 
 
 def _run_spectrogram(args, log):
     _check_writable(args.out, figure=True)
-    x, sample_rate = _read(args, log)
-    n_fft, hop, win_length = _frame_settings(args, sample_rate)
-    positions = frame_positions(x.shape[-1], hop)
-    S = stft(x, win_length, positions, n_fft=n_fft, window=args.window)
+    _check_writable(args.out_npz)
+    signal = _read(args, log)
+    x, sample_rate = signal.x, signal.sample_rate
+    frames = _frame_settings(args, sample_rate)
+    positions = frame_positions(x.shape[-1], frames.hop)
+    S = stft(x, frames.win_length, positions, n_fft=frames.n_fft, window=args.window)
     log(f"{S.shape[-2]} bins × {S.shape[-1]} frames")
-    n_channels = _channels(S).shape[0]
-    figure, axes = _new_figure(n_channels, 1, args.dpi)
-    title = f"θ {_duration(win_length, sample_rate)}, hop {_duration(hop, sample_rate)}, n_fft {n_fft}"
-    _draw_spectrograms(axes[:, 0], S, positions, sample_rate, title, db_range=args.db_range)
-    print(f"spectrogram    {n_channels} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}")
-    _save(figure, args.out, log)
+    n_channels = signal.n_channels
+    title = f"θ {plot.length_label(frames.win_length, sample_rate)}, hop {plot.length_label(frames.hop, sample_rate)}"
+    print(f"spectrogram    {n_channels} × {S.shape[-2]} bins × {S.shape[-1]} frames; {title}, {frames.describe()}")
+    if args.out_npz is not None:
+        np.savez_compressed(args.out_npz, S=S, positions=positions, win_length=frames.win_length,
+                            n_fft=frames.n_fft, **({} if sample_rate is None else {"sample_rate": sample_rate}))
+        print(f"npz: {args.out_npz}")
+    _save_figure(plot.spectrogram_report(S, positions, sample_rate=sample_rate,
+                                         title=f"{signal.title(args.file)}: {title}, n_fft {frames.n_fft}",
+                                         db_range=args.db_range, dpi=args.dpi), args.out, log)
     return 0
 
 
@@ -567,10 +683,10 @@ def _track(parser):
     parser.add_argument("--band", type=_band, required=True, metavar="LOW-HIGH",
                         help="band of the tracked (fundamental) frequency in Hz, e.g. 20-200Hz; needs the sample "
                              "rate of a wav file or --sample-rate")
-    parser.add_argument("--orders", type=_orders, default=(1,), metavar="K,K,...",
+    parser.add_argument("--orders", type=_orders, default=(1,), metavar="ORDERS",
                         help="harmonic orders i whose evidence is summed at i·f, e.g. 1,2,3 (default 1)")
     parser.add_argument("--jump-penalty", type=_non_negative, default=0.0, metavar="NATS",
-                        help="continuity: a jump of d bins between frames needs e^(NATS·d) times more evidence "
+                        help="continuity: a jump of b bins between frames needs e^(NATS·b) times more evidence "
                              "(default 0: every frame on its own)")
     parser.add_argument("--fit", action="store_true",
                         help="fit one window length θ first, minimising the entropy of |S| over the bins the "
@@ -599,14 +715,14 @@ def _band_entropy(rows):
 def _run_track(args, log):
     _check_writable(args.csv)
     _check_writable(args.plot, figure=True)
-    x, sample_rate = _read(args, log)
+    signal = _read(args, log)
+    x, sample_rate = signal.x, signal.sample_rate
     if sample_rate is None:
         raise ValueError("--band is in Hz, but the signal has no sample rate: pass --sample-rate HZ")
-    n_fft, hop, win_length = _frame_settings(args, sample_rate)
-    model = DSTFT(n_fft, hop, win_length, window=args.window, sample_rate=sample_rate)
-    n_bins = n_fft // 2 + 1
-    bins = tracking._band_bins(args.band, n_bins, sample_rate)      # bad band or orders fail before any work
-    tracking._check_orders(args.orders, bins[0], n_bins)
+    frames = _frame_settings(args, sample_rate)
+    model = DSTFT(frames.n_fft, frames.hop, frames.win_length, window=args.window, sample_rate=sample_rate)
+    n_bins = frames.n_fft // 2 + 1
+    bins = tracking.band_bins(args.band, n_fft=frames.n_fft, sample_rate=sample_rate, orders=args.orders)
     if args.fit:
         rows = slice(bins[0], min(max(args.orders) * bins[-1] + 2, n_bins))   # every bin the tracker reads
         log(f"fitting θ to the entropy of |S| in bins {rows.start}..{rows.stop - 1}...")
@@ -619,37 +735,26 @@ def _run_track(args, log):
     channels = frequency.reshape(-1, positions.size)
 
     names = ["frequency_hz"] if channels.shape[0] == 1 else [f"frequency_hz_{c}" for c in range(channels.shape[0])]
-    table = np.column_stack([positions / sample_rate, channels.T])
+    table = np.column_stack([frame_times(positions, sample_rate), channels.T])
     np.savetxt(args.csv, table, delimiter=",", header=",".join(["time_s"] + names), comments="", fmt="%.6g")
 
-    n_channels = channels.shape[0]
-    print(f"input          {args.file} ({n_channels} channel{'s' * (n_channels > 1)} × {x.shape[-1]} samples, "
-          f"{sample_rate:g} Hz)")
-    print(f"settings       n_fft {n_fft} ({sample_rate / n_fft:.4g} Hz per bin), hop {_duration(hop, sample_rate)}, "
-          f"window {args.window}")
-    print(f"window length  {_duration(model.win_length, sample_rate)}" + (" (fitted)" if args.fit else ""))
+    theta = plot.length_label(model.win_length, sample_rate)
+    print(f"input          {signal.describe(args.file)}")
+    print(f"settings       {frames.describe()} ({sample_rate / frames.n_fft:.4g} Hz per bin), "
+          f"hop {plot.length_label(frames.hop, sample_rate)}, window {args.window}")
+    print(f"window length  {theta}" + (" (fitted)" if args.fit else ""))
     print(f"tracking       band {args.band[0]:g}–{args.band[1]:g} Hz, orders {','.join(map(str, args.orders))}, "
           f"jump penalty {args.jump_penalty:g}")
     for channel, track in enumerate(channels):
-        name = f"channel {channel}" if n_channels > 1 else "track"
+        name = f"channel {channel}" if channels.shape[0] > 1 else "track"
         low, median, high = np.percentile(track, [0, 50, 100])
         print(f"{name:<15}{track.size} frames: {low:.4g}–{high:.4g} Hz, median {median:.4g} Hz")
     print(f"csv: {args.csv}")
-
     if args.plot is not None:
         log("drawing...")
-        from . import plot
-
-        figure, axes = _new_figure(n_channels, 1, args.dpi)
-        title = f"θ {_duration(model.win_length, sample_rate)}, band {args.band[0]:g}–{args.band[1]:g} Hz"
-        _draw_spectrograms(axes[:, 0], S, positions, sample_rate, title, db_range=60.0)
-        for ax, track in zip(axes[:, 0], channels):
-            for order in args.orders:
-                plot.frequency_track(order * track, positions, sample_rate=sample_rate, ax=ax, color="c",
-                                     linewidth=1.0 if order == args.orders[0] else 0.8,
-                                     linestyle="-" if order == args.orders[0] else ":")
-            ax.set_ylim(0, min(1.25 * max(args.orders) * args.band[1], sample_rate / 2))
-        _save(figure, args.plot, log)
+        title = f"{signal.title(args.file)}: θ {theta}, band {args.band[0]:g}–{args.band[1]:g} Hz"
+        _save_figure(plot.track_report(S, positions, channels, sample_rate=sample_rate, orders=args.orders,
+                                       title=title, dpi=args.dpi), args.plot, log)
     return 0
 
 
@@ -662,7 +767,12 @@ def _check(parser):
     from . import conformance
 
     conformance.add_arguments(parser)   # its own description, options and examples
-    return lambda args, log: conformance.run(args)
+    # the kit's stand-alone exit status ends its epilog; here errors end as in every other command
+    parser.epilog = parser.epilog.partition("exit status:")[0] + (
+        "exit status: 0 when no check failed and at least one passed, 1 when a check failed, nothing\n"
+        "could be checked or on an error (one line 'dstft-np: error: ...'), 2 when argparse rejects\n"
+        "the command line.\n")
+    return lambda args, log: conformance.execute(args)
 
 
 # ---------------------------------------------------------------- entry point

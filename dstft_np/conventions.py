@@ -41,6 +41,10 @@ DEFAULT_PAD_MODES = {"torch": "reflect", "librosa": "constant", "scipy": "consta
 _ALLOWED_PAD_MODES = {"torch": PAD_MODES, "librosa": PAD_MODES, "scipy": ("constant",)}
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")

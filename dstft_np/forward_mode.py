@@ -19,6 +19,10 @@ from ._validation import check_finite_output, check_real
 __all__ = ["stft_jvp"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _check_tangent(tangent, shape, name, primal_name):
     """The tangent as float64, finite, of exactly the primal's `shape`."""
     arr = check_real(tangent, name)

@@ -24,6 +24,10 @@ from ._validation import (check_complex, check_finite_output, check_flag, check_
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 class InverseInfo(NamedTuple):
     """How ``istft`` reconstructed x, returned with ``return_info=True``.
 

@@ -20,6 +20,11 @@ from ._validation import check_finite, check_sample_rate
 
 __all__ = ["load", "Signal", "SUFFIXES"]
 
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 #: Full scale of integer PCM: x / scale lies in [-1, 1). uint8 is offset by 128 first.
 _PCM_SCALE = {np.dtype(np.uint8): 128.0, np.dtype(np.int16): 2.0**15, np.dtype(np.int32): 2.0**31,
               np.dtype(np.int64): 2.0**63}
@@ -203,6 +208,8 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     ------
     FileNotFoundError
         No file at `path`.
+    IsADirectoryError
+        `path` is a directory.
     TypeError
         `path` neither a str nor an os.PathLike.
     ValueError
@@ -234,6 +241,8 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     path = pathlib.Path(os.fspath(path))
     if sample_rate is not None:
         sample_rate = check_sample_rate(sample_rate)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a signal file")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     suffix = path.suffix.lower()

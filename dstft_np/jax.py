@@ -32,6 +32,10 @@ from .transform import stft_vjp
 __all__ = ["stft"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _output_shape(x_shape, win_shape, pos_shape, n_fft):
     """(..., F, T) of S, from the argument shapes alone (pure_callback needs it before the call)."""
     pos_shape = pos_shape or (1,)

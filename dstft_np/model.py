@@ -38,7 +38,11 @@ from .optim import Adam, ReduceOnPlateau
 from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_vjp
 
-__all__ = ["DSTFT", "FitHistory", "RoundedParameters", "seconds_to_samples"]
+__all__ = ["DSTFT", "FitHistory", "RoundedParameters", "fit_report", "seconds_to_samples"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 
 @dataclasses.dataclass
@@ -261,7 +265,7 @@ class DSTFT:
         unknown = set(bounds) - {"win_length", "hop_length"}
         if unknown:
             raise ValueError(f"bounds keys must be 'win_length' and/or 'hop_length', got {sorted(unknown)}")
-        defaults = {"win_length": (max(2.0, self.n_fft / 64), float(self.n_fft)), "hop_length": (1.0, float(self.n_fft))}
+        defaults = self.default_bounds(self.n_fft)
         edges = {}
         for name, default in defaults.items():
             label = f"bounds[{name!r}]"
@@ -273,6 +277,19 @@ class DSTFT:
         if not 0 < hop_low <= hop_high < np.inf:
             raise ValueError(f"bounds['hop_length'] must satisfy 0 < low <= high < inf, got ({hop_low!r}, {hop_high!r})")
         return {"win_length": (float(win_low), float(win_high)), "hop_length": (float(hop_low), float(hop_high))}
+
+    @staticmethod
+    def default_bounds(n_fft):
+        """The bounds a model of this n_fft has unless told otherwise.
+
+        Returns
+        -------
+        dict
+            {"win_length": (max(2, n_fft/64), n_fft), "hop_length": (1, n_fft)},
+            in samples.
+        """
+        n_fft = check_n_fft(n_fft)
+        return {"win_length": (max(2.0, n_fft / 64), float(n_fft)), "hop_length": (1.0, float(n_fft))}
 
     def _win_shape(self):
         return {"constant": (), "time": (self.n_frames,), "frequency": (self.n_bins,),
@@ -717,3 +734,58 @@ class DSTFT:
         rate = "" if self.sample_rate is None else f", sample_rate={self.sample_rate:g}"
         return (f"DSTFT(n_fft={self.n_fft}, win_mode={self.win_mode!r}, hop_mode={self.hop_mode!r}, "
                 f"window={self.window!r}, p={self.p}, n_frames={self.n_frames}{rate})")
+
+
+def fit_report(model, history, rounded=None, *, n_samples=None):
+    """What a fit produced, as plain values and numpy arrays: the record ``dstft-np optimize`` writes.
+
+    Parameters
+    ----------
+    model : DSTFT
+        The model holding the fitted parameters.
+    history : FitHistory
+        What ``model.fit`` returned.
+    rounded : RoundedParameters, optional
+        What ``model.to_fixed`` returned.
+    n_samples : int, optional
+        K, for the positions of a model whose frame count follows the signal.
+
+    Returns
+    -------
+    dict
+        "parameters": θ ("win_length", in the model's shape), the hop
+        ("hop_length") or hops ("hops"), the positions t_n, all in samples,
+        and with a sample rate the scalar ones in seconds too
+        ("win_length_seconds", "hop_length_seconds"); maps stay in samples
+        (divide by "sample_rate"). "history": every field of `history` but
+        the parameters. "rounded" (when given): the integer parameters, the
+        loss before and after rounding and the change. Arrays stay numpy
+        arrays, so that a writer can inline the small ones in JSON and save
+        the large ones in an .npz file.
+
+    Examples
+    --------
+    >>> import numpy as np, dstft_np
+    >>> x = np.sin(0.3 * np.arange(2000))
+    >>> model = dstft_np.DSTFT(256, 64, 150.0, sample_rate=8000)
+    >>> history = model.fit(x, steps=3)
+    >>> report = dstft_np.model.fit_report(model, history, n_samples=x.size)
+    >>> sorted(report["parameters"]), report["history"]["loss"].shape
+    (['hop_length', 'hop_length_seconds', 'positions', 'sample_rate', 'win_length', 'win_length_seconds'], (4,))
+    """
+    parameters = model.parameters()
+    if model.hop_mode == "fixed":
+        parameters["hop_length"] = np.asarray(model.hop_length)
+    parameters["positions"] = model.positions(n_samples)
+    parameters["sample_rate"] = model.sample_rate
+    if model.sample_rate is not None:
+        for name in ("win_length", "hop_length"):
+            if name in parameters and np.ndim(parameters[name]) == 0:
+                parameters[f"{name}_seconds"] = parameters[name] / model.sample_rate
+    report = {"parameters": parameters,
+              "history": {field.name: getattr(history, field.name) for field in dataclasses.fields(history)
+                          if field.name != "params"}}
+    if rounded is not None:
+        report["rounded"] = {name: getattr(rounded, name) for name in
+                             ("win_length", "hop_length", "loss", "rounded_loss", "loss_change")}
+    return report

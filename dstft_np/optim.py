@@ -12,6 +12,10 @@ from ._validation import check_integer, check_pair, check_positive, check_real, 
 __all__ = ["Adam", "ReduceOnPlateau"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _per_parameter(value, names, name, allow_zero=False):
     """A positive (or non-negative) number for each parameter: `value` itself, or value[name] from a dict."""
     if isinstance(value, dict):

@@ -14,6 +14,10 @@ from ._validation import check_hop, check_memory, check_real, check_scalar
 __all__ = ["frame_positions", "positions_from_hops", "positions_from_hops_vjp"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def frame_positions(n_samples, hop_length):
     """The default grid t_n = n·hop, n = 0..T-1, with T = 1 + floor(K / hop).
 

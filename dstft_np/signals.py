@@ -11,6 +11,10 @@ __all__ = ["chirp_and_tone", "piecewise_tones", "SEGMENT_LENGTHS", "SEGMENT_FREQ
            "sweep_frequency", "frequency_sweep"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def chirp_and_tone(seed=0):
     """A sinusoidally swept chirp plus a steady tone, in noise: 25000 samples at 10 kHz.
 

@@ -29,6 +29,10 @@ from .transform import stft_vjp
 __all__ = ["STFTFunction", "stft", "STFT"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def _to_numpy(tensor):
     """A detached CPU numpy view (or copy) of a tensor; torch's lazy conj/neg bits resolved."""
     return tensor.detach().resolve_conj().resolve_neg().cpu().numpy()

@@ -23,12 +23,14 @@ import math
 
 import numpy as np
 
-from ._validation import check_finite_output, check_integer, check_n_fft, check_pair, check_positive, \
-    check_real, check_scalar
-from .losses import _check_spectrogram
-from .plot import _optional_rate
+from ._validation import (check_finite_output, check_integer, check_n_fft, check_pair, check_positive, check_real,
+                          check_sample_rate, check_scalar, check_spectrogram)
 
-__all__ = ["ridge", "soft_frequency", "tracking_loss", "TEMPERATURE"]
+__all__ = ["ridge", "soft_frequency", "tracking_loss", "band_bins", "TEMPERATURE"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
 
 #: ν, the temperature of the soft estimate. On the sweep of docs/experiments.md §7, as a tracker its error is
 #: lowest at 0.2 for θ = 200 and at 0.3 for θ = N = 256; as the training loss, 0.3 gives the better per-frame θ.
@@ -68,12 +70,52 @@ def _check_orders(orders, first_bin, n_bins):
     return orders
 
 
+def band_bins(band, *, n_fft, sample_rate=None, orders=(1,)):
+    """The bins m whose frequency lies in the band: the candidates ``ridge`` chooses the fundamental from.
+
+    Parameters
+    ----------
+    band : (float, float)
+        (low, high) in Hz with a sample rate, cycles/sample without;
+        0 <= low < high <= the Nyquist frequency.
+    n_fft : int
+        N: F = N/2 + 1 bins, bin m at m·fs/N Hz (m/N cycles/sample).
+    sample_rate : float, optional
+        fs in Hz.
+    orders : sequence of int >= 1
+        Harmonic orders, checked as ``ridge`` checks them.
+
+    Returns
+    -------
+    bins : np.ndarray [shape=(M,)], int
+        Consecutive bin indices, M >= 1; ``ridge`` also reads the bins
+        i·m of every order i.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``ridge``: a band outside [0, fs/2], empty or between two bins;
+        bad orders; bad n_fft or sample rate.
+
+    Examples
+    --------
+    >>> from dstft_np.tracking import band_bins
+    >>> band_bins((20, 70), n_fft=8192, sample_rate=32000)      # 3.9 Hz per bin
+    array([ 6,  7,  8,  9, 10, 11, 12, 13, 14, 15, 16, 17])
+    """
+    n_bins = check_n_fft(n_fft) // 2 + 1
+    sample_rate = None if sample_rate is None else check_sample_rate(sample_rate)
+    bins = _band_bins(band, n_bins, sample_rate)
+    _check_orders(orders, bins[0], n_bins)
+    return bins
+
+
 def _inputs(Y, band, sample_rate):
     """Checked Y (..., F, T) float64, the sample rate (or None) and the band's bins."""
-    Y = _check_spectrogram(Y)
+    Y = check_spectrogram(Y)
     if Y.shape[-2] < 3:
         raise ValueError(f"Y must have at least 3 bins along axis -2 (n_fft >= 4), got shape {Y.shape}")
-    sample_rate = _optional_rate(sample_rate)
+    sample_rate = None if sample_rate is None else check_sample_rate(sample_rate)
     return Y, sample_rate, _band_bins(band, Y.shape[-2], sample_rate)
 
 
@@ -381,9 +423,8 @@ def tracking_loss(reference, band, *, n_fft, temperature=TEMPERATURE, sample_rat
     reference = check_real(reference, "reference")
     if reference.ndim == 0:
         raise ValueError("reference must have one value per frame, shape (..., T), got a scalar")
-    n_bins = check_n_fft(n_fft) // 2 + 1
-    sample_rate = _optional_rate(sample_rate)
-    bins = _band_bins(band, n_bins, sample_rate)
+    bins = band_bins(band, n_fft=n_fft, sample_rate=sample_rate)
+    n_bins = n_fft // 2 + 1
     exponent = 1.0 / check_positive(temperature, "temperature")
     bin_width = _bin_to_frequency(n_bins, sample_rate)
     target = reference / bin_width

@@ -15,6 +15,10 @@ from ._validation import check_finite, check_finite_output
 __all__ = ["stft", "stft_partials", "stft_vjp"]
 
 
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 def stft(x, win_length, positions=None, *, hop_length=None, n_fft, window="hann", norm="area",
          phase="absolute"):
     """Differentiable STFT with real-valued window lengths and positions.

@@ -52,6 +52,11 @@ __all__ = [
     "window",
 ]
 
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+
 _DERIVATIVES = (None, "win_length", "offset")
 
 

@@ -589,7 +589,7 @@ def files(tmp_path):
 
 IO_CASES = [
     ("missing", "absent.npy", {}, FileNotFoundError, r"no such file: .*absent\.npy"),
-    ("folder", "folder.npy", {}, FileNotFoundError, r"no such file: .*folder\.npy"),
+    ("folder", "folder.npy", {}, IsADirectoryError, r"folder\.npy is a directory, not a signal file"),
     ("unknown-suffix", "x.txt", {}, ValueError, r"unknown file type '\.txt'; supported: \.wav, \.npy"),
     ("nan", "nan.npy", {}, ValueError, r"the signal in .*nan\.npy must be finite"),
     ("complex", "complex.npy", {}, ValueError, r"holds no signal: .*got dtype complex128 and shape \(300,\)"),

@@ -41,7 +41,7 @@ def jvp_from_partials(dS_dwin, dS_dpos, v_theta, v_pos):
     return dS_dwin * v_theta + dS_dpos * np.asarray(v_pos)[..., None, :]
 
 
-@pytest.mark.parametrize("phase, norm, window", itertools.product(PHASES, NORMS, WINDOWS))
+@pytest.mark.parametrize("phase, norm, window", list(itertools.product(PHASES, NORMS, WINDOWS)))
 def test_partials_match_central_differences(rng, phase, norm, window):
     x = rng.standard_normal(301)
     kwargs = dict(n_fft=N_FFT, window=window, norm=norm, phase=phase)
@@ -85,7 +85,7 @@ def test_partials_of_frames_beyond_the_signal_are_zero(rng):
             np.testing.assert_array_equal(value, 0.0, err_msg=name)
 
 
-@pytest.mark.parametrize("phase, norm", itertools.product(PHASES, NORMS))
+@pytest.mark.parametrize("phase, norm", list(itertools.product(PHASES, NORMS)))
 def test_vjp_dot_product_identity(rng, phase, norm):
     """<G, J v> = <Jᴴ G, v> for every θ shape, with batch axes on x and on θ."""
     kwargs = dict(n_fft=N_FFT, norm=norm, phase=phase)

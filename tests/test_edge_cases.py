@@ -71,7 +71,7 @@ def test_one_sample_signal(rng):
 FAR = np.array([-1e300, -1e12, -N_FFT - 0.5, 1e12, 1e300])
 
 
-@pytest.mark.parametrize("phase, dtype, per_cell", itertools.product(PHASES, DTYPES, (False, True)))
+@pytest.mark.parametrize("phase, dtype, per_cell", list(itertools.product(PHASES, DTYPES, (False, True))))
 def test_far_frames_are_zero_with_zero_gradients(rng, phase, dtype, per_cell):
     """|t_n| up to 1e300: zeros, no overflow, and the frames inside are untouched."""
     n_samples = 50
@@ -158,7 +158,7 @@ def test_full_length_window_derivative_matches_one_sided_differences(rng):
 
 # --- silence and constant signals ---
 
-@pytest.mark.parametrize("phase, dtype, per_cell", itertools.product(PHASES, DTYPES, (False, True)))
+@pytest.mark.parametrize("phase, dtype, per_cell", list(itertools.product(PHASES, DTYPES, (False, True))))
 def test_silence_gives_exact_zeros(rng, phase, dtype, per_cell):
     x = np.zeros(64, dtype=dtype)
     positions = np.array([-5.5, 0.0, 31.7, 64.0])
@@ -172,7 +172,7 @@ def test_silence_gives_exact_zeros(rng, phase, dtype, per_cell):
         assert np.all(value == 0), f"{name} of silence"
 
 
-@pytest.mark.parametrize("phase, dtype", itertools.product(PHASES, DTYPES))
+@pytest.mark.parametrize("phase, dtype", list(itertools.product(PHASES, DTYPES)))
 def test_constant_signal_has_dc_n_fft_over_two_and_finite_gradients(rng, phase, dtype):
     """x = 3: at integer θ and t_n inside, Σ_u (N/θ) cos²(πu/θ) = N/2 exactly, so S[0, n] = 3N/2."""
     x = np.full(200, 3.0, dtype=dtype)

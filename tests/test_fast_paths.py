@@ -76,7 +76,7 @@ def theta_cases(rng, n_bins, n_frames, n_fft):
     }
 
 
-@pytest.mark.parametrize("window, norm", itertools.product(WINDOWS, NORMS))
+@pytest.mark.parametrize("window, norm", list(itertools.product(WINDOWS, NORMS)))
 def test_vjp_dot_product_identity_every_window(rng, window, norm):
     """<G, J v> = <Jᴴ G, v> with J from stft_partials, N = 512, phases "absolute" and "center"."""
     n_fft = 512

@@ -29,7 +29,7 @@ def all_theta_shapes(rng, n_frames):
     return cases
 
 
-@pytest.mark.parametrize("phase, norm, window", itertools.product(PHASES, NORMS, WINDOWS))
+@pytest.mark.parametrize("phase, norm, window", list(itertools.product(PHASES, NORMS, WINDOWS)))
 def test_jvp_matches_central_differences(rng, phase, norm, window):
     x = rng.standard_normal(301)
     kwargs = dict(n_fft=N_FFT, window=window, norm=norm, phase=phase)
@@ -42,7 +42,7 @@ def test_jvp_matches_central_differences(rng, phase, norm, window):
         assert norm_error(fd, dS) <= FD_RTOL, f"{label} θ, {phase=}, {norm=}, {window=}"
 
 
-@pytest.mark.parametrize("phase, norm", itertools.product(PHASES, NORMS))
+@pytest.mark.parametrize("phase, norm", list(itertools.product(PHASES, NORMS)))
 def test_jvp_is_the_transpose_of_the_vjp(rng, phase, norm):
     """⟨G, J v⟩ = ⟨Jᴴ G, v⟩ for every θ shape, with batch axes on x and positions."""
     kwargs = dict(n_fft=N_FFT, norm=norm, phase=phase)

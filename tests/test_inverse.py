@@ -33,7 +33,7 @@ def jittered_positions(rng, n_samples, hop):
     return grid + rng.uniform(-hop / 4, hop / 4, grid.size)
 
 
-@pytest.mark.parametrize("phase, norm", itertools.product(PHASES, NORMS))
+@pytest.mark.parametrize("phase, norm", list(itertools.product(PHASES, NORMS)))
 def test_overlap_add_round_trip_per_frame_theta(rng, phase, norm):
     """Per-frame θ and non-integer positions: x is recovered to ATOL64 everywhere."""
     n_samples, hop = 403, 16

@@ -66,7 +66,7 @@ def check_chain(model, x, rng, what, **objective):
     model.set_parameters(start)
 
 
-@pytest.mark.parametrize("win_mode, hop_mode", itertools.product(WIN_MODES, HOP_MODES))
+@pytest.mark.parametrize("win_mode, hop_mode", list(itertools.product(WIN_MODES, HOP_MODES)))
 def test_chain_gradient_in_every_mode(rng, win_mode, hop_mode):
     """Entropy + smoothness (+ coverage, active: some gaps are open at this point)."""
     x = rng.standard_normal(N_SAMPLES)
@@ -86,7 +86,7 @@ LOSS_OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("p, loss_name", itertools.product([0.5, 1.0, 2.0], LOSS_OPTIONS))
+@pytest.mark.parametrize("p, loss_name", list(itertools.product([0.5, 1.0, 2.0], LOSS_OPTIONS)))
 def test_chain_gradient_for_every_loss_and_power(rng, p, loss_name):
     x = rng.standard_normal(N_SAMPLES)
     model = random_model(rng, "time-frequency", "time", p=p)

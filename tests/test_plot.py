@@ -179,3 +179,120 @@ def test_importing_the_package_imports_no_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- report figures
+
+
+def drawn_texts(figure):
+    """The texts a reader sees: titles, axis labels, offset texts, legends, and the tick labels in view."""
+    texts = [figure._suptitle] if figure._suptitle is not None else []
+    for ax in figure.get_axes():
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            texts += [tick.label1 for tick, location in zip(axis.get_major_ticks(), axis.get_majorticklocs())
+                      if low <= location <= high and tick.label1.get_visible()]
+    return [text for text in texts if text.get_visible() and text.get_text().strip()]
+
+
+def overlapping_texts(figure):
+    """Pairs of drawn texts of `figure` whose boxes on the canvas overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in drawn_texts(figure)]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+
+
+def entropy_of(x, win_length, positions, n_fft):
+    return dstft_np.losses.shannon_entropy(np.abs(dstft_np.stft(x, win_length, positions, n_fft=n_fft)))[0]
+
+
+@pytest.fixture
+def chirp():
+    k = np.arange(3000)
+    return np.sin(2 * np.pi * (0.02 + 0.1 * k / k.size) * k) + 0.3 * np.sin(2 * np.pi * 0.3 * k)
+
+
+@pytest.mark.parametrize("win_mode, hop_mode", [("constant", "fixed"), ("time", "fixed"), ("frequency", "fixed"),
+                                                ("time-frequency", "fixed"), ("constant", "constant"),
+                                                ("time", "time")])
+def test_fit_report_shows_the_entropy_before_and_after_and_every_learned_parameter(chirp, win_mode, hop_mode):
+    model = dstft_np.DSTFT(N_FFT, 32, 90.0, win_mode=win_mode, hop_mode=hop_mode, n_samples=chirp.size,
+                           sample_rate=1000)
+    initial = model.parameters()
+    path = {}
+
+    def record(step, value, params):
+        for name, array in params.items():
+            if np.ndim(array) == 0:
+                path.setdefault(name, []).append(float(array))
+
+    history = model.fit(chirp, steps=4, lr=4.0, callback=record)
+    figure = plot.fit_report(chirp, model, initial, history, path=path, title="chirp", dpi=40)
+
+    positions = model.positions()
+    win = model.win_length[:, None] if win_mode == "frequency" else model.win_length
+    before = entropy_of(chirp, 90.0, np.arange(positions.size) * 32.0, N_FFT)
+    after = entropy_of(chirp, win, positions, N_FFT)
+    assert figure._suptitle.get_text() == f"chirp: entropy of |S| {before:.4f} → {after:.4f} ({after - before:+.4f})"
+    axes = [ax for ax in figure.get_axes() if ax.get_label() != "<colorbar>"]
+    assert len(axes) == 2 + (3 if hop_mode != "fixed" else 2)
+    assert axes[0].get_title().endswith(f"entropy {before:.4f}") and axes[1].get_title().endswith(f"entropy {after:.4f}")
+    theta_ax, *middle, loss_ax = axes[2:]
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), history.loss, rtol=0, atol=0)
+    if win_mode == "constant":   # the loss against θ (ms at 1000 Hz), and the fit's path over it
+        scan, fit_path = theta_ax.lines[:2]
+        assert theta_ax.get_xscale() == "log" and len(scan.get_xdata()) == 41
+        np.testing.assert_allclose(fit_path.get_xdata(), path["win_length"], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(fit_path.get_ydata(), history.loss, rtol=0, atol=0)
+        theta = scan.get_xdata()[7]
+        value = dstft_np.losses.shannon_entropy(np.abs(dstft_np.stft(chirp, theta, positions, n_fft=N_FFT)))[0]
+        np.testing.assert_allclose(scan.get_ydata()[7], value, rtol=1e-12, atol=0)
+    elif win_mode in ("time", "frequency"):   # learned curve and the initial θ dashed
+        np.testing.assert_allclose(theta_ax.lines[0].get_ydata(), model.win_length, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(theta_ax.lines[1].get_ydata(), 90.0, rtol=1e-12, atol=0)
+    if hop_mode == "constant":
+        np.testing.assert_allclose(middle[0].lines[0].get_ydata(), path["hop_length"], rtol=1e-12, atol=0)
+    elif hop_mode == "time":
+        np.testing.assert_allclose(middle[0].lines[0].get_ydata(), model.hops, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(middle[0].lines[1].get_ydata(), 32.0, rtol=0, atol=0)
+    assert overlapping_texts(figure) == []
+    assert figure.get_size_inches().tolist() == [plot.FIGURE_WIDTH, 2 * plot.ROW_HEIGHT]
+
+
+def test_demo_report_compares_three_spectrograms_without_overlapping_text(chirp):
+    single = dstft_np.DSTFT(N_FFT, 32, 40.0, sample_rate=1000)
+    history = single.fit(chirp, steps=3, lr=4.0)
+    per_frame = dstft_np.DSTFT(N_FFT, 32, single.win_length, win_mode="time", n_samples=chirp.size,
+                               sample_rate=1000)
+    per_frame.fit(chirp, steps=3, lr=4.0)
+    figure = plot.demo_report(chirp, single, 40.0, per_frame, dpi=40)
+    positions = np.arange(1 + chirp.size // 32) * 32.0
+    titles = [ax.get_title() for ax in figure.get_axes()[:3]]
+    for title, win in zip(titles, (40.0, single.win_length, per_frame.win_length)):
+        assert title.endswith(f"entropy {entropy_of(chirp, win, positions, N_FFT):.4f}"), title
+    assert history.loss.size and overlapping_texts(figure) == []
+
+
+def test_loss_axes_carry_no_offset_text_that_could_hit_a_title():
+    """Losses like 9.8951..9.8955 made matplotlib write '+9.895' above the axis, into the panel title."""
+    theta = np.geomspace(10, 1000, 30)
+    ax = plot.loss_landscape(theta, 9.895 + 1e-4 * np.cos(np.log(theta)), path=[100, 200], path_values=[9.8951, 9.895])
+    ax.set_title("loss against θ")
+    ax.figure.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert overlapping_texts(ax.figure) == []
+
+
+@pytest.mark.parametrize("samples, rate, short, text", [
+    (1, None, False, "1 sample"), (1e5, None, False, "100000 samples"), (1600, 32000, False, "1600 samples (50 ms)"),
+    (301.25, None, True, "301.25"), ([100.0, 300.0, 200.0], 1000, False, "100–300, median 200 samples (100–300, median 200 ms)"),
+    ([100.0, 300.0], 1000, True, "100–300 (100–300 ms)"), (123456.7, None, False, "123460 samples")])
+def test_length_label_writes_numbers_plainly(samples, rate, short, text):
+    assert plot.length_label(samples, rate, short=short) == text

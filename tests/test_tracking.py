@@ -496,3 +496,19 @@ def test_fan_7_fundamental_is_half_its_second_harmonic(data_dir, tmp_path):
     second = tracking.ridge(Y, (90, 135), sample_rate=rate)
     assert 50 < np.median(first) < 60, np.median(first)
     np.testing.assert_allclose(2 * first[2:-2], second[2:-2], rtol=1e-2)
+
+
+def test_track_report_draws_each_channel_with_its_harmonics(rng):
+    """Two channels, orders (1, 3): two lines per channel at f and 3f; the axis ends at 1.25·3·max f."""
+    t = dstft_np.frame_positions(4000, 200)
+    S = dstft_np.stft(rng.standard_normal((2, 4000)), 200.0, t, n_fft=256)
+    tracks = np.stack([np.full(t.size, 100.0), np.linspace(50, 150, t.size)])
+    figure = dstft_np.plot.track_report(S, t, tracks, sample_rate=1000.0, orders=(1, 3), title="x", dpi=40)
+    axes = [ax for ax in figure.axes if ax.lines]
+    assert len(axes) == 2
+    for ax, track in zip(axes, tracks):
+        np.testing.assert_allclose([line.get_ydata() for line in ax.lines], [track, 3 * track], rtol=1e-15)
+        assert ax.get_ylim() == (0.0, min(1.25 * 3 * track.max(), 500.0))
+    in_bins = dstft_np.plot.track_report(S[0], t, tracks[0] / 1000.0, dpi=40)
+    line = [ax for ax in in_bins.axes if ax.lines][0].lines[0]
+    np.testing.assert_allclose(line.get_ydata(), 256 * tracks[0] / 1000.0, rtol=1e-15)

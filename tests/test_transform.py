@@ -39,7 +39,7 @@ def assert_close_to(actual, reference, rtol, what):
     np.testing.assert_allclose(actual, reference, rtol=0, atol=rtol * scale, err_msg=what)
 
 
-@pytest.mark.parametrize("phase, norm, window", itertools.product(PHASES, NORMS, WINDOWS))
+@pytest.mark.parametrize("phase, norm, window", list(itertools.product(PHASES, NORMS, WINDOWS)))
 def test_matches_naive_double_loop(rng, phase, norm, window):
     x = rng.standard_normal(301)
     for label, theta in theta_shapes(rng, POSITIONS.size).items():

@@ -82,7 +82,7 @@ with steps below 1e-3 do not cross one.
 """
 
 from ._check import PROFILES, STATUSES, CaseResult, Report, check
-from ._cli import add_arguments, main, resolve, run
+from ._cli import add_arguments, execute, main, resolve, run
 from ._golden import FAMILIES, GOLDEN_DIR, GoldenCase, case_names, load_cases
 
 __all__ = [
@@ -98,6 +98,11 @@ __all__ = [
     "GOLDEN_DIR",
     "main",
     "run",
+    "execute",
     "add_arguments",
     "resolve",
 ]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__

@@ -15,7 +15,7 @@ import textwrap
 from ._check import PROFILES, SUPPORTABLE, check
 from ._golden import FAMILIES, NORM_NONE
 
-__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "resolve", "add_arguments", "run", "main"]
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "resolve", "add_arguments", "run", "execute", "main"]
 
 #: Exit codes: every check passed / some check failed / bad arguments (argparse's own code).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -134,23 +134,30 @@ def run(args):
     ``MODULE`` resolves as it would in ``python -c "import MODULE"``.
     Errors in the arguments go to stderr as one line (exit code 2).
     """
+    try:
+        return execute(args)
+    except (ValueError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def execute(args):
+    """``run`` for a caller that reports errors itself: bad arguments raise a ValueError or TypeError.
+
+    ``dstft-np check`` runs this, so that its errors read like those of every
+    other ``dstft-np`` command.
+    """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     folder = os.path.dirname(args.json) if args.json and args.json != "-" else ""
     if folder and not os.path.isdir(folder):
-        print(f"error: cannot write --json {args.json}: no such directory {folder}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        functions = [resolve(spec) if spec else None
-                     for spec in (args.function, args.partials, args.vjp)]
-        supported = {}
-        for option, values in args.supported or ():
-            supported.setdefault(option, []).extend(values)
-        report = check(*functions, rtol=args.rtol, atol=args.atol, profile=args.profile,
-                       cases=args.cases, families=args.families, supported=supported or None)
-    except (ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise ValueError(f"cannot write --json {args.json}: no such directory {folder}")
+    functions = [resolve(spec) if spec else None for spec in (args.function, args.partials, args.vjp)]
+    supported = {}
+    for option, values in args.supported or ():
+        supported.setdefault(option, []).extend(values)
+    report = check(*functions, rtol=args.rtol, atol=args.atol, profile=args.profile,
+                   cases=args.cases, families=args.families, supported=supported or None)
     if args.json == "-":
         json.dump(report.to_dict(), sys.stdout, indent=1)
         print()
