@@ -676,7 +676,7 @@ def _orders(text):
 
 @subcommand("track", "track the frequency of a ridge (a machine's harmonic) in a band, frame by frame",
             "dstft-np track recording.wav --band 20-70Hz --orders 1,2,3,4 --n-fft 8192 --hop 1024 "
-            "--csv track.csv --plot track.png")
+            "--jump-penalty 1 --csv track.csv --plot track.png")
 def _track(parser):
     _add_input_options(parser)
     _add_transform_options(parser)
@@ -740,7 +740,7 @@ def _run_track(args, log):
 
     theta = plot.length_label(model.win_length, sample_rate)
     print(f"input          {signal.describe(args.file)}")
-    print(f"settings       {frames.describe()} ({sample_rate / frames.n_fft:.4g} Hz per bin), "
+    print(f"settings       {frames.describe()}, {sample_rate / frames.n_fft:.4g} Hz per bin, "
           f"hop {plot.length_label(frames.hop, sample_rate)}, window {args.window}")
     print(f"window length  {theta}" + (" (fitted)" if args.fit else ""))
     print(f"tracking       band {args.band[0]:g}–{args.band[1]:g} Hz, orders {','.join(map(str, args.orders))}, "
