@@ -10,11 +10,11 @@ Every value and derivative the library computes reaches the window only
 through the pair (h, h'): ``cosine_sum_terms`` with a row of
 ``COSINE_SUM`` for the cosine-sum windows, ``gaussian_terms`` for the
 Gaussian. They are plain Python (importing dstft_np imports no Numba),
-defined in ``_window_terms`` and re-exported here; ``_kernels`` compiles
-them. Adding a cosine-sum window means adding its coefficients to
+defined in ``_kernels.window_terms`` (which compiles them) and re-exported
+here. Adding a cosine-sum window means adding its coefficients to
 ``COSINE_SUM`` and its name to ``_options.WINDOWS``; a window of another
-family needs its (h, h') function in ``_window_terms`` and one branch in
-``_kernels.base_terms``. ``VALUE``, ``D_WIN`` and ``NEG_D_OFFSET`` (from
+family needs its (h, h') function and one branch in ``base_terms``, both in
+``_kernels.window_terms``. ``VALUE``, ``D_WIN`` and ``NEG_D_OFFSET`` (from
 ``_options``) say which of ω, ∂ω/∂θ, -∂ω/∂u a kernel evaluates.
 
 Smoothness at the edges v = ±1/2 matters for the derivatives:
@@ -39,7 +39,7 @@ import numpy as np
 from . import _kernels
 from ._options import D_WIN, NEG_D_OFFSET, NORMS, VALUE, WINDOWS, option_code
 from ._validation import check_n_fft, check_real, check_scalar
-from ._window_terms import COSINE_SUM, GAUSSIAN_STD, cosine_sum_terms, gaussian_terms
+from ._kernels.window_terms import COSINE_SUM, GAUSSIAN_STD, cosine_sum_terms, gaussian_terms
 
 __all__ = [
     "GAUSSIAN_STD",

@@ -3,8 +3,8 @@ import os
 import pathlib
 
 # Numba's on-disk cache is keyed by the timestamp of the file that defines
-# each kernel, not of the files it calls (dstft_np/_window_terms.py): an edited
-# window would run stale machine code. Keying the cache directory by a hash
+# each kernel, not of the files it calls (dstft_np/_kernels/window_terms.py): an
+# edited window would run stale machine code. Keying the cache directory by a hash
 # of every package source makes each edit compile afresh. Set before numba
 # is first imported; subprocesses started by tests inherit it.
 _ROOT = pathlib.Path(__file__).resolve().parents[1]

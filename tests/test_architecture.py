@@ -17,7 +17,7 @@ import pathlib
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 #: Modules whose private names every module may use.
-SHARED = {"_validation", "_options", "_jit", "_kernels", "_window_terms"}
+SHARED = {"_validation", "_options", "_jit", "_kernels"}
 
 
 def _module_names(package_dir):

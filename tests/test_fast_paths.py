@@ -68,6 +68,30 @@ def test_frame_path_in_several_chunks_matches_naive(rng):
                                rtol=RTOL, atol=0, err_msg="grad_pos at chunk borders")
 
 
+
+def test_window_edge_rounding_onto_a_sample_in_some_frames(rng):
+    """θ one ulp below 500 at integer t_n: t_n + θ/2 rounds up to a sample for large t_n only.
+
+    Frames that share θ and k_lo - t_n share their window values; the run
+    of samples under the window is then one sample longer in some of them.
+    """
+    n_fft, n_samples, hop = 1000, 25000, 100
+    theta = np.nextafter(500.0, 0.0)
+    positions = np.arange(0.0, n_samples + 1, hop)
+    counts = np.floor(positions + theta / 2) - np.ceil(positions - theta / 2) + 1
+    assert np.unique(counts).size > 1, "the case must mix sample counts"
+    x = rng.standard_normal(n_samples)
+    picked = np.flatnonzero(np.diff(counts)) + np.array([[0], [1]])   # the frames on both sides of each change
+    picked = np.unique(np.concatenate([picked.ravel(), [positions.size - 1]]))
+    S = dstft_np.stft(x, theta, positions, n_fft=n_fft)
+    reference = naive.stft(x, theta, positions[picked], n_fft)
+    assert_close_to(S[:, picked], reference, RTOL, "frames whose window edge rounds onto a sample")
+    G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
+    grad_win, _ = dstft_np.stft_vjp(x, np.full((1, positions.size), theta), positions, G, n_fft=n_fft)
+    _, dS_dwin, _ = dstft_np.stft_partials(x, theta, positions[picked], n_fft=n_fft)
+    np.testing.assert_allclose(grad_win[0, picked], np.sum(np.real(np.conj(G[:, picked]) * dS_dwin), axis=0),
+                               rtol=RTOL, atol=0, err_msg="grad_win where the window edge rounds onto a sample")
+
 def theta_cases(rng, n_bins, n_frames, n_fft):
     return {
         "scalar": 0.6 * n_fft + 0.3,

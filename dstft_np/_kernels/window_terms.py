@@ -1,0 +1,167 @@
+"""Window terms: the base windows h(v) on [-1/2, 1/2], h'(v), and ω, ∂ω/∂θ, -∂ω/∂u from them.
+
+The definitions every window value and derivative goes through.
+``cosine_sum_terms`` and ``gaussian_terms`` are plain Python (``windows``
+re-exports them, and documents the windows); this module compiles them for
+the other kernels. ``base_terms`` picks the pair (h, h') of a window by its
+kernel code, ``_term_weights`` and ``window_term`` combine it into ω,
+∂ω/∂θ or -∂ω/∂u (docs/derivation.md §1), ``_base_run`` evaluates it along a
+run of samples by rotations, ``_support`` gives the samples under a window.
+"""
+
+import math
+
+import numpy as np
+
+from .._jit import njit
+from .._options import NEG_D_OFFSET, VALUE, WINDOWS
+
+__all__ = [
+    "GAUSSIAN_STD",
+    "COSINE_SUM",
+    "cosine_sum_terms",
+    "gaussian_terms",
+    "base_terms",
+    "window_term",
+    "fill_window",
+]
+
+#: Relative standard deviation s of the truncated Gaussian: σ = s·θ samples.
+GAUSSIAN_STD = 0.125
+
+#: Cosine-sum windows h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv): their (a_0, a_1, a_2).
+COSINE_SUM = {
+    "hann": (0.5, 0.5, 0.0),
+    "blackman": (0.42, 0.5, 0.08),
+}
+
+
+def cosine_sum_terms(a, c, s):
+    """h(v) and h'(v) of the cosine-sum window a = (a_0, a_1, a_2), from c = cos(2πv) and s = sin(2πv).
+
+    h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv) and
+    h'(v) = -2π [a_1 sin(2πv) + 2 a_2 sin(4πv)], with cos(4πv) = c² - s²
+    and sin(4πv) = 2cs. Taking (c, s) rather than v lets the kernels advance
+    e^{j2πv} by a rotation along a run of samples instead of calling cos and
+    sin for each; both routes go through this one definition.
+    """
+    h = a[0] + a[1] * c + a[2] * (c * c - s * s)
+    dh = -2.0 * math.pi * (a[1] * s + 4.0 * a[2] * c * s)
+    return h, dh
+
+
+def gaussian_terms(v):
+    """h(v) = exp(-v² / (2 s²)) and h'(v) = -v / s² · h(v), s = GAUSSIAN_STD."""
+    z = v / GAUSSIAN_STD
+    h = math.exp(-0.5 * z * z)
+    return h, -z / GAUSSIAN_STD * h
+
+
+_cosine_sum_terms = njit(cache=True)(cosine_sum_terms)
+_gaussian_terms = njit(cache=True)(gaussian_terms)
+
+#: (a_0, a_1, a_2) of each window in WINDOWS order (zeros for the other families).
+_COSINE_SUM = np.array([COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
+_IS_COSINE_SUM = np.array([name in COSINE_SUM for name in WINDOWS])
+
+
+@njit(cache=True)
+def base_terms(code, v):
+    """(h(v), h'(v)) of the window with kernel code `code` (its index in WINDOWS)."""
+    if _IS_COSINE_SUM[code]:
+        a = _COSINE_SUM[code]
+        angle = 2.0 * math.pi * v
+        return _cosine_sum_terms((a[0], a[1], a[2]), math.cos(angle), math.sin(angle))
+    return _gaussian_terms(v)
+
+
+@njit(cache=True)
+def _norm_factor(area, theta, n_fft):
+    """c(θ) = N/θ for norm="area", 1 for None."""
+    return n_fft / theta if area else 1.0
+
+
+@njit(cache=True)
+def _term_weights(which, area, theta, n_fft):
+    """(α, β, γ) such that the term `which` is α h + β v h' + γ h' at v = u/θ.
+
+    ω = c h;  ∂ω/∂θ = -(1/θ)[(1-δ)ω + u ω'] = -(c/θ)[(1-δ) h + v h'];
+    -∂ω/∂u = -ω' = -(c/θ) h'. c = N/θ and δ = 0 for norm="area", c = 1 and
+    δ = 1 for None.
+    """
+    c = _norm_factor(area, theta, n_fft)
+    if which == VALUE:
+        return c, 0.0, 0.0
+    if which == NEG_D_OFFSET:
+        return 0.0, 0.0, -c / theta
+    return (-c / theta if area else 0.0), -c / theta, 0.0
+
+
+@njit(cache=True)
+def _combine(which, area, theta, n_fft, sum_h, sum_vdh, sum_dh):
+    """α Σ h·y + β Σ v h'·y + γ Σ h'·y: the term `which` summed against y from three window sums."""
+    alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
+    return alpha * sum_h + beta * sum_vdh + gamma * sum_dh
+
+
+@njit(cache=True)
+def window_term(which, code, area, u, theta, n_fft):
+    """ω(u; θ), ∂ω/∂θ = -(1/θ)[(1-δ)ω + u ω'(u)], or -ω'(u) with ω'(u) = c h'(u/θ)/θ.
+
+    `which` is VALUE, D_WIN or NEG_D_OFFSET; `area` selects c = N/θ (δ = 0)
+    over c = 1 (δ = 1). The caller keeps |u| <= θ/2.
+    """
+    v = u / theta
+    h, dh = base_terms(code, v)
+    alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
+    return alpha * h + (beta * v + gamma) * dh
+
+
+@njit(cache=True)
+def fill_window(which, code, area, u, theta, n_fft, out):
+    """out[i] = window_term(which, ..., u[i], ...) inside the support, 0 outside."""
+    for i in range(u.shape[0]):
+        if abs(u[i]) <= 0.5 * theta:
+            out[i] = window_term(which, code, area, u[i], theta, n_fft)
+        else:
+            out[i] = 0.0
+
+
+@njit(cache=True)
+def _support(t, theta, n_samples):
+    """First sample of the support |k - t| <= θ/2 and the range [j0, j1) of it inside [0, K)."""
+    k_lo = math.ceil(t - 0.5 * theta)
+    k_hi = math.floor(t + 0.5 * theta)
+    j0 = max(0, -k_lo)
+    j1 = min(k_hi, n_samples - 1) - k_lo + 1
+    return k_lo, j0, j1
+
+
+#: Independent rotations interleaved along a run (v_j, v_{j+L}, ...): their products overlap in the pipeline.
+_LANES = 4
+
+
+@njit(cache=True)
+def _base_run(code, u0, theta, count, h, dh):
+    """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}.
+
+    Lane q takes the samples j = q, q + L, q + 2L, ... with the step
+    e^{j2πL/θ}, L = _LANES.
+    """
+    if not _IS_COSINE_SUM[code]:
+        for j in range(count):
+            h[j], dh[j] = base_terms(code, (u0 + j) / theta)
+        return
+    a = _COSINE_SUM[code]
+    coefficients = (a[0], a[1], a[2])
+    c = np.empty(_LANES)
+    s = np.empty(_LANES)
+    for q in range(_LANES):
+        c[q] = math.cos(2.0 * math.pi * (u0 + q) / theta)
+        s[q] = math.sin(2.0 * math.pi * (u0 + q) / theta)
+    step_c = math.cos(2.0 * math.pi * _LANES / theta)
+    step_s = math.sin(2.0 * math.pi * _LANES / theta)
+    for first in range(0, count, _LANES):
+        for q in range(min(_LANES, count - first)):
+            h[first + q], dh[first + q] = _cosine_sum_terms(coefficients, c[q], s[q])
+            c[q], s[q] = c[q] * step_c - s[q] * step_s, c[q] * step_s + s[q] * step_c
