@@ -21,9 +21,9 @@ from ._validation import get_memory_limit, set_memory_limit
 from .axes import frame_times, frequencies
 from .forward_mode import stft_jvp
 from .inverse import istft
-from .model import DSTFT, FitHistory
-from .optim import Adam
-from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
+from .model import DSTFT
+from .optim import Adam, FitHistory
+from .positions import frame_positions, frame_positions_vjp, positions_from_hops, positions_from_hops_vjp
 from .transform import stft, stft_partials, stft_vjp
 from .windows import window
 
@@ -34,6 +34,7 @@ __all__ = [
     "stft_jvp",
     "istft",
     "frame_positions",
+    "frame_positions_vjp",
     "positions_from_hops",
     "positions_from_hops_vjp",
     "frequencies",

@@ -38,8 +38,9 @@ Building one:
     prepare(x, win_length, positions, hop_length, *, n_fft, window, norm, phase)
         validates everything; what the public transforms call. Exactly one
         of positions and hop_length (t_n = n·hop, T = 1 + K // hop).
-    prepare_signal(x, *, n_fft, window, norm, phase) -> Signal
-        validates x and the options: once per fit.
+    prepare_signal(x, *, n_fft, window, norm, phase, n_samples=None) -> Signal
+        validates x (of K = n_samples samples when given) and the options:
+        once per fit.
     signal_shape(batch_shape, n_samples, dtype, *, n_fft, window, norm, phase) -> Signal
         a Signal without samples.
     prepare_frames(signal, win_length, positions, hop_length) -> Plan
@@ -185,11 +186,11 @@ class Plan(NamedTuple):
 # ---------------------------------------------------------------------------------- plans
 
 
-def prepare_signal(x, *, n_fft, window, norm, phase):
-    """The Signal of x: options, n_fft and x checked, x made contiguous once."""
+def prepare_signal(x, *, n_fft, window, norm, phase, n_samples=None):
+    """The Signal of x: options, n_fft and x checked (K = n_samples when given), x made contiguous once."""
     code, area, phase_code = transform_codes(window, norm, phase)
     n_fft = check_n_fft(n_fft)
-    x = np.ascontiguousarray(check_signal(x))
+    x = np.ascontiguousarray(check_signal(x, n_samples=n_samples))
     return Signal(x=x, batch_shape=x.shape[:-1], n_samples=x.shape[-1], dtype=x.dtype, n_fft=n_fft,
                   code=code, area=area, phase=phase_code)
 

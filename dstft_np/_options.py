@@ -10,6 +10,7 @@ __all__ = [
     "PHASES",
     "NORMS",
     "LOSSES",
+    "FIT_METHODS",
     "WIN_MODES",
     "HOP_MODES",
     "CONVENTIONS",
@@ -33,9 +34,13 @@ PHASES = ("absolute", "center", "start")
 #: Window normalisation c(θ): N/θ ("area") or 1 (None).
 NORMS = ("area", None)
 
-#: Spectrogram losses by name (``dstft_np.losses``): Shannon entropy, Rényi
+#: Spectrogram losses by name (``dstft_np.losses``): Shannon entropy of the
+#: whole spectrogram, mean over frames of each frame's Shannon entropy, Rényi
 #: entropy, negative kurtosis.
-LOSSES = ("entropy", "renyi", "kurtosis")
+LOSSES = ("entropy", "frame-entropy", "renyi", "kurtosis")
+
+#: Optimisers of ``DSTFT.fit``: scipy's L-BFGS-B (full-batch, bounded), projected Adam.
+FIT_METHODS = ("l-bfgs-b", "adam")
 
 #: How θ varies in ``DSTFT``: one value, per frame, per bin, per cell.
 WIN_MODES = ("constant", "time", "frequency", "time-frequency")

@@ -211,17 +211,21 @@ def check_finite_output(arr, name, advice=_TRANSFORM_ADVICE):
         )
 
 
-def check_signal(x, name="x"):
+def check_signal(x, name="x", *, n_samples=None):
     """x as float32 or float64 of shape (..., K) with K >= 1 and finite values.
 
     float32 stays float32; integers, bools and float16 become float64.
     The input is never modified (a view or a converted copy is returned).
+    n_samples: the K that x must have (a model's, fixed at construction).
     """
     arr = _as_real_array(x, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension (..., K), got a 0-d array")
     if arr.shape[-1] == 0:
         raise ValueError(f"{name} must hold at least one sample along its last axis, got shape {arr.shape}")
+    if n_samples is not None and arr.shape[-1] != n_samples:
+        raise ValueError(f"{name} must have n_samples={n_samples} samples along its last axis "
+                         f"(fixed at construction), got {arr.shape[-1]}")
     # float32 in any byte order stays float32 (native), everything else becomes native float64
     single = arr.dtype.kind == "f" and arr.dtype.itemsize == 4
     arr = arr.astype(np.float32 if single else np.float64, copy=False)

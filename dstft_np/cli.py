@@ -49,16 +49,17 @@ import os
 import pathlib
 import sys
 import textwrap
-import time
 import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import __version__, io, losses, plot, tracking
-from ._options import HOP_MODES, LOSSES, WIN_MODES, WINDOWS
+from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS
 from .axes import frame_times
-from .model import DSTFT, FitHistory, fit_report, seconds_to_samples
+from .model import DSTFT, fit_report, seconds_to_samples
+from .objective import DEFAULT_LOSS, DEFAULT_SMOOTHNESS
+from .optim import FitInterrupted
 from .positions import frame_positions
 from .signals import chirp_and_tone
 from .transform import stft
@@ -187,7 +188,7 @@ def _number(kind, low, low_open, high=math.inf):
 #: beyond it matplotlib runs out of memory (or past its 2^16-pixel limit) after the work is done.
 MAX_DPI = 1000
 
-_positive_int, _count = _number(int, 0, True), _number(int, 0, False)
+_positive_int = _number(int, 0, True)
 _positive_float, _non_negative = _number(float, 0.0, True), _number(float, 0.0, False)
 _dpi = _number(int, 0, True, high=MAX_DPI)
 
@@ -417,62 +418,27 @@ def _write_outputs(args, record, arrays):
         print(f"json: {args.json}")
 
 
-class _Evaluations:
-    """The callback of DSTFT.fit: records every evaluation, keeps the lowest-loss parameters and prints
-    progress with an ETA against `total` evaluations."""
-
-    def __init__(self, total, log):
-        self.total, self.log = total, log
-        self.every = max(1, total // 10)
-        self.losses, self.path = [], {}
-        self.best, self.best_loss = None, math.inf
-        self.began = self.first = time.perf_counter()
-
-    def __call__(self, step, value, params):
-        self.losses.append(value)
-        for name, array in params.items():
-            if np.ndim(array) == 0:
-                self.path.setdefault(name, []).append(float(array))
-        if value < self.best_loss:
-            self.best, self.best_loss = {name: array.copy() for name, array in params.items()}, value
-        done, now = len(self.losses), time.perf_counter()
-        if done == 1:  # the first evaluation also loads (or compiles) the kernels: the ETA starts after it
-            self.first = now
-        if done % self.every == 0 or done in (1, self.total):
-            eta = "" if done == 1 else f", ETA {(now - self.first) / (done - 1) * (self.total - done):.1f} s"
-            self.log(f"  evaluation {done}/{self.total}  loss {value:.6g}  {now - self.began:.1f} s{eta}")
-
-    def interrupted(self, model):
-        """After Ctrl-C: put the lowest-loss parameters evaluated on `model`; a FitHistory saying so."""
-        if self.best is not None:
-            model.set_parameters(self.best)
-        return FitHistory(loss=np.array(self.losses), lr={}, params=model.parameters(),
-                          message=f"interrupted after {len(self.losses)} evaluations")
-
-
 # ---------------------------------------------------------------- demo
 
 
-#: The demo's settings. The per-frame fit takes small steps (N/200) and a
-#: smoothness weight that keeps θ_n following the chirp rate; with larger
-#: steps and less smoothing single frames run to the lower bound.
-_DEMO = {"sample_rate": 10_000.0, "n_fft": 1000, "hop_length": 100.0, "win_length": 200.0,
-         "frame_lr": 5.0, "smoothness": 10.0}
+#: The demo's settings; both fits use DSTFT.fit's defaults.
+_DEMO = {"sample_rate": 10_000.0, "n_fft": 1000, "hop_length": 100.0, "win_length": 200.0}
 
 
 @subcommand("demo", "fit window lengths to a built-in chirp + tone and draw the result",
             "dstft-np demo --out demo.png")
 def _demo(parser):
-    parser.add_argument("--steps", type=_count, default=60,
-                        help="Adam steps of each of the two fits (default 60)")
+    parser.add_argument("--steps", type=_positive_int,
+                        help="most loss evaluations of each of the two fits (default: the fit's, 100 and 500; "
+                             "they stop earlier when converged)")
     _add_figure_options(parser, "out", default="dstft_demo.png")
     parser.description = textwrap.fill(
         "The signal of the paper's first experiment: a sinusoidally modulated chirp plus a tone (25000 "
         "samples at 10 kHz, n_fft 1000, hop 100). Fits first one window length from θ = "
-        f"{_DEMO['win_length']:g} samples, then a window length per frame (smoothness "
-        f"{_DEMO['smoothness']:g}), minimising the Shannon entropy of |S|; prints both and writes the "
-        "spectrograms, the entropy against θ with the fit's path and the θ map to a PNG (2 rows of panels) "
-        "in the current folder unless --out says where.")
+        f"{_DEMO['win_length']:g} samples (Shannon entropy of |S|), then a window length per frame (mean "
+        f"over frames of each frame's entropy, smoothness {DEFAULT_SMOOTHNESS['time']:g}); prints both and "
+        "writes the spectrograms, the entropy against θ with the fit's path and the θ map to a PNG (2 rows "
+        "of panels) in the current folder unless --out says where.")
     return _run_demo
 
 
@@ -484,28 +450,26 @@ def _run_demo(args, log):
     rows = []
 
     def fit(model, what):
-        log(f"fitting {what} ({args.steps} steps)...")
+        log(f"fitting {what}...")
         initial = model.win_length.copy()
-        per_frame = model.win_mode == "time"
-        evaluations = _Evaluations(args.steps + 1, log)
-        history = model.fit(x, steps=args.steps, lr=_DEMO["frame_lr"] if per_frame else None,
-                            smoothness=_DEMO["smoothness"] if per_frame else 0.0, callback=evaluations)
-        entropy = losses.shannon_entropy(model.spectrogram(x))[0]   # without the smoothness term
-        log(f"  {history.message} in {time.perf_counter() - evaluations.began:.2f} s")
+        entropy_before = losses.shannon_entropy(model.spectrogram(x))[0]
+        history = model.fit(x, max_evaluations=args.steps, progress=not args.quiet)
+        entropy = losses.shannon_entropy(model.spectrogram(x))[0]   # the whole spectrogram's, without smoothness
+        log(f"  {history.message}: {history.n_evaluations} evaluations in {history.seconds:.2f} s")
         rows.append((what, plot.length_label(initial, rate, short=True),
                      plot.length_label(model.win_length, rate, short=True),
-                     f"{history.loss[0]:.4f}", f"{entropy:.4f}"))
-        return initial, history, evaluations
+                     f"{entropy_before:.4f}", f"{entropy:.4f}"))
+        return initial, history
 
-    single_initial, single_history, single_evaluations = fit(single, "single θ")
+    single_initial, single_history = fit(single, "single θ")
     per_frame = DSTFT(n_fft, hop, single.win_length, win_mode="time", n_samples=x.size, sample_rate=rate)
     fit(per_frame, "θ per frame")
     rounded = single.to_fixed(x)
 
     print(f"{PROG} demo: chirp + tone, {x.size} samples at {rate:g} Hz; n_fft {n_fft}, "
           f"hop {plot.length_label(hop)}; loss: Shannon entropy of |S|")
-    print(f"(the per-frame fit starts from the single optimum and adds smoothness {_DEMO['smoothness']:g} "
-          "× mean (Δθ/N)²; the entropy columns leave it out)")
+    print(f"(the per-frame fit starts from the single optimum and minimises the frame-mean entropy plus "
+          f"{DEFAULT_SMOOTHNESS['time']:g} × mean (Δθ/N)²; the entropy columns are the whole spectrogram's)")
     header = ("fit", "θ before: samples (ms)", "θ after", "entropy before", "after")
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
@@ -513,8 +477,8 @@ def _run_demo(args, log):
     print(f"rounded to whole samples: θ = {rounded.win_length}, entropy {rounded.loss_change:+.2e}")
 
     log("drawing (41 transforms for the entropy against θ)...")
-    figure = plot.demo_report(x, single, float(single_initial), per_frame, path=single_evaluations.path.get(
-        "win_length"), history=single_history, dpi=args.dpi)
+    figure = plot.demo_report(x, single, float(single_initial), per_frame, path=single_history.path["win_length"],
+                              history=single_history, dpi=args.dpi)
     _save_figure(figure, args.out, log)
     return 0
 
@@ -532,14 +496,20 @@ def _optimize(parser):
                         help="what θ varies with: one value, per frame, per bin, per cell (default constant)")
     parser.add_argument("--hop-mode", choices=HOP_MODES, default="fixed",
                         help="fixed hop, one learnable hop, or one per frame (default fixed)")
-    parser.add_argument("--loss", choices=LOSSES, default="entropy",
-                        help="spectrogram loss on |S| (default entropy)")
-    parser.add_argument("--steps", type=_count, default=100, help="Adam steps (default 100)")
+    parser.add_argument("--loss", choices=LOSSES,
+                        help="spectrogram loss on |S| (default entropy with --window-mode constant, "
+                             "frame-entropy for maps)")
+    parser.add_argument("--method", choices=FIT_METHODS, default="l-bfgs-b",
+                        help="optimiser (default l-bfgs-b; adam for comparison)")
+    parser.add_argument("--steps", type=_positive_int,
+                        help="most loss evaluations (default 100 for one window length, 500 for maps; "
+                             "l-bfgs-b stops earlier when converged)")
     parser.add_argument("--lr", type=_positive_float,
-                        help="Adam step size in samples (default n_fft/50 for θ, hop/50 for hops)")
-    parser.add_argument("--smoothness", type=_non_negative, default=0.0,
-                        help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0; "
-                             "try 10 with --window-mode time)")
+                        help="Adam step size in samples, with --method adam (default n_fft/50 for θ, hop/50 "
+                             "for hops)")
+    parser.add_argument("--smoothness", type=_non_negative,
+                        help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
+                             "window length, 10 for maps)")
     parser.add_argument("--json", type=pathlib.Path, metavar="OUT.json",
                         help=f"write the settings, the learned parameters (arrays of more than {INLINE_LIMIT} "
                              "entries by reference to --out-npz), the loss history and the rounded parameters")
@@ -559,31 +529,34 @@ def _run_optimize(args, log):
     settings = {"n_fft": frames.n_fft, "hop_length": frames.hop, "win_length": frames.win_length,
                 "window": args.window, "win_mode": args.window_mode, "hop_mode": args.hop_mode,
                 "n_samples": x.shape[-1], "sample_rate": sample_rate}
-    fit_settings = {"loss": args.loss, "steps": args.steps, "lr": args.lr, "smoothness": args.smoothness}
+    fit_settings = {"loss": args.loss or DEFAULT_LOSS[args.window_mode], "method": args.method,
+                    "max_evaluations": args.steps, "lr": args.lr,
+                    "smoothness": DEFAULT_SMOOTHNESS[args.window_mode] if args.smoothness is None
+                    else args.smoothness}
     model = DSTFT(**settings)
     initial = model.parameters()
     log(f"fitting {model!r} with {fit_settings}, {frames.describe()}")
-    evaluations = _Evaluations(args.steps + 1, log)
     try:
-        history = model.fit(x, **fit_settings, callback=evaluations)
-    except KeyboardInterrupt:
-        history = evaluations.interrupted(model)
-    seconds = time.perf_counter() - evaluations.began
-    interrupted = history.message.startswith("interrupted")
-    log(f"{history.message}: {history.loss.size} evaluations in {seconds:.2f} s")
-    rounded = model.to_fixed(x, loss=args.loss, smoothness=args.smoothness)
+        history = model.fit(x, **fit_settings, progress=not args.quiet)
+        interrupted = False
+    except FitInterrupted as error:   # Ctrl-C: the model holds the lowest-loss parameters evaluated
+        history, interrupted = error.history, True
+    seconds = history.seconds
+    log(f"{history.message}: {history.n_evaluations} evaluations in {seconds:.2f} s")
+    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"])
 
     learned = model.parameters()
     hop_text = (plot.length_label(model.hops, sample_rate) + " (per frame)" if model.hop_mode == "time"
                 else plot.length_label(model.hop_length, sample_rate))
     print(f"input          {signal.describe(args.file)}")
     print(f"settings       {frames.describe()}, window {args.window}, window-mode {args.window_mode}, "
-          f"hop-mode {args.hop_mode}, loss {args.loss}, {args.steps} steps")
+          f"hop-mode {args.hop_mode}, loss {fit_settings['loss']}, {args.method}")
     print(f"window length  {plot.length_label(initial['win_length'], sample_rate)} -> "
           f"{plot.length_label(learned['win_length'], sample_rate)}")
     print(f"hop            {plot.length_label(frames.hop, sample_rate)} -> {hop_text}" if model.hop_mode != "fixed"
           else f"hop            {hop_text}")
-    print(f"loss           {history.loss[0]:.6g} -> {rounded.loss:.6g} ({history.message})")
+    print(f"loss           {history.loss[0]:.6g} -> {rounded.loss:.6g} ({history.status}, "
+          f"{history.n_evaluations} evaluations)")
     print(f"rounded        win_length {rounded.win_length}, hop {rounded.hop_length}: loss {rounded.loss_change:+.3g}"
           if model.win_mode == "constant" and model.hop_mode != "time"
           else f"rounded        to whole samples entry by entry: loss {rounded.loss_change:+.3g}")
@@ -595,12 +568,13 @@ def _run_optimize(args, log):
               **fit_report(model, history, rounded, n_samples=x.shape[-1])}
     _write_outputs(args, record, {"S": model(x)} if args.out_npz is not None else {})
     if args.plot is not None:
-        log("drawing..." if model.win_mode != "constant" else "drawing (41 transforms for the loss against θ)...")
-        _save_figure(plot.fit_report(x, model, initial, history, loss=args.loss, path=evaluations.path,
-                                     title=signal.title(args.file), dpi=args.dpi), args.plot, log)
+        log("drawing...")
+        scan = None if history.scan is None else (history.scan.grid, history.scan.loss)
+        _save_figure(plot.fit_report(x, model, initial, history, loss=fit_settings["loss"], path=history.path,
+                                     scan=scan, title=signal.title(args.file), dpi=args.dpi), args.plot, log)
     if interrupted:
         written = [str(path) for path in (args.json, args.out_npz, args.plot) if path is not None]
-        print(f"{PROG}: interrupted after {history.loss.size} evaluations; "
+        print(f"{PROG}: interrupted after {history.n_evaluations} evaluations; "
               + (f"wrote the best parameters so far (loss {rounded.loss:.6g}) to {', '.join(written)}"
                  if written else "no output was asked for"), file=sys.stderr)
         return 130

@@ -30,6 +30,7 @@ __all__ = [
     "magnitude",
     "magnitude_vjp",
     "shannon_entropy",
+    "frame_entropy",
     "renyi_entropy",
     "kurtosis",
     "smoothness",
@@ -222,6 +223,41 @@ def shannon_entropy(Y, *, per_frame=False):
         dL_dY *= nonzero
     check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
     return float(H.sum() / n_groups), dL_dY
+
+
+def frame_entropy(Y):
+    """Mean over frames of each frame's Shannon entropy: ``shannon_entropy(Y, per_frame=True)``.
+
+    Each frame is one distribution over its F bins, so a frame's weight in
+    the loss does not depend on its energy. This is the loss for θ maps
+    (per frame, bin or cell): the entropy of the whole spectrogram also
+    falls when a frame's share of ΣY grows, which its θ controls, and drives
+    the map to the bounds (docs/experiments.md §3).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(..., F, T)], real, >= 0
+
+    Returns
+    -------
+    value : float
+        (1/T) Σ_n H_n in nats, averaged over the leading batch axes.
+    dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``shannon_entropy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import frame_entropy
+    >>> Y = np.array([[1.0, 5.0], [1.0, 0.0]])     # frame 0 uniform over 2 bins, frame 1 one bin
+    >>> bool(np.isclose(frame_entropy(Y)[0], np.log(2) / 2))
+    True
+    """
+    return shannon_entropy(Y, per_frame=True)
 
 
 def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
@@ -512,11 +548,12 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     return float(value), grad_pos, grad_win
 
 
-_LOSS_FUNCTIONS = dict(zip(LOSSES, (shannon_entropy, renyi_entropy, kurtosis)))
+_LOSS_FUNCTIONS = {"entropy": shannon_entropy, "frame-entropy": frame_entropy, "renyi": renyi_entropy,
+                   "kurtosis": kurtosis}
 
 
 def get_loss(name):
-    """The loss function called `name`: "entropy", "renyi" or "kurtosis".
+    """The loss function called `name`: "entropy", "frame-entropy", "renyi" or "kurtosis".
 
     Examples
     --------

@@ -1,32 +1,30 @@
 """DSTFT: a differentiable STFT whose window lengths and hops are fitted to a signal.
 
-The model holds the learnable parameters as plain float64 arrays and chains
-the closed-form pieces of the package (docs/derivation.md §5, §6, §8):
+The model holds the learnable parameters (plain float64 arrays, in the
+shapes ``stft`` takes), their bounds and the options; nothing else. A fit
+builds an ``objective.Objective`` over the signal, checked once, and hands
+it to ``optim.minimize``, whose loops call it once per step:
 
-    hops d ──positions_from_hops──▶ t_n ──┐
-                                          ├─stft──▶ S ──|·|^p──▶ Y ──loss──▶ L
-    window lengths θ ─────────────────────┘
+    hops d ──positions──▶ t_n ──┐
+                                ├─stft──▶ S ──|·|^p──▶ Y ──loss──▶ L
+    window lengths θ ───────────┘
 
-and back: ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S (``losses.magnitude_vjp``)
-→ ∂L/∂θ, ∂L/∂t_n (``stft_vjp``) → ∂L/∂d (``positions_from_hops_vjp``, or
-Σ_n n ∂L/∂t_n for one constant hop). Regularisers add their own gradients.
+(docs/derivation.md §8 for the chain rule back).
 """
 
 import dataclasses
-import sys
 import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
 
-from . import _engine, losses
+from . import losses
 from ._options import HOP_MODES, WIN_MODES, option_code, transform_codes
 from ._validation import (
-    all_finite,
+    check_hop,
     check_integer,
     check_n_fft,
     check_pair,
-    check_hop,
     check_positive,
     check_real,
     check_sample_rate,
@@ -34,40 +32,16 @@ from ._validation import (
     check_signal,
     check_win_length,
 )
-from .optim import Adam, ReduceOnPlateau
-from .positions import frame_positions, positions_from_hops, positions_from_hops_vjp
-from .transform import stft, stft_vjp
+from .objective import Objective
+from .optim import FitInterrupted, minimize
+from .positions import frame_positions, positions_from_hops
+from .transform import stft
 
-__all__ = ["DSTFT", "FitHistory", "RoundedParameters", "fit_report", "seconds_to_samples"]
+__all__ = ["DSTFT", "RoundedParameters", "fit_report", "seconds_to_samples"]
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
-
-
-@dataclasses.dataclass
-class FitHistory:
-    """What ``DSTFT.fit`` did.
-
-    Attributes
-    ----------
-    loss : np.ndarray [shape=(n_evaluations,)]
-        The objective (loss + weighted regularisers) at the initial
-        parameters and after each update; the last entry belongs to the
-        final parameters.
-    lr : dict of str -> np.ndarray [shape=(n_updates,)]
-        The step size used by each update, per parameter.
-    params : dict of str -> np.ndarray
-        The final parameters (also set on the model).
-    message : str
-        How the fit ended: "completed", "stopped by callback at step i",
-        or why it stopped early (non-finite loss).
-    """
-
-    loss: np.ndarray
-    lr: dict
-    params: dict
-    message: str
 
 
 class RoundedParameters(NamedTuple):
@@ -118,25 +92,13 @@ def seconds_to_samples(seconds, sample_rate, name="length"):
     return float(snapped) if snapped.ndim == 0 else snapped
 
 
-def _check_loss_result(result, shape):
-    """(value, dL_dY) returned by a loss: a real number and a real array of Y's shape (NaN allowed here)."""
-    value, dL_dY = check_pair(result, "the loss's result", items=("value", "dL_dY"))
-    value = check_real(value, "the loss's value", finite=False)
-    if value.ndim:
-        raise TypeError(f"the loss's value must be one real number, got shape {value.shape}")
-    dL_dY = check_real(dL_dY, "the loss's dL_dY", finite=False)
-    if dL_dY.shape != shape:
-        raise ValueError(f"the loss's dL_dY must have the shape of Y, {shape}, got {dL_dY.shape}")
-    return float(value), dL_dY
-
-
 def _round_samples(value, at_least=1.0):
     """Nearest whole number of samples (halves up), at least `at_least`."""
     return np.maximum(np.floor(np.asarray(value, dtype=np.float64) + 0.5), at_least)
 
 
 class DSTFT:
-    """Differentiable STFT with learnable window lengths θ and hops, fitted by Adam.
+    """Differentiable STFT with learnable window lengths θ and hops, fitted to a signal by ``fit``.
 
     Parameters
     ----------
@@ -150,8 +112,9 @@ class DSTFT:
         (filled into every entry), or an array of the mode's shape (below).
     window : {"hann", "blackman", "gaussian"}
     win_mode : {"constant", "time", "frequency", "time-frequency"}
-        Shape of the learnable θ: () one value, (T,) per frame, (F,) per
-        bin, (F, T) per cell.
+        Shape of the learnable θ: () one value, (T,) per frame, (F, 1) per
+        bin, (F, T) per cell: shapes that ``stft``, ``plot.win_length_map``
+        and ``dstft_np.torch`` take as they are.
     hop_mode : {"fixed", "constant", "time"}
         "fixed": t_n = n·d, d not learned. "constant": t_n = n·d with one
         learnable d. "time": t_n = Σ_{i<n} d_i with T - 1 learnable hops
@@ -166,8 +129,8 @@ class DSTFT:
     bounds : dict, optional
         {"win_length": (low, high), "hop_length": (low, high)}; the hop
         bounds apply to ``hop_length`` and to every entry of ``hops``.
-        Defaults: θ in [max(2, N/64), N], hop in [1, N]. The optimiser
-        projects onto them after every step.
+        Defaults: θ in [max(2, N/64), N], hop in [1, N]. Fits stay within
+        them.
     p : float > 0
         The losses act on Y = |S|^p; 1 (magnitude) is the papers' choice.
     norm : {"area", None}
@@ -182,7 +145,7 @@ class DSTFT:
     Attributes
     ----------
     win_length : np.ndarray, float64
-        θ, shape () / (T,) / (F,) / (F, T) by win_mode; settable.
+        θ, shape () / (T,) / (F, 1) / (F, T) by win_mode; settable.
     hop_length : float
         The hop (hop_mode "fixed" or "constant"); settable.
     hops : np.ndarray [shape=(T-1,)], float64
@@ -206,11 +169,10 @@ class DSTFT:
 
     Notes
     -----
-    The gradient of the objective L = loss(|S|^p) + λ_s R_smooth(θ) +
-    λ_c C_coverage(t, θ) with respect to each learnable array is returned by
-    ``value_and_grad``; R_smooth and C_coverage are ``losses.smoothness`` and
-    ``losses.coverage`` with scale = n_fft. The coverage term applies only
-    when the hop is learnable.
+    The objective L = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ)
+    is ``dstft_np.objective.Objective``; R_smooth and C_coverage are
+    ``losses.smoothness`` and ``losses.coverage`` with scale = n_fft. The
+    coverage term applies only when the hop is learnable.
 
     Examples
     --------
@@ -218,9 +180,9 @@ class DSTFT:
     >>> k = np.arange(4000)
     >>> x = np.sin(2 * np.pi * 0.05 * k) + np.sin(2 * np.pi * (0.1 + 0.2 * k / 4000) * k)
     >>> model = dstft_np.DSTFT(n_fft=256, hop_length=64, win_length=200.0)
-    >>> history = model.fit(x, steps=30, lr=10.0)
-    >>> bool(history.loss[-1] < history.loss[0]), model.win_length.shape
-    (True, ())
+    >>> history = model.fit(x)
+    >>> history.status, bool(history.loss[history.best] < history.loss[0]), model.win_length.shape
+    ('converged', True, ())
     """
 
     def __init__(self, n_fft, hop_length, win_length, *, window="hann", win_mode="constant",
@@ -292,7 +254,7 @@ class DSTFT:
         return {"win_length": (max(2.0, n_fft / 64), float(n_fft)), "hop_length": (1.0, float(n_fft))}
 
     def _win_shape(self):
-        return {"constant": (), "time": (self.n_frames,), "frequency": (self.n_bins,),
+        return {"constant": (), "time": (self.n_frames,), "frequency": (self.n_bins, 1),
                 "time-frequency": (self.n_bins, self.n_frames)}[self.win_mode]
 
     def _check_within(self, value, name, bound_name, shape):
@@ -421,36 +383,15 @@ class DSTFT:
 
         n_samples is needed only when T is not fixed at construction.
         """
-        return self._positions(self._params, n_samples)
-
-    def _positions(self, params, n_samples):
         if self.hop_mode == "time":
-            return positions_from_hops(params["hops"])
-        hop = self._hop_length if self.hop_mode == "fixed" else float(params["hop_length"])
+            return positions_from_hops(self.hops)
         if self.n_frames is None:
             if n_samples is None:
                 raise ValueError("n_samples is required: the frame count follows the signal length")
-            return frame_positions(n_samples, hop)
-        return np.arange(self.n_frames) * hop
-
-    def _stft_win(self, win_length):
-        """θ in the broadcast form of ``stft``: (), (T,) → (1, T), (F,) → (F, 1), (F, T)."""
-        return win_length[:, None] if self.win_mode == "frequency" else win_length
+            return frame_positions(n_samples, self.hop_length)
+        return np.arange(self.n_frames) * self.hop_length
 
     # ------------------------------------------------------------------ transform
-
-    def _check_x(self, x):
-        x = check_signal(x)
-        if self.n_samples is not None and x.shape[-1] != self.n_samples:
-            raise ValueError(f"x must have n_samples={self.n_samples} samples along its last axis "
-                             f"(fixed at construction), got {x.shape[-1]}")
-        return x
-
-    def _stft(self, x, params):
-        positions = self._positions(params, x.shape[-1])
-        win = self._stft_win(params["win_length"])
-        S = stft(x, win, positions, n_fft=self.n_fft, window=self.window, norm=self.norm, phase=self.phase)
-        return S, win, positions
 
     def __call__(self, x):
         """S = stft(x) with the current parameters, shape (..., F, T), complex.
@@ -459,7 +400,9 @@ class DSTFT:
         ----------
         x : array_like [shape=(..., K)], real
         """
-        return self._stft(self._check_x(x), self._params)[0]
+        x = check_signal(x, n_samples=self.n_samples)
+        return stft(x, self.win_length, self.positions(x.shape[-1]), n_fft=self.n_fft, window=self.window,
+                    norm=self.norm, phase=self.phase)
 
     def spectrogram(self, x):
         """Y = |S|^p, shape (..., F, T), real."""
@@ -467,63 +410,21 @@ class DSTFT:
 
     # ------------------------------------------------------------------ objective
 
-    def _loss_function(self, loss):
-        if callable(loss):
-            return loss
-        return losses.get_loss(loss)
-
-    def _objective(self, x, params, loss_fn, smoothness, coverage, need_grad=True):
-        """Value and gradients of the objective; None when the loss or ∂L/∂Y is not finite."""
-        S, win, positions = self._stft(x, params)
-        Y = _engine.raised_magnitude(S, self.p)   # S is checked by stft
-        value, dL_dY = _check_loss_result(loss_fn(Y), Y.shape)
-        if not np.isfinite(value) or not all_finite(dL_dY):
-            return None
-        win_shape = params["win_length"].shape
-        if need_grad:
-            G = _engine.raised_magnitude_vjp(S, dL_dY, self.p)   # dL_dY is checked above
-            grad_win, grad_pos = stft_vjp(x, win, positions, G, n_fft=self.n_fft, window=self.window,
-                                          norm=self.norm, phase=self.phase)
-            grad_win = grad_win.reshape(win_shape)
-        if smoothness:
-            smooth_value, smooth_grad = losses.smoothness(params["win_length"], scale=self.n_fft)
-            value += smoothness * smooth_value
-            if need_grad:
-                grad_win += smoothness * smooth_grad
-        if coverage and self.hop_mode != "fixed":
-            cover_value, cover_pos, cover_win = losses.coverage(positions, win, x.shape[-1], scale=self.n_fft)
-            value += coverage * cover_value
-            if need_grad:
-                grad_pos = grad_pos + coverage * cover_pos
-                grad_win += coverage * cover_win.reshape(win_shape)
-        if not need_grad:
-            return float(value), {}
-        grads = {"win_length": grad_win}
-        if self.hop_mode == "constant":
-            grads["hop_length"] = np.asarray(np.dot(np.arange(grad_pos.size), grad_pos))
-        elif self.hop_mode == "time":
-            grads["hops"] = positions_from_hops_vjp(grad_pos)
-        return float(value), grads
-
-    def _check_weights(self, smoothness, coverage):
-        smoothness = check_positive(smoothness, "smoothness", allow_zero=True)
-        if coverage is None:
-            coverage = 10.0 if self.hop_mode != "fixed" else 0.0
-        coverage = check_positive(coverage, "coverage", allow_zero=True)
-        return smoothness, coverage
-
-    def value_and_grad(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
+    def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None):
         """The objective at the current parameters and its gradient per learnable array.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
-        loss : {"entropy", "renyi", "kurtosis"} or callable
+        loss : {"entropy", "frame-entropy", "renyi", "kurtosis"} or callable, optional
             A name from ``dstft_np.losses`` (default options) or any function
             Y -> (value, dL_dY) such as
             ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.
-        smoothness : float >= 0
-            λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``.
+            Default: "entropy" (of the whole spectrogram) for win_mode
+            "constant", "frame-entropy" for maps.
+        smoothness : float >= 0, optional
+            λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``; default 0
+            for win_mode "constant", 10 for maps.
         coverage : float >= 0, optional
             λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
             default 10 with a learnable hop (gaps of a few percent of n_fft
@@ -547,19 +448,20 @@ class DSTFT:
 
         Notes
         -----
-        One forward transform and one VJP (docs/derivation.md §5): G = ∂L/∂Y · p |S|^{p-2} S,
-        ∂L/∂θ = Re(conj(G) ∂S/∂θ), ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), then
-        ∂L/∂d = Σ_n n ∂L/∂t_n (constant hop) or ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n
-        (per-frame hops).
+        One forward transform and one VJP (docs/derivation.md §3):
+        G = ∂L/∂Y · p |S|^{p-2} S, ∂L/∂θ = Re(conj(G) ∂S/∂θ),
+        ∂L/∂t_n = Σ_m Re(conj(G) ∂S/∂t_n), then ∂L/∂d = Σ_n n ∂L/∂t_n
+        (constant hop) or ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n (per-frame hops).
+        ``dstft_np.objective.Objective`` is the same function of the
+        parameters, for many evaluations on one signal.
         """
-        x = self._check_x(x)
-        smoothness, coverage = self._check_weights(smoothness, coverage)
-        result = self._objective(x, self._params, self._loss_function(loss), smoothness, coverage)
-        if result is None:
+        value, grads = Objective(self, x, loss, smoothness=smoothness, coverage=coverage).value_and_grad(
+            self._params)
+        if grads is None:
             raise FloatingPointError("the loss or its gradient with respect to Y is not finite")
-        return result
+        return value, grads
 
-    def to_fixed(self, x, loss="entropy", *, smoothness=0.0, coverage=None):
+    def to_fixed(self, x, loss=None, *, smoothness=None, coverage=None):
         """Round the parameters to whole samples, as a fixed-parameter STFT needs them, and price it.
 
         Parameters
@@ -567,8 +469,8 @@ class DSTFT:
         x : array_like [shape=(..., K)], real
             The signal the loss is measured on (normally the one fitted).
         loss, smoothness, coverage
-            The objective, as in ``value_and_grad``; by default the plain
-            entropy, without regularisers.
+            The objective, as in ``value_and_grad`` (same defaults as
+            ``fit``).
 
         Returns
         -------
@@ -595,9 +497,7 @@ class DSTFT:
         >>> rounded.win_length, rounded.hop_length, rounded.model.hop_length
         (151, 64, 64.0)
         """
-        x = self._check_x(x)
-        smoothness, coverage = self._check_weights(smoothness, coverage)
-        loss_fn = self._loss_function(loss)
+        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage)
         win_length = _round_samples(self.win_length)
         if self.hop_mode == "time":
             hop_length = np.maximum(np.diff(_round_samples(positions_from_hops(self.hops), -np.inf)), 1.0)
@@ -614,121 +514,167 @@ class DSTFT:
             rounded.hops = hop_length
         else:
             rounded.hop_length = hop_length
-        before = self._objective(x, self._params, loss_fn, smoothness, coverage, need_grad=False)
-        after = rounded._objective(x, rounded._params, loss_fn, smoothness, coverage, need_grad=False)
-        if before is None or after is None:
+        before, after = objective.value(self._params), objective.value(rounded._params)
+        if not (np.isfinite(before) and np.isfinite(after)):
             raise FloatingPointError("the loss is not finite at the learned or the rounded parameters")
         as_int = (lambda a: int(a)) if self.win_mode == "constant" else (lambda a: a.astype(np.int64))
         hop_int = hop_length.astype(np.int64) if self.hop_mode == "time" else int(hop_length)
         return RoundedParameters(model=rounded, win_length=as_int(win_length), hop_length=hop_int,
-                                 loss=before[0], rounded_loss=after[0], loss_change=after[0] - before[0],
+                                 loss=before, rounded_loss=after, loss_change=after - before,
                                  sample_rate=self.sample_rate)
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, x, loss="entropy", *, steps=100, lr=None, smoothness=0.0, coverage=None,
-            factor=0.5, patience=10, min_lr=None, callback=None, progress=False):
-        """Minimise the objective over the learnable parameters with projected Adam.
+    def fit(self, x, loss=None, *, method="l-bfgs-b", max_evaluations=None, tol=0.01, smoothness=None,
+            coverage=None, lr=None, factor=None, patience=None, min_lr=None, callback=None, progress=False):
+        """Fit the learnable parameters to x: the lowest objective found, set on the model.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
+            Checked once; leading batch axes share the parameters.
         loss, smoothness, coverage
-            As in ``value_and_grad``.
-        steps : int >= 0
-            Number of Adam updates.
-        lr : float or dict, optional
-            Adam step size in samples per step, one for all parameters or
-            {"win_length": ..., "hop_length" or "hops": ...}. Default:
-            n_fft/50 for θ and (mean) hop/50 for the hops.
-        factor, patience : float, int
-            Reduce-on-plateau schedule: multiply lr by `factor` after
-            `patience` steps without a lower loss.
-        min_lr : float or dict, optional
-            Floor of the schedule; default lr/1000.
+            The objective, as in ``value_and_grad``. Defaults by win_mode:
+            one window length minimises the entropy of the whole
+            spectrogram (the papers'); maps minimise the frame-mean entropy
+            ("frame-entropy") with smoothness 10 (docs/experiments.md §3).
+        method : {"l-bfgs-b", "adam"}
+            "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
+            the full signal. With win_mode "constant" a global scan comes
+            first: the loss at 3 window lengths per octave across the
+            bounds (and at the start), then L-BFGS-B from the best one
+            between its neighbours, so the start cannot trap the fit in a
+            local minimum. "adam": projected Adam with a reduce-on-plateau
+            schedule, max_evaluations - 1 updates, no scan; for stochastic
+            and joint training.
+        max_evaluations : int >= 1, optional
+            The most evaluations of the objective (scan included; each is
+            one forward transform, plus one VJP unless it is a scan point).
+            Default: 100 for win_mode "constant" (a fit uses about 30),
+            500 for maps; 100 for "adam".
+        tol : float > 0
+            L-BFGS-B stops after an iteration that moved every parameter by
+            less than `tol` samples.
+        lr, factor, patience, min_lr : optional
+            Adam only: the step size in samples per step, one for all
+            parameters or {"win_length": ..., "hop_length" or "hops": ...}
+            (default n_fft/50 for θ, (mean) hop/50 for the hops); the
+            schedule multiplies it by `factor` (0.5) after `patience` (10)
+            steps without a lower loss, down to `min_lr` (lr/1000).
         callback : callable, optional
-            callback(step, value, params) after each evaluation; params is
-            the dict of current arrays (do not modify it). Returning True
-            stops the fit.
+            callback(step, value, params) after each evaluation, step
+            counting from 0; params is the dict of arrays evaluated (do not
+            modify it). Returning True stops the fit (status "stopped").
         progress : bool or int
-            Print "step, loss, lr" to stderr every `progress` steps (True:
-            every steps // 10).
+            Print the evaluation count, the loss, scalar parameters, the
+            time so far and an ETA (against max_evaluations, an upper bound)
+            to stderr at the first evaluation and every `progress`
+            evaluations (True: every max_evaluations // 10).
 
         Returns
         -------
         FitHistory
-            Losses per step, step sizes, final parameters, how it ended. The
-            final parameters are also set on the model.
+            Every evaluation's loss (and the path of scalar parameters, the
+            scan's grid), the parameters returned, ``status`` ("converged",
+            "step limit", "stopped", "not finite") and ``message``. The
+            parameters are those of the lowest loss evaluated, so the fit
+            never ends above its start; they are also set on the model.
 
         Raises
         ------
+        KeyboardInterrupt
+            Re-raised (as ``optim.FitInterrupted``, with ``.history``)
+            after the lowest-loss parameters evaluated so far are set on
+            the model.
         TypeError, ValueError
-            As ``value_and_grad``; steps or progress not an integer >= 0,
-            callback not callable, lr <= 0, factor outside (0, 1),
-            patience < 0, min_lr < 0.
+            As ``value_and_grad``; method unknown, max_evaluations or
+            progress not an integer >= 1 (>= 0), tol <= 0, callback not
+            callable, Adam's options with "l-bfgs-b", lr <= 0, factor
+            outside (0, 1), patience < 0, min_lr < 0.
 
         Warns
         -----
+        UserWarning
+            When x is silent (all zeros: every loss is 0); when a fit that
+            converged leaves a scalar parameter at a bound, or more than 2 %
+            of a map's entries within 1 % of the range from a bound. The
+            message names the fix.
         RuntimeWarning
-            When the loss or its gradient becomes non-finite: the fit stops
-            and keeps the last parameters at which the loss was finite.
+            When the loss or its gradient is not finite: the fit stops there.
 
-        Notes
-        -----
-        Each step costs one forward transform and one VJP; the parameters
-        are projected onto ``bounds`` after every update. The loss is not
-        convex in θ (docs/derivation.md, motivation): start from a sensible window length.
+        Examples
+        --------
+        >>> import numpy as np, dstft_np
+        >>> x = dstft_np.signals.chirp_and_tone()
+        >>> model = dstft_np.DSTFT(n_fft=1000, hop_length=100, win_length=25.0)
+        >>> history = model.fit(x)
+        >>> round(float(model.win_length)), history.status, history.n_evaluations <= 40
+        (496, 'converged', True)
         """
-        x = self._check_x(x)
-        smoothness, coverage = self._check_weights(smoothness, coverage)
-        loss_fn = self._loss_function(loss)
-        steps = check_integer(steps, "steps")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable or None, got {callback!r}")
-        if not isinstance(progress, (bool, np.bool_)):
-            check_integer(progress, "progress")  # True, False, or print every `progress` >= 0 steps
-        if lr is None:
-            lr = {"win_length": self.n_fft / 50}
-            if self.hop_mode == "constant":
-                lr["hop_length"] = self.hop_length / 50
-            elif self.hop_mode == "time":
-                lr["hops"] = float(np.mean(self.hops)) / 50
-        opt = Adam(self.parameters(), lr=lr, bounds={
-            name: self.bounds["win_length" if name == "win_length" else "hop_length"] for name in self._params})
-        if min_lr is None:
-            min_lr = {name: value / 1000 for name, value in opt.lr.items()}
-        schedule = ReduceOnPlateau(opt, factor=factor, patience=patience, min_lr=min_lr)
-        every = max(1, steps // 10) if progress is True else int(progress)
+        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage)
+        scalar_only = self.win_mode == "constant" and self.hop_mode != "time"
+        if max_evaluations is None:
+            max_evaluations = 100 if scalar_only or method == "adam" else 500
+        typical_step = {"win_length": self.n_fft / 50}
+        if self.hop_mode == "constant":
+            typical_step["hop_length"] = self.hop_length / 50
+        elif self.hop_mode == "time":
+            typical_step["hops"] = float(np.mean(self.hops)) / 50
+        bounds = {name: self.bounds["win_length" if name == "win_length" else "hop_length"] for name in self._params}
+        try:
+            history = minimize(objective, self._params, bounds, method=method,
+                               scan="win_length" if self.win_mode == "constant" and method == "l-bfgs-b" else None,
+                               typical_step=typical_step, tol=tol, max_evaluations=max_evaluations,
+                               callback=callback, progress=progress, lr=lr, factor=factor, patience=patience,
+                               min_lr=min_lr)
+        except FitInterrupted as interrupt:
+            self._params = {name: value.copy() for name, value in interrupt.history.params.items()}
+            raise
+        self._params = {name: value.copy() for name, value in history.params.items()}
+        if history.status == "not finite":
+            warnings.warn(f"DSTFT.fit stopped: {history.message}", RuntimeWarning, stacklevel=2)
+        if not np.any(objective.x):
+            warnings.warn("x is silent (all zeros): every loss is 0 whatever the window, so the parameters "
+                          "stay where they started", UserWarning, stacklevel=2)
+        elif history.status == "converged":
+            for advice in self._bound_advice(objective):
+                warnings.warn(advice, UserWarning, stacklevel=2)
+        return history
 
-        values, lr_used = [], {name: [] for name in opt.params}
-        good = {name: value.copy() for name, value in opt.params.items()}
-        message = "completed"
-        for step in range(steps + 1):
-            last = step == steps
-            result = self._objective(x, opt.params, loss_fn, smoothness, coverage, need_grad=not last)
-            if result is None or not all(all_finite(g) for g in result[1].values()):
-                message = (f"stopped at step {step}: the loss or its gradient is not finite; "
-                           f"kept the parameters of step {max(step - 1, 0)}")
-                warnings.warn(f"DSTFT.fit {message}", RuntimeWarning, stacklevel=2)
-                break
-            value, grads = result
-            values.append(value)
-            good = {name: v.copy() for name, v in opt.params.items()}
-            if every and (step % every == 0 or last):
-                rates = ", ".join(f"lr[{name}]={rate:.3g}" for name, rate in opt.lr.items())
-                print(f"step {step}/{steps}  loss {value:.6g}  {rates}", file=sys.stderr)
-            if callback is not None and callback(step, value, opt.params):
-                message = f"stopped by callback at step {step}"
-                break
-            if last:
-                break
-            for name, rate in opt.lr.items():
-                lr_used[name].append(rate)
-            opt.step(grads)
-            schedule.step(value)
-        self.set_parameters(good)
-        return FitHistory(loss=np.array(values), lr={name: np.array(r) for name, r in lr_used.items()},
-                          params=self.parameters(), message=message)
+    def _bound_advice(self, objective):
+        """One message per learnable array that ended at (a scalar) or near (> 2 % of a map) its bounds."""
+        messages = []
+        for name, value in self._params.items():
+            low, high = self.bounds["win_length" if name == "win_length" else "hop_length"]
+            if low == high:   # held fixed
+                continue
+            margin = 0 if value.ndim == 0 else 0.01 * (high - low)
+            near_low, near_high = int(np.sum(value <= low + margin)), int(np.sum(value >= high - margin))
+            if near_low + near_high <= (0 if value.ndim == 0 else 0.02 * value.size):
+                continue
+            fixes = []
+            if name != "win_length" and value.ndim and near_low:
+                fixes.append("frames bunch: a higher lower bound in bounds['hop_length'] keeps them apart")
+            elif name != "win_length":
+                fixes.append("widen bounds['hop_length']")
+            if name == "win_length" and near_high:
+                fixes.append(f"a larger n_fft (now {self.n_fft}) allows longer windows" if high == self.n_fft
+                             else f"raise bounds['win_length'] up to n_fft = {self.n_fft}")
+            if name == "win_length" and near_low:
+                fixes.append(f"raise smoothness (now {objective.smoothness:g})" if value.ndim
+                             else "lower bounds['win_length']")
+            if name == "win_length" and value.ndim and objective.loss == "entropy":
+                fixes.append("use loss='frame-entropy' (the entropy of the whole spectrogram rewards moving energy "
+                             "between frames)")
+            if value.ndim == 0:
+                side, edge = ("upper", high) if near_high else ("lower", low)
+                messages.append(f"the fitted {name} {float(value):g} is at its {side} bound {edge:g}: the loss "
+                                f"still falls beyond it; {'; '.join(fixes)}")
+            else:
+                messages.append(f"{near_low + near_high} of the {value.size} fitted {name} values ({near_low} at "
+                                f"the lower, {near_high} at the upper bound) end within 1 % of a bound: "
+                                f"{'; '.join(fixes)}")
+        return messages
 
     def __repr__(self):
         rate = "" if self.sample_rate is None else f", sample_rate={self.sample_rate:g}"
@@ -758,7 +704,7 @@ def fit_report(model, history, rounded=None, *, n_samples=None):
         and with a sample rate the scalar ones in seconds too
         ("win_length_seconds", "hop_length_seconds"); maps stay in samples
         (divide by "sample_rate"). "history": every field of `history` but
-        the parameters. "rounded" (when given): the integer parameters, the
+        the parameters (the scan as a dict). "rounded" (when given): the integer parameters, the
         loss before and after rounding and the change. Arrays stay numpy
         arrays, so that a writer can inline the small ones in JSON and save
         the large ones in an .npz file.
@@ -768,10 +714,10 @@ def fit_report(model, history, rounded=None, *, n_samples=None):
     >>> import numpy as np, dstft_np
     >>> x = np.sin(0.3 * np.arange(2000))
     >>> model = dstft_np.DSTFT(256, 64, 150.0, sample_rate=8000)
-    >>> history = model.fit(x, steps=3)
+    >>> history = model.fit(x, max_evaluations=3)
     >>> report = dstft_np.model.fit_report(model, history, n_samples=x.size)
     >>> sorted(report["parameters"]), report["history"]["loss"].shape
-    (['hop_length', 'hop_length_seconds', 'positions', 'sample_rate', 'win_length', 'win_length_seconds'], (4,))
+    (['hop_length', 'hop_length_seconds', 'positions', 'sample_rate', 'win_length', 'win_length_seconds'], (3,))
     """
     parameters = model.parameters()
     if model.hop_mode == "fixed":
@@ -785,6 +731,8 @@ def fit_report(model, history, rounded=None, *, n_samples=None):
     report = {"parameters": parameters,
               "history": {field.name: getattr(history, field.name) for field in dataclasses.fields(history)
                           if field.name != "params"}}
+    if history.scan is not None:   # plain values, like the rest
+        report["history"]["scan"] = history.scan._asdict()
     if rounded is not None:
         report["rounded"] = {name: getattr(rounded, name) for name in
                              ("win_length", "hop_length", "loss", "rounded_loss", "loss_change")}

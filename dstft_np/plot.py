@@ -584,7 +584,7 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     initial : dict
         ``model.parameters()`` before the fit.
     history : FitHistory
-        Its ``loss`` (one value per evaluation) and ``message``.
+        Its ``loss`` (one value per evaluation) and ``status``.
     loss : str or callable
         The fit's loss, for the scan and the axis label.
     path : dict of str -> array_like [shape=(E,)], optional
@@ -644,7 +644,7 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     loss_ax.set_xlabel("evaluation")
     loss_ax.set_ylabel(f"loss ({loss_name})")
     loss_ax.ticklabel_format(axis="y", useOffset=False)
-    loss_ax.set_title(f"loss per evaluation ({history.message})", fontsize=9)
+    loss_ax.set_title(f"loss per evaluation ({history.status})", fontsize=9)
     change = entropies["learned"] - entropies["initial"]
     figure.suptitle(f"{title + ': ' if title else ''}entropy of |S| {entropies['initial']:.4f} → "
                     f"{entropies['learned']:.4f} ({change:+.4f})", fontsize=11)
@@ -658,8 +658,7 @@ def _length_unit(sample_rate):
 
 def _draw_theta_map(ax, model, initial, n_samples):
     """The learned θ of a map: a curve over time or frequency with the initial θ dashed, or an image per cell."""
-    learned = model.win_length[:, None] if model.win_mode == "frequency" else model.win_length
-    win_length_map(learned, model.positions(n_samples), sample_rate=model.sample_rate, ax=ax)
+    win_length_map(model.win_length, model.positions(n_samples), sample_rate=model.sample_rate, ax=ax)
     if model.win_mode != "time-frequency":
         line = ax.lines[0]
         line.set_label("learned")

@@ -2,7 +2,8 @@
 
 t_n = t_0 + Σ_{i<n} d_i (docs/derivation.md §6), so ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n: a
 reversed cumulative sum. The default grid is t_n = n·hop with
-T = 1 + K // hop frames (torch.stft(center=True) and librosa).
+T = 1 + K // hop frames (torch.stft(center=True) and librosa); for one
+constant hop d, ∂L/∂d = Σ_n n ∂L/∂t_n.
 """
 
 import numbers
@@ -11,7 +12,7 @@ import numpy as np
 
 from ._validation import check_hop, check_memory, check_real, check_scalar
 
-__all__ = ["frame_positions", "positions_from_hops", "positions_from_hops_vjp"]
+__all__ = ["frame_positions", "frame_positions_vjp", "positions_from_hops", "positions_from_hops_vjp"]
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
@@ -43,6 +44,37 @@ def frame_positions(n_samples, hop_length):
     n_frames = 1 + n_samples // hop  # a float: inf for hops that underflow the division
     check_memory(n_frames * 8, f"the positions of 1 + n_samples // hop_length = {n_frames:.4g} frames")
     return np.arange(int(n_frames)) * hop
+
+
+def _check_grad_positions(grad_positions):
+    """∂L/∂t_n as float64 of shape (..., T), T >= 1."""
+    grad = check_real(grad_positions, "grad_positions")
+    if grad.ndim == 0:
+        raise ValueError("grad_positions must have shape (..., T), got a 0-d array")
+    if grad.shape[-1] == 0:
+        raise ValueError(f"grad_positions must hold at least one frame (T >= 1), got shape {grad.shape}")
+    return grad
+
+
+def frame_positions_vjp(grad_positions):
+    """∂L/∂d = Σ_n n ∂L/∂t_n, the VJP of the grid t_n = n·d with respect to its one hop d.
+
+    Parameters
+    ----------
+    grad_positions : array_like [shape=(..., T)], float
+        ∂L/∂t_n.
+
+    Returns
+    -------
+    grad_hop : np.ndarray [shape=(...)], float64
+
+    Examples
+    --------
+    >>> frame_positions_vjp([1.0, 2.0, 3.0, 4.0])   # 0·1 + 1·2 + 2·3 + 3·4
+    array(20.)
+    """
+    grad = _check_grad_positions(grad_positions)
+    return np.asarray(grad @ np.arange(grad.shape[-1], dtype=np.float64))
 
 
 def positions_from_hops(hops, t0=0.0):
@@ -92,10 +124,6 @@ def positions_from_hops_vjp(grad_positions):
     >>> positions_from_hops_vjp([1.0, 2.0, 3.0, 4.0])
     array([9., 7., 4.])
     """
-    grad = check_real(grad_positions, "grad_positions")
-    if grad.ndim == 0:
-        raise ValueError("grad_positions must have shape (..., T), got a 0-d array")
-    if grad.shape[-1] == 0:
-        raise ValueError(f"grad_positions must hold at least one frame (T >= 1), got shape {grad.shape}")
+    grad = _check_grad_positions(grad_positions)
     tail = grad[..., :0:-1]
     return np.cumsum(tail, axis=-1)[..., ::-1]

@@ -24,7 +24,7 @@ def rng():
     return np.random.default_rng(20250625)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def data_dir():
     """../shared/data, or skip when the paper's signals are not beside the project."""
     if not DATA_DIR.is_dir():

@@ -23,13 +23,13 @@ def entropy(model, x):
 
 
 def test_per_frame_windows_beat_the_best_single_window_and_stay_smooth(data_dir):
-    """Full fan_flutter, N = 1000, hop 50: 60 Adam steps from the grid optimum, with and without smoothing."""
+    """Full fan_flutter, N = 1000, hop 50: 60 evaluations of the entropy from the grid optimum, with and without smoothing."""
     x = fan_flutter(data_dir)
     theta_single, entropy_single = grid_optimum(x, HOP, N_FFT)
     fitted = {}
     for smoothness in (0.0, 100.0):
         model = dstft_np.DSTFT(N_FFT, HOP, theta_single, win_mode="time", n_samples=x.size)
-        model.fit(x, steps=60, smoothness=smoothness)
+        model.fit(x, "entropy", smoothness=smoothness, max_evaluations=60)
         fitted[smoothness] = (entropy(model, x), np.diff(model.win_length))
     for smoothness, (value, _) in fitted.items():
         assert value < entropy_single - 0.1, (
@@ -45,12 +45,12 @@ def test_per_cell_windows_lower_the_per_frame_entropy_further(data_dir):
     """fan_flutter[6000:7000]: per-cell θ started from the fitted per-frame θ_n keeps descending."""
     x = fan_flutter(data_dir)[6000:7000]
     frame = dstft_np.DSTFT(N_FFT, HOP, 280.5, win_mode="time", n_samples=x.size)
-    frame.fit(x, steps=60, smoothness=100.0)
+    frame.fit(x, "entropy", smoothness=100.0, max_evaluations=60)
     cell = dstft_np.DSTFT(N_FFT, HOP, 280.5, win_mode="time-frequency", n_samples=x.size)
     cell.win_length = np.broadcast_to(frame.win_length, cell.win_length.shape)
     np.testing.assert_allclose(entropy(cell, x), entropy(frame, x), rtol=1e-12, atol=0,
                                err_msg="per-cell θ constant along frequency is the per-frame transform")
-    cell.fit(x, steps=8, smoothness=100.0)
+    cell.fit(x, "entropy", smoothness=100.0, max_evaluations=8)
     assert entropy(cell, x) < entropy(frame, x) - 0.1
     assert np.ptp(cell.win_length, axis=0).max() > 1.0, "θ must now vary along frequency"
 
@@ -69,7 +69,8 @@ def test_learnable_hops_lower_the_loss_while_the_coverage_term_keeps_every_sampl
         model = dstft_np.DSTFT(1500, 200, theta, hop_mode="time", n_samples=x.size,
                                bounds={"win_length": (theta, theta), "hop_length": (10.0, 1500.0)})
         initial = model.positions()
-        history = model.fit(x, steps=150, coverage=coverage, lr={"win_length": 1.0, "hops": 2.0})
+        history = model.fit(x, "entropy", method="adam", max_evaluations=151, coverage=coverage,
+                            lr={"win_length": 1.0, "hops": 2.0})
         results[coverage] = (history, model.positions())
     np.testing.assert_array_equal(initial, 200.0 * np.arange(34))
 

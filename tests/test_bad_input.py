@@ -444,12 +444,14 @@ GRAD_POSITION_CASES = [
 
 
 @pytest.mark.parametrize("case, grad, error, match", GRAD_POSITION_CASES, ids=[c[0] for c in GRAD_POSITION_CASES])
-def test_positions_from_hops_vjp_rejects(case, grad, error, match):
+@pytest.mark.parametrize("func", (dstft_np.positions_from_hops_vjp, dstft_np.frame_positions_vjp))
+def test_hop_vjps_reject(case, grad, error, match, func):
     with pytest.raises(error, match=match):
-        dstft_np.positions_from_hops_vjp(grad)
+        func(grad)
 
 
-@pytest.mark.parametrize("func", (dstft_np.positions_from_hops, dstft_np.positions_from_hops_vjp))
+@pytest.mark.parametrize("func", (dstft_np.positions_from_hops, dstft_np.positions_from_hops_vjp,
+                                  dstft_np.frame_positions_vjp))
 def test_positions_accept_any_layout_and_never_modify_it(rng, func):
     values = rng.uniform(0.5, 10.0, (3, 6))
     assert_accepts_layouts(func, values, func(values), func.__name__)

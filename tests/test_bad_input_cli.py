@@ -137,9 +137,12 @@ OPTIMIZE_CASES = [
                                                            "'time-frequency')"),
     ("hop-mode-unknown", ["--hop-mode", "free"], 2, "argument --hop-mode: invalid choice: 'free' (choose from "
                                                     "'fixed', 'constant', 'time')"),
-    ("loss-unknown", ["--loss", "l2"], 2, "argument --loss: invalid choice: 'l2' (choose from 'entropy', 'renyi', "
-                                          "'kurtosis')"),
-    ("steps-negative", ["--steps", "-1"], 2, "argument --steps: must be >= 0, got '-1'"),
+    ("loss-unknown", ["--loss", "l2"], 2, "argument --loss: invalid choice: 'l2' (choose from 'entropy', "
+                                          "'frame-entropy', 'renyi', 'kurtosis')"),
+    ("method-unknown", ["--method", "sgd"], 2, "argument --method: invalid choice: 'sgd' (choose from "
+                                               "'l-bfgs-b', 'adam')"),
+    ("lr-without-adam", ["--lr", "2"], 1, "lr apply to method='adam' only, not 'l-bfgs-b'"),
+    ("steps-zero", ["--steps", "0"], 2, "argument --steps: must be > 0, got '0'"),
     ("steps-float", ["--steps", "1.5"], 2, "argument --steps: '1.5' is not an integer"),
     ("lr-zero", ["--lr", "0"], 2, "argument --lr: must be > 0, got '0'"),
     ("lr-negative", ["--lr", "-1"], 2, "argument --lr: must be > 0, got '-1'"),
@@ -172,7 +175,7 @@ OTHER_COMMAND_CASES = [
      "argument --db-range: must be > 0, got '0'"),
     ("spectrogram-out-folder-missing", ["spectrogram", "x.npy", "--out", "nodir/s.png"], 1,
      "cannot write nodir/s.png: no such directory nodir"),
-    ("demo-steps-negative", ["demo", "--steps", "-1"], 2, "argument --steps: must be >= 0, got '-1'"),
+    ("demo-steps-zero", ["demo", "--steps", "0"], 2, "argument --steps: must be > 0, got '0'"),
     ("demo-out-folder-missing", ["demo", "--out", "nodir/demo.png"], 1, "no such directory nodir"),
     # demo ran both fits before the renderer refused the suffix (a six-line error)
     ("demo-out-format-unknown", ["demo", "--out", "demo.xyz"], 1, "cannot write a figure to demo.xyz"),
@@ -213,7 +216,7 @@ def test_errors_leave_the_process_as_one_line_and_status(workdir):
     """The console entry point passes main's status to the shell: two cases in a real interpreter."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
     for argv, status, fragment in (
-            (["optimize", "x.npy", "--steps", "0", "--hop-mode", "sometimes"], 2, "argument --hop-mode: invalid"),
+            (["optimize", "x.npy", "--steps", "1", "--hop-mode", "sometimes"], 2, "argument --hop-mode: invalid"),
             (["spectrogram", "junk.wav", "--n-fft", "64"], 1, "could not read junk.wav as a .wav file")):
         result = subprocess.run([sys.executable, "-m", "dstft_np", *argv], cwd=workdir, env=env,
                                 capture_output=True, text=True, timeout=300)

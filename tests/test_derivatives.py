@@ -183,3 +183,7 @@ def test_constant_hop_gradient_is_frame_weighted_sum(rng):
     _, grad_pos = dstft_np.stft_vjp(x, 50.5, np.arange(n_frames) * hop, 2 * S, n_fft=N_FFT)
     fd = (loss(hop + STEP) - loss(hop - STEP)) / (2 * STEP)
     np.testing.assert_allclose(np.sum(np.arange(n_frames) * grad_pos), fd, rtol=1e-6)
+    np.testing.assert_allclose(dstft_np.frame_positions_vjp(grad_pos), fd, rtol=1e-6,
+                               err_msg="frame_positions_vjp is that weighted sum")
+    batched = dstft_np.frame_positions_vjp(np.stack([grad_pos, 2 * grad_pos]))
+    np.testing.assert_allclose(batched, [fd, 2 * fd], rtol=1e-6, err_msg="one hop per leading batch entry")

@@ -81,8 +81,11 @@ def test_single_window_quick(tmp_path, data_dir):
     for found in results.values():
         assert 100.0 <= found["grid_theta"] <= 1000.0
         assert f"**θ* = {found['grid_theta']:.1f}**" in text
-        for start, theta, value in found["descents"]:
-            assert f"| Adam | {start:g} | {theta:.1f} | {value:.6f} |" in text
+        assert set(found["outcomes"]) == set(single_window.METHODS)
+        for method, outcomes in found["outcomes"].items():
+            assert f"| {method} | " in text
+            for outcome in outcomes:
+                assert outcome.value == min(outcome.values), f"{method} returns its lowest-loss θ"
 
 
 def test_fan_flutter_maps_quick(tmp_path, data_dir):

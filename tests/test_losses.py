@@ -34,6 +34,7 @@ def spectrogram_losses():
             cases.append((f"renyi alpha={alpha} per_frame={per_frame}",
                           lambda Y, a=alpha, pf=per_frame: losses.renyi_entropy(Y, a, per_frame=pf),
                           lambda Y, a=alpha, pf=per_frame: naive.renyi_entropy(Y, a, pf)))
+    cases.append(("frame_entropy", losses.frame_entropy, lambda Y: naive.shannon_entropy(Y, per_frame=True)))
     return cases
 
 
@@ -190,9 +191,10 @@ def test_coverage_penalises_a_signal_end_left_uncovered():
 
 def test_get_loss_names_and_unknown_name():
     assert losses.get_loss("entropy") is losses.shannon_entropy
+    assert losses.get_loss("frame-entropy") is losses.frame_entropy
     assert losses.get_loss("renyi") is losses.renyi_entropy
     assert losses.get_loss("kurtosis") is losses.kurtosis
-    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'renyi', 'kurtosis'"):
+    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'"):
         losses.get_loss("variance")
 
 

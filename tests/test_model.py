@@ -5,6 +5,7 @@ Known optima (../shared/data/README.md) are in tests/test_known_optima.py.
 
 import functools
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -104,7 +105,8 @@ def test_call_and_spectrogram_match_the_core_transform(rng):
     x = rng.standard_normal(N_SAMPLES)
     model = random_model(rng, "frequency", "time", p=2.0)
     positions = dstft_np.positions_from_hops(model.hops)
-    S = dstft_np.stft(x, model.win_length[:, None], positions, n_fft=N_FFT)
+    assert model.win_length.shape == (N_FFT // 2 + 1, 1), "per-bin θ in the shape stft takes"
+    S = dstft_np.stft(x, model.win_length, positions, n_fft=N_FFT)
     np.testing.assert_allclose(model(x), S, rtol=0, atol=1e-12 * np.abs(S).max())
     np.testing.assert_allclose(model.spectrogram(x), np.abs(S) ** 2, rtol=1e-12, atol=0)
 
@@ -129,24 +131,147 @@ def test_default_grid_follows_the_signal_length_when_not_fixed(rng):
         assert S.shape == (N_FFT // 2 + 1, 1 + n_samples // 16)
 
 
-def test_fit_lowers_the_loss_and_sets_the_parameters(rng):
-    k = np.arange(2000)
-    x = np.sin(0.2 * k) + 0.1 * rng.standard_normal(k.size)
-    model = dstft_np.DSTFT(N_FFT, 16, 20.5, win_mode="time", n_samples=k.size)
-    seen = []
-    history = model.fit(x, steps=15, lr=2.0, callback=lambda step, value, params: seen.append(value))
-    assert history.message == "completed"
-    assert history.loss.shape == (16,) and history.lr["win_length"].shape == (15,)
+def chirp(n_samples):
+    """A linear chirp from 0.05 to 0.35 cycles per sample plus a tone at 0.11: optima inside the bounds."""
+    k = np.arange(n_samples)
+    return np.sin(2 * np.pi * (0.05 + 0.3 * k / n_samples) * k) + 0.3 * np.sin(0.7 * k)
+
+
+def test_fit_lowers_the_loss_and_sets_the_lowest_loss_parameters():
+    """Per-frame θ with the default objective (frame-mean entropy + smoothness 10), N = 256."""
+    x = chirp(2000)
+    model = dstft_np.DSTFT(256, 32, 40.5, win_mode="time", n_samples=x.size)
+    seen, visited = [], []
+
+    def record(step, value, params):
+        seen.append(value)
+        visited.append(params["win_length"].copy())
+
+    history = model.fit(x, callback=record)
+    assert history.status == "converged" and history.method == "l-bfgs-b", history.message
     np.testing.assert_allclose(seen, history.loss, rtol=0, atol=0)
-    assert history.loss[-1] < history.loss[0] - 0.05, "a pure tone wants longer windows"
+    assert history.n_evaluations == len(seen) and history.best == int(np.argmin(seen))
+    assert history.loss[history.best] < history.loss[0] - 0.5, "the chirp wants longer windows than 40.5"
+    assert np.all((model.win_length > 50.0) & (model.win_length < 250.0)), "a map inside the bounds"
+    np.testing.assert_array_equal(model.win_length, visited[history.best])
     np.testing.assert_array_equal(model.win_length, history.params["win_length"])
-    np.testing.assert_allclose(model.value_and_grad(x)[0], history.loss[-1], rtol=1e-12, atol=0)
+    expected = losses.shannon_entropy(model.spectrogram(x), per_frame=True)[0] + 10.0 * losses.smoothness(
+        model.win_length, scale=256)[0]
+    np.testing.assert_allclose(model.value_and_grad(x)[0], expected, rtol=1e-12, atol=0,
+                               err_msg="the default objective of a map")
+    np.testing.assert_allclose(history.loss[history.best], expected, rtol=1e-12, atol=0)
+
+
+def test_adam_returns_its_lowest_loss_iterate_not_its_last():
+    """lr = 20 samples per step on N = 64 overshoots: the last iterate is not the best, and fit keeps the best.
+
+    A chirp and a tone whose optimum (θ ≈ 61.6) lies inside the bounds. The
+    trajectory is checked against Adam and ReduceOnPlateau driven by hand
+    with value_and_grad.
+    """
+    x = chirp(N_SAMPLES)
+    model = dstft_np.DSTFT(N_FFT, 16, 30.5)
+    history = model.fit(x, method="adam", max_evaluations=25, lr=20.0)
+    assert history.status == "step limit" and history.n_evaluations == 25 and history.method == "adam"
+
+    reference = dstft_np.DSTFT(N_FFT, 16, 30.5)
+    opt = dstft_np.Adam(reference.parameters(), lr=20.0, bounds={"win_length": reference.bounds["win_length"]})
+    schedule = dstft_np.optim.ReduceOnPlateau(opt, factor=0.5, patience=10, min_lr=20.0 / 1000)
+    values, thetas = [], []
+    for _ in range(25):
+        reference.set_parameters(opt.params)
+        value, grads = reference.value_and_grad(x)
+        values.append(value)
+        thetas.append(float(opt.params["win_length"]))
+        opt.step(grads)
+        schedule.step(value)
+    np.testing.assert_allclose(history.loss, values, rtol=1e-12, atol=0, err_msg="Adam's trajectory")
+    np.testing.assert_allclose(history.path["win_length"], thetas, rtol=1e-12, atol=0)
+    best = int(np.argmin(values))
+    assert best != 24 and values[-1] > values[best], "the test needs a last iterate above the best"
+    assert float(model.win_length) == thetas[best]
 
 
 def test_callback_can_stop_the_fit(rng):
     model = dstft_np.DSTFT(N_FFT, 16, 40.5)
-    history = model.fit(rng.standard_normal(500), steps=50, callback=lambda step, value, params: step == 3)
-    assert history.message == "stopped by callback at step 3" and history.loss.size == 4
+    history = model.fit(rng.standard_normal(500), callback=lambda step, value, params: step == 3)
+    assert history.status == "stopped" and history.n_evaluations == 4
+    assert history.message.startswith("stopped by the callback at evaluation 3")
+
+
+def test_step_limit_is_reported_and_keeps_the_best(rng):
+    model = dstft_np.DSTFT(N_FFT, 16, 40.5, win_mode="time", n_samples=500)
+    history = model.fit(rng.standard_normal(500), max_evaluations=5)
+    assert history.status == "step limit" and history.n_evaluations == 5, history.message
+    assert "max_evaluations=5" in history.message
+    np.testing.assert_array_equal(model.win_length, history.params["win_length"])
+
+
+def test_interrupt_sets_the_lowest_loss_parameters_then_propagates(rng):
+    """A KeyboardInterrupt at evaluation 7 (from the callback, as Ctrl-C would arrive mid-fit)."""
+    x = rng.standard_normal(500)
+    model = dstft_np.DSTFT(N_FFT, 16, 40.5, win_mode="time", n_samples=x.size)
+    values, visited = [], []
+
+    def interrupt_at_7(step, value, params):
+        values.append(value)
+        visited.append(params["win_length"].copy())
+        if step == 7:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        model.fit(x, callback=interrupt_at_7)
+    assert len(values) == 8
+    assert len({float(np.sum(v)) for v in visited}) > 1, "θ moves, so the check below can fail"
+    np.testing.assert_array_equal(model.win_length, visited[int(np.argmin(values))])
+    history = raised.value.history
+    assert history.status == "stopped" and history.n_evaluations == 8
+    np.testing.assert_array_equal(history.loss, values)
+
+
+def test_progress_prints_an_eta_to_stderr(capsys):
+    model = dstft_np.DSTFT(256, 32, 40.5)
+    history = model.fit(chirp(2000), max_evaluations=60, progress=True)   # the first, then every 6th
+    lines = capsys.readouterr().err.splitlines()
+    shown = [int(line.split()[1].split("/")[0]) for line in lines]
+    assert shown == [1] + list(range(6, history.n_evaluations + 1, 6)), lines
+    assert re.fullmatch(r"evaluation 1/60  loss [\d.]+  win_length 40\.5  [\d.]+ s", lines[0]), lines[0]
+    assert all(re.search(r", ETA [\d.]+ s$", line) for line in lines[1:]), lines
+
+
+def test_silent_signal_warns_and_keeps_the_parameters():
+    model = dstft_np.DSTFT(N_FFT, 16, 40.5, win_mode="time", n_samples=N_SAMPLES)
+    start = model.win_length.copy()
+    with pytest.warns(UserWarning, match=r"x is silent \(all zeros\)") as caught:
+        history = model.fit(np.zeros(N_SAMPLES))
+    assert caught[0].filename == __file__, "the warning points at the caller's line"
+    assert history.status == "converged" and np.all(history.loss == 0)
+    np.testing.assert_array_equal(model.win_length, start)
+
+
+def test_bound_warnings_name_the_fix():
+    """A stationary tone wants the longest window, clicks the shortest (N = 64, bounds [2, 64])."""
+    k = np.arange(2000)
+    tone = dstft_np.DSTFT(N_FFT, 16, 30.5)
+    with pytest.warns(UserWarning, match=r"the fitted win_length 64 is at its upper bound 64: .* a larger n_fft"):
+        tone.fit(np.sin(0.3 * k))
+    assert float(tone.win_length) == N_FFT
+    clicks = dstft_np.DSTFT(N_FFT, 16, 30.5)
+    with pytest.warns(UserWarning, match=r"win_length 2 is at its lower bound 2: .* lower bounds\['win_length'\]"):
+        clicks.fit((k % 97 == 0).astype(float))
+    assert float(clicks.win_length) == 2.0
+    frames = dstft_np.DSTFT(N_FFT, 16, 30.5, win_mode="time", n_samples=k.size)
+    with pytest.warns(UserWarning, match=r"126 of the 126 fitted win_length values \(0 at the lower, 126 at the "
+                                         r"upper bound\) end within 1 % of a bound: a larger n_fft"):
+        frames.fit(np.sin(0.3 * k))
+    entropy = dstft_np.DSTFT(N_FFT, 16, 30.5, win_mode="time", n_samples=k.size)
+    with pytest.warns(UserWarning, match=r"end within 1 % of a bound: a larger n_fft \(now 64\) allows longer "
+                                         r"windows; use loss='frame-entropy'"):
+        entropy.fit(chirp(k.size), loss="entropy", smoothness=0.0)
+    capped = dstft_np.DSTFT(N_FFT, 16, 30.5, win_mode="time", n_samples=k.size, bounds={"win_length": (2.0, 40.0)})
+    with pytest.warns(UserWarning, match=r"\(0 at the lower, 126 at the upper bound\) end within 1 % of a bound: "
+                                         r"raise bounds\['win_length'\] up to n_fft = 64$"):
+        capped.fit(np.sin(0.3 * k))
 
 
 # ---------------------------------------------------------------- NaN safety
@@ -162,9 +287,10 @@ def test_fit_stays_finite_on_degenerate_signals_and_at_bounds(rng, win_mode, hop
     model = dstft_np.DSTFT(N_FFT, 16, float(N_FFT), win_mode=win_mode, hop_mode=hop_mode, n_samples=N_SAMPLES,
                            bounds={"win_length": (8.0, N_FFT), "hop_length": (8.0, 32.0)})
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # no RuntimeWarning from 0/0 or log 0
-        history = model.fit(x, steps=20, lr=50.0, smoothness=0.1)
-    assert history.message == "completed"
+        warnings.simplefilter("error", RuntimeWarning)   # no RuntimeWarning from 0/0 or log 0
+        warnings.simplefilter("ignore", UserWarning)     # silence, bounds: tested above
+        history = model.fit(x, method="adam", max_evaluations=21, lr=50.0, smoothness=0.1)
+    assert history.status == "step limit"
     assert np.all(np.isfinite(history.loss))
     for name, value in model.parameters().items():
         assert np.all(np.isfinite(value)), name
@@ -173,11 +299,11 @@ def test_fit_stays_finite_on_degenerate_signals_and_at_bounds(rng, win_mode, hop
         assert np.all((model.hops >= 8.0) & (model.hops <= 32.0))
 
 
-def test_non_finite_loss_stops_the_fit_and_keeps_the_last_good_parameters(rng):
-    """A loss that turns NaN at its 6th evaluation: fit warns and keeps the parameters of step 4."""
+def test_non_finite_loss_stops_the_fit_and_keeps_the_best_parameters(rng):
+    """A loss that turns NaN at its 6th call: fit warns, reports "not finite", keeps the best of the first 5."""
     x = np.sin(0.9 * np.arange(N_SAMPLES)) + rng.standard_normal(N_SAMPLES)
     model = dstft_np.DSTFT(N_FFT, 16, 40.5)
-    calls, trajectory = [], []
+    calls, trajectory, values = [], [], []
 
     def fragile(Y):
         calls.append(None)
@@ -186,13 +312,14 @@ def test_non_finite_loss_stops_the_fit_and_keeps_the_last_good_parameters(rng):
 
     def record(step, value, params):
         trajectory.append(params["win_length"].copy())
+        values.append(value)
 
-    with pytest.warns(RuntimeWarning, match="stopped at step 5: the loss or its gradient is not finite"):
-        history = model.fit(x, loss=fragile, steps=50, lr=3.0, callback=record)
-    assert history.message == "stopped at step 5: the loss or its gradient is not finite; kept the parameters of step 4"
+    with pytest.warns(RuntimeWarning, match="the loss or its gradient is not finite at evaluation 5"):
+        history = model.fit(x, loss=fragile, callback=record)
+    assert history.status == "not finite"
     assert history.loss.size == 5 and np.isfinite(history.loss).all()
-    assert len({float(t) for t in trajectory}) == 5, "θ moves at every step, so the check below can fail"
-    np.testing.assert_array_equal(model.win_length, trajectory[-1])
+    assert len({float(t) for t in trajectory}) == 5, "θ moves at every evaluation, so the check below can fail"
+    np.testing.assert_array_equal(model.win_length, trajectory[int(np.argmin(values))])
 
 
 def test_bad_arguments_are_rejected():
@@ -215,5 +342,13 @@ def test_bad_arguments_are_rejected():
         model.hop_length
     with pytest.raises(ValueError, match="smoothness must be a non-negative finite number"):
         model.value_and_grad(np.zeros(N_SAMPLES), smoothness=-1.0)
-    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'renyi', 'kurtosis'"):
+    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'"):
         model.fit(np.zeros(N_SAMPLES), loss="l2")
+    with pytest.raises(ValueError, match="method must be one of 'l-bfgs-b', 'adam'; got 'bfgs'"):
+        model.fit(np.zeros(N_SAMPLES), method="bfgs")
+    with pytest.raises(ValueError, match="lr, patience apply to method='adam' only, not 'l-bfgs-b'"):
+        model.fit(np.zeros(N_SAMPLES), lr=1.0, patience=3)
+    with pytest.raises(ValueError, match="max_evaluations must be an integer >= 1, got 0"):
+        model.fit(np.zeros(N_SAMPLES), max_evaluations=0)
+    with pytest.raises(ValueError, match="tol must be a positive finite number"):
+        model.fit(np.zeros(N_SAMPLES), tol=0.0)

@@ -1,4 +1,4 @@
-"""Adam and the plateau schedule against known minima and hand-computed steps."""
+"""minimize, Adam and the plateau schedule against known minima, dense grids and hand-computed steps."""
 
 import doctest
 
@@ -7,7 +7,7 @@ import pytest
 
 import dstft_np
 from dstft_np import optim
-from dstft_np.optim import Adam, ReduceOnPlateau
+from dstft_np.optim import Adam, FitInterrupted, ReduceOnPlateau, minimize
 
 
 def test_adam_reaches_the_argmin_of_a_bounded_quadratic(rng):
@@ -96,6 +96,133 @@ def test_bad_arguments_are_rejected():
         ReduceOnPlateau(opt, factor=1.5)
     with pytest.raises(TypeError, match="patience must be an integer >= 0"):
         ReduceOnPlateau(opt, patience=2.5)
+
+
+class Function:
+    """An objective for minimize from f(params) -> value and grad(params) -> dict; counts its calls."""
+
+    def __init__(self, f, grad):
+        self.f, self.grad, self.calls = f, grad, 0
+
+    def value(self, params):
+        self.calls += 1
+        return self.f(params)
+
+    def value_and_grad(self, params):
+        self.calls += 1
+        return self.f(params), self.grad(params)
+
+
+def bounded_quadratic(target):
+    """½ Σ a_i (x_i - c_i)² + ½ ‖B - C‖², minimised over x_2 <= 4 while c_2 = 5: x* = (3, -2, 4), B* = C."""
+    curvature, centre = np.array([1.0, 10.0, 0.1]), np.array([3.0, -2.0, 5.0])
+    return Function(
+        lambda p: float(0.5 * np.sum(curvature * (p["x"] - centre) ** 2) + 0.5 * np.sum((p["B"] - target) ** 2)),
+        lambda p: {"x": curvature * (p["x"] - centre), "B": p["B"] - target})
+
+
+def test_lbfgsb_reaches_the_argmin_of_a_bounded_quadratic_and_says_so(rng):
+    target = rng.standard_normal((2, 3))
+    start = {"x": np.zeros(3), "B": np.zeros((2, 3))}
+    objective = bounded_quadratic(target)
+    history = minimize(objective, start, {"x": (-10.0, [10.0, 10.0, 4.0]), "B": (-10.0, 10.0)}, tol=1e-6)
+    assert history.status == "converged" and history.method == "l-bfgs-b", history.message
+    np.testing.assert_allclose(history.params["x"], [3.0, -2.0, 4.0], rtol=0, atol=1e-5, err_msg="x*")
+    np.testing.assert_allclose(history.params["B"], target, rtol=0, atol=1e-5, err_msg="B*")
+    assert history.params["x"][2] == 4.0, "the active bound must hold exactly"
+    assert history.n_evaluations == objective.calls < 50
+    assert history.loss[history.best] == history.loss.min() and history.path == {}, "no scalar parameters"
+    np.testing.assert_array_equal(start["x"], np.zeros(3))
+
+
+def double_well(log_width=0.15):
+    """f(θ) = -exp(-(ln θ - ln 30)²/2w²) - 2 exp(-(ln θ - ln 300)²/2w²): local minimum at 30, global at 300."""
+    def f(p):
+        u = np.log(p["theta"])
+        return float(-np.exp(-0.5 * ((u - np.log(30.0)) / log_width) ** 2)
+                     - 2.0 * np.exp(-0.5 * ((u - np.log(300.0)) / log_width) ** 2))
+
+    def grad(p):
+        u = np.log(p["theta"])
+        d = (np.exp(-0.5 * ((u - np.log(30.0)) / log_width) ** 2) * (u - np.log(30.0))
+             + 2.0 * np.exp(-0.5 * ((u - np.log(300.0)) / log_width) ** 2) * (u - np.log(300.0)))
+        return {"theta": np.asarray(d / log_width**2 / p["theta"])}
+
+    return Function(f, grad)
+
+
+def test_the_scan_finds_the_global_minimum_that_a_local_start_misses():
+    """Started in the local basin at θ = 30: the scan moves to the global one; without it L-BFGS-B stays."""
+    objective = double_well()
+    grid = np.arange(10.0, 1000.0, 0.01)
+    best = grid[np.argmin([objective.f({"theta": g}) for g in grid])]
+    bounds = {"theta": (10.0, 1000.0)}
+    scanned = minimize(objective, {"theta": np.array(31.0)}, bounds, scan="theta", typical_step={"theta": 5.0})
+    assert scanned.status == "converged", scanned.message
+    np.testing.assert_allclose(float(scanned.params["theta"]), best, rtol=0, atol=0.02)
+    assert scanned.scan.name == "theta" and scanned.scan.grid.size == 1 + int(np.ceil(3 * np.log2(100))) + 1
+    np.testing.assert_array_equal(scanned.loss[:scanned.scan.grid.size][np.argsort(scanned.path["theta"][
+        :scanned.scan.grid.size])], scanned.scan.loss, err_msg="the scan's losses are its first evaluations")
+    assert scanned.path["theta"][0] == 31.0, "the start is evaluation 0"
+    local = minimize(objective, {"theta": np.array(31.0)}, bounds, typical_step={"theta": 5.0})
+    assert abs(float(local.params["theta"]) - 30.0) < 0.1, "the test needs a start that traps a local search"
+
+
+def test_status_stopped_not_finite_and_step_limit():
+    objective = double_well()
+    bounds = {"theta": (10.0, 1000.0)}
+    start = {"theta": np.array(200.0)}
+    stopped = minimize(objective, start, bounds, callback=lambda step, value, params: step == 2)
+    assert stopped.status == "stopped" and stopped.n_evaluations == 3
+    limited = minimize(objective, start, bounds, max_evaluations=4, typical_step={"theta": 1.0})
+    assert limited.status == "step limit" and limited.n_evaluations == 4
+    assert limited.loss[limited.best] == limited.loss.min() < limited.loss[0]
+
+    calls = []
+
+    def fragile(p):
+        calls.append(None)
+        return np.nan if len(calls) == 3 else objective.f(p)
+
+    broken = minimize(Function(fragile, objective.grad), start, bounds, typical_step={"theta": 20.0})
+    assert broken.status == "not finite" and broken.n_evaluations == 2
+    assert "not finite at evaluation 2" in broken.message
+    assert float(broken.params["theta"]) == broken.path["theta"][broken.best]
+
+
+def test_keyboard_interrupt_carries_the_history():
+    objective = double_well()
+
+    def interrupt(step, value, params):
+        if step == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(FitInterrupted) as raised:
+        minimize(objective, {"theta": np.array(200.0)}, {"theta": (10.0, 1000.0)}, scan="theta", callback=interrupt)
+    history = raised.value.history
+    assert isinstance(raised.value, KeyboardInterrupt)
+    assert history.status == "stopped" and history.n_evaluations == 6
+    assert float(history.params["theta"]) == history.path["theta"][int(np.argmin(history.loss))]
+
+
+def test_minimize_rejects_bad_arguments():
+    objective, start, bounds = double_well(), {"theta": np.array(200.0)}, {"theta": (10.0, 1000.0)}
+    cases = [
+        (dict(method="newton"), ValueError, "method must be one of 'l-bfgs-b', 'adam'; got 'newton'"),
+        (dict(method="adam", scan="theta"), ValueError, "scan applies to method='l-bfgs-b' only"),
+        (dict(lr=0.1), ValueError, "lr apply to method='adam' only"),
+        (dict(scan="phi"), ValueError, r"scan must name a scalar parameter of \['theta'\], got 'phi'"),
+        (dict(tol=-1.0), ValueError, "tol must be a positive finite number"),
+        (dict(max_evaluations=0), ValueError, "max_evaluations must be an integer >= 1, got 0"),
+        (dict(typical_step={"phi": 1.0}), ValueError, r"typical_step must give a value for each of \['theta'\]"),
+        (dict(callback="x"), TypeError, "callback must be callable or None"),
+    ]
+    for options, error, match in cases:
+        with pytest.raises(error, match=match):
+            minimize(objective, start, bounds, **options)
+    with pytest.raises(ValueError, match=r"bounds must give \(low, high\) for each of \['theta'\]"):
+        minimize(objective, start, {"phi": (0.0, 1.0)})
+    assert objective.calls == 0, "arguments are checked before the first evaluation"
 
 
 def test_adam_is_exported():

@@ -233,13 +233,12 @@ def test_fit_report_shows_the_entropy_before_and_after_and_every_learned_paramet
             if np.ndim(array) == 0:
                 path.setdefault(name, []).append(float(array))
 
-    history = model.fit(chirp, steps=4, lr=4.0, callback=record)
+    history = model.fit(chirp, max_evaluations=5, callback=record)
     figure = plot.fit_report(chirp, model, initial, history, path=path, title="chirp", dpi=40)
 
     positions = model.positions()
-    win = model.win_length[:, None] if win_mode == "frequency" else model.win_length
     before = entropy_of(chirp, 90.0, np.arange(positions.size) * 32.0, N_FFT)
-    after = entropy_of(chirp, win, positions, N_FFT)
+    after = entropy_of(chirp, model.win_length, positions, N_FFT)
     assert figure._suptitle.get_text() == f"chirp: entropy of |S| {before:.4f} → {after:.4f} ({after - before:+.4f})"
     axes = [ax for ax in figure.get_axes() if ax.get_label() != "<colorbar>"]
     assert len(axes) == 2 + (3 if hop_mode != "fixed" else 2)
@@ -255,7 +254,7 @@ def test_fit_report_shows_the_entropy_before_and_after_and_every_learned_paramet
         value = dstft_np.losses.shannon_entropy(np.abs(dstft_np.stft(chirp, theta, positions, n_fft=N_FFT)))[0]
         np.testing.assert_allclose(scan.get_ydata()[7], value, rtol=1e-12, atol=0)
     elif win_mode in ("time", "frequency"):   # learned curve and the initial θ dashed
-        np.testing.assert_allclose(theta_ax.lines[0].get_ydata(), model.win_length, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(theta_ax.lines[0].get_ydata(), model.win_length.ravel(), rtol=1e-12, atol=0)
         np.testing.assert_allclose(theta_ax.lines[1].get_ydata(), 90.0, rtol=1e-12, atol=0)
     if hop_mode == "constant":
         np.testing.assert_allclose(middle[0].lines[0].get_ydata(), path["hop_length"], rtol=1e-12, atol=0)
@@ -268,10 +267,10 @@ def test_fit_report_shows_the_entropy_before_and_after_and_every_learned_paramet
 
 def test_demo_report_compares_three_spectrograms_without_overlapping_text(chirp):
     single = dstft_np.DSTFT(N_FFT, 32, 40.0, sample_rate=1000)
-    history = single.fit(chirp, steps=3, lr=4.0)
+    history = single.fit(chirp, max_evaluations=3)
     per_frame = dstft_np.DSTFT(N_FFT, 32, single.win_length, win_mode="time", n_samples=chirp.size,
                                sample_rate=1000)
-    per_frame.fit(chirp, steps=3, lr=4.0)
+    per_frame.fit(chirp, max_evaluations=3)
     figure = plot.demo_report(chirp, single, 40.0, per_frame, dpi=40)
     positions = np.arange(1 + chirp.size // 32) * 32.0
     titles = [ax.get_title() for ax in figure.get_axes()[:3]]

@@ -84,7 +84,7 @@ def test_to_fixed_rounds_positions_not_hops_and_maps_entry_by_entry(rng):
     model = dstft_np.DSTFT(N_FFT, 20.0, 60.0, win_mode="time", hop_mode="time", n_samples=x.size)
     model.hops = np.full(model.hops.shape, 20.4)       # 0.4 per hop: rounded hops alone would drift
     model.win_length = rng.uniform(40.0, 100.0, model.win_length.shape)
-    rounded = model.to_fixed(x, smoothness=0.5, coverage=0.0)
+    rounded = model.to_fixed(x, "entropy", smoothness=0.5, coverage=0.0)
     positions = np.floor(20.4 * np.arange(model.n_frames) + 0.5)
     np.testing.assert_array_equal(rounded.model.positions(), positions)
     np.testing.assert_array_equal(rounded.hop_length, np.diff(positions).astype(int))

@@ -43,6 +43,7 @@ __all__ = [
     "timed",
     "entropy",
     "fan_7_excerpt",
+    "near_bounds",
     "TwoToneTask",
     "Report",
     "new_figure",
@@ -104,6 +105,13 @@ def timed(function, *args, **kwargs):
 def entropy(model, x, *, per_frame=False):
     """Shannon entropy of the model's |S|^p, in nats (global, or averaged over frames)."""
     return losses.shannon_entropy(model.spectrogram(x), per_frame=per_frame)[0]
+
+
+def near_bounds(model):
+    """Fraction of a fitted θ map within 1 % of the range [low, high] from one of its bounds."""
+    low, high = model.bounds["win_length"]
+    margin = 0.01 * (high - low)
+    return float(np.mean((model.win_length <= low + margin) | (model.win_length >= high - margin)))
 
 
 def fan_7_excerpt(data_dir, start_seconds, seconds):

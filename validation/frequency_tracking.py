@@ -34,7 +34,6 @@ Writes frequency_tracking.md and frequency_tracking.png.
     python validation/frequency_tracking.py --out validation/out/
 """
 
-import functools
 import pathlib
 import sys
 
@@ -149,11 +148,10 @@ def main(argv=None):
 
     entropy_model = setting.model(128.0)
     entropy_model.fit(setting.train)
-    frame_entropy = functools.partial(losses.shannon_entropy, per_frame=True)
     entropy_maps = {}
     for smoothness in (ENTROPY_SMOOTHNESS, 0.0):
         entropy_maps[smoothness] = setting.model(entropy_model.win_length, "time")
-        entropy_maps[smoothness].fit(setting.train, frame_entropy, smoothness=smoothness)
+        entropy_maps[smoothness].fit(setting.train, losses.frame_entropy, smoothness=smoothness)
     (supervised, supervised_map), seconds = common.timed(supervised_fit, setting, setting.train, 128.0)
 
     fixed_128, best_fixed = setting.model(128.0), setting.model(best_theta)

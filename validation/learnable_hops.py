@@ -76,15 +76,15 @@ def main(argv=None):
     results, models = {"initial": start}, {}
     for name, (win_mode, theta_bounds, coverage, smoothness, lr) in FITS.items():
         model = model_for(win_mode, theta_bounds, x.size)
-        history, seconds = common.timed(model.fit, x, steps=steps, lr=lr, coverage=coverage,
-                                        smoothness=smoothness)
+        history, seconds = common.timed(model.fit, x, "entropy", method="adam", max_evaluations=steps + 1, lr=lr,
+                                        coverage=coverage, smoothness=smoothness)
         found = describe(model, x, boundaries)
-        found.update(loss_before=float(history.loss[0]), loss_after=float(history.loss[-1]))
+        found.update(loss_before=float(history.loss[0]), loss_after=float(history.loss[history.best]))
         results[name], models[name] = found, model
         rows.append((name, f"{found['loss_before']:.4f} → {found['loss_after']:.4f}", f"{found['entropy']:.4f}",
                      f"{coverage:g} / {smoothness:g}", f"{found['coverage']:.2e}", found["uncovered"],
                      found["uncovered_half"], found["off_signal"], found["straddling"], f"{seconds:.1f}"))
-        print(f"{name}: objective {history.loss[0]:.4f} -> {history.loss[-1]:.4f}", file=sys.stderr)
+        print(f"{name}: objective {history.loss[0]:.4f} -> {history.loss[history.best]:.4f}", file=sys.stderr)
 
     report = common.Report("Learnable hops on piecewise tones")
     report.text(

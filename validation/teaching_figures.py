@@ -286,15 +286,21 @@ def figure_fd_check(x, out, quick):
 # ---------------------------------------------------------------- fits
 
 
+#: How the maps of the figures are fitted: the entropy of the whole spectrogram (the figures' captions
+#: describe its maps) with smoothness 10, by 100 projected Adam steps of N/50 samples; with learnable
+#: hops the defaults (frame-mean entropy, L-BFGS-B) bunch the frames (docs/usage.md §3.4).
+MAP_FIT = dict(loss="entropy", smoothness=10.0, method="adam", max_evaluations=101)
+
+
 def fit_models(x, quick):
-    """A per-frame θ map and a per-frame θ map with learnable hops, both fitted with DSTFT.fit."""
+    """One θ (the default fit), then a per-frame θ map and a per-frame θ map with learnable hops (MAP_FIT)."""
     constant = dstft_np.DSTFT(N_FFT, HOP, 100.0)
     constant.fit(x)
     theta0 = float(constant.win_length)
     per_frame = dstft_np.DSTFT(N_FFT, HOP, theta0, win_mode="time", n_samples=x.size)
-    per_frame.fit(x, smoothness=10.0)
+    per_frame.fit(x, **MAP_FIT)
     hops = dstft_np.DSTFT(N_FFT, 2 * HOP, theta0, win_mode="time", hop_mode="time", n_samples=x.size)
-    hops.fit(x, smoothness=10.0)
+    hops.fit(x, **MAP_FIT)
     return theta0, per_frame, hops
 
 

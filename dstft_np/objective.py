@@ -1,0 +1,182 @@
+"""The objective of a fit: a function of the learnable parameters over one signal, checked once.
+
+    L(θ, d) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ)
+
+with S = stft(x, θ, t(d)) and t(d) the frame positions of the hops
+(docs/derivation.md §8). ``Objective`` checks x, the loss and the weights
+when it is built (x once, into the engine's Signal); ``value`` and
+``value_and_grad`` then take only the parameters, a dict like
+``DSTFT.parameters()`` returns, check nothing and call the engine directly,
+so that an optimiser can call them once per step. The chain rule back from
+L, one forward transform and one VJP per call:
+
+    ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S → ∂L/∂θ, ∂L/∂t_n (the VJP)
+    → ∂L/∂d = Σ_n n ∂L/∂t_n (one hop, ``frame_positions_vjp``)
+      or ∂L/∂d_i = Σ_{n>i} ∂L/∂t_n (a hop per frame, ``positions_from_hops_vjp``)
+
+plus the gradients of the regularisers.
+"""
+
+import numpy as np
+
+from . import _engine, losses
+from ._options import VALUE
+from ._validation import all_finite, check_pair, check_positive, check_real
+from .positions import frame_positions_vjp, positions_from_hops_vjp
+
+__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE"]
+
+
+def __dir__():  # dir(module) and tab completion show the public names only
+    return __all__
+
+#: The loss of each win_mode when none is given. One window length: the
+#: papers' entropy of the whole spectrogram. Maps: the frame-mean entropy,
+#: whose optimum keeps θ inside its bounds (docs/experiments.md §3).
+DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "frame-entropy",
+                "time-frequency": "frame-entropy"}
+
+#: λ_s of each win_mode when none is given (docs/experiments.md §3).
+DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-frequency": 10.0}
+
+#: λ_c with a learnable hop when none is given: gaps of a few percent of
+#: n_fft then cost more than the entropy they save (docs/experiments.md §4).
+DEFAULT_COVERAGE = 10.0
+
+
+def _check_loss_result(result, shape):
+    """(value, dL_dY) returned by a loss: a real number and a real array of Y's shape (NaN allowed here)."""
+    value, dL_dY = check_pair(result, "the loss's result", items=("value", "dL_dY"))
+    value = check_real(value, "the loss's value", finite=False)
+    if value.ndim:
+        raise TypeError(f"the loss's value must be one real number, got shape {value.shape}")
+    dL_dY = check_real(dL_dY, "the loss's dL_dY", finite=False)
+    if dL_dY.shape != shape:
+        raise ValueError(f"the loss's dL_dY must have the shape of Y, {shape}, got {dL_dY.shape}")
+    return float(value), dL_dY
+
+
+class Objective:
+    """The objective L of a ``DSTFT`` on one signal, as a function of the parameters.
+
+    Parameters
+    ----------
+    model : DSTFT
+        Gives the options (n_fft, window, norm, phase, p, modes, frame
+        count); its parameters are not read.
+    x : array_like [shape=(..., K)], real
+        The signal; with ``model.n_samples`` set, K must equal it. Leading
+        batch axes share the parameters and the loss averages over them.
+    loss : {"entropy", "frame-entropy", "renyi", "kurtosis"} or callable, optional
+        A name from ``dstft_np.losses`` (default options) or any function
+        Y -> (value, dL_dY). Default ``DEFAULT_LOSS[model.win_mode]``:
+        "entropy" for one window length, "frame-entropy" for maps.
+    smoothness : float >= 0, optional
+        λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``. Default
+        ``DEFAULT_SMOOTHNESS[model.win_mode]``: 0 for one window length, 10
+        for maps.
+    coverage : float >= 0, optional
+        λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``; default
+        10 with a learnable hop; never applied with hop_mode "fixed".
+
+    Attributes
+    ----------
+    loss, smoothness, coverage
+        As resolved from the arguments (loss: the name or the callable).
+    n_samples : int
+        K.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad x (not real, not finite, wrong length), an unknown loss name,
+        negative or non-finite weights.
+
+    Notes
+    -----
+    ``value(params)`` and ``value_and_grad(params)`` take a dict like
+    ``model.parameters()`` returns (float64 arrays of the model's shapes,
+    within its bounds) and do not check it. ``value_and_grad`` returns
+    ``(value, grads)`` with ``grads`` None when the loss or ∂L/∂Y is not
+    finite; ``value`` may then be NaN or inf.
+
+    Examples
+    --------
+    >>> import numpy as np, dstft_np
+    >>> from dstft_np.objective import Objective
+    >>> x = np.sin(0.3 * np.arange(2000))
+    >>> model = dstft_np.DSTFT(256, 64, 200.0)
+    >>> objective = Objective(model, x)
+    >>> value, grads = objective.value_and_grad({"win_length": np.array(180.0)})
+    >>> objective.loss, grads["win_length"].shape
+    ('entropy', ())
+    """
+
+    def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None):
+        self.model = model
+        self._signal = _engine.prepare_signal(x, n_fft=model.n_fft, window=model.window, norm=model.norm,
+                                              phase=model.phase, n_samples=model.n_samples)
+        self.x = self._signal.x
+        self.n_samples = self._signal.n_samples
+        self.loss = DEFAULT_LOSS[model.win_mode] if loss is None else loss
+        self._loss_fn = self.loss if callable(self.loss) else losses.get_loss(self.loss)
+        self.smoothness = check_positive(DEFAULT_SMOOTHNESS[model.win_mode] if smoothness is None else smoothness,
+                                         "smoothness", allow_zero=True)
+        if model.hop_mode == "fixed":
+            self.coverage = 0.0
+            self._positions = model.positions(self.n_samples)
+        else:
+            self.coverage = check_positive(DEFAULT_COVERAGE if coverage is None else coverage, "coverage",
+                                           allow_zero=True)
+
+    def positions(self, params):
+        """t_n of the parameters, shape (T,)."""
+        hop_mode = self.model.hop_mode
+        if hop_mode == "time":   # positions_from_hops without its checks: the hops are the fit's own
+            return np.concatenate([[0.0], np.cumsum(params["hops"])])
+        if hop_mode == "constant":
+            return np.arange(self.model.n_frames) * float(params["hop_length"])
+        return self._positions
+
+    def value(self, params):
+        """L at the parameters (a float; NaN or inf when the loss is not finite)."""
+        return self._evaluate(params, need_grad=False)[0]
+
+    def value_and_grad(self, params):
+        """L and ∂L/∂(each parameter), shaped like the parameters; grads None when not finite."""
+        return self._evaluate(params, need_grad=True)
+
+    def _evaluate(self, params, need_grad):
+        theta = params["win_length"]
+        positions = self.positions(params)
+        # per cell only for the VJP: a forward with equal rows takes the frame path
+        plan = _engine.set_frames(self._signal, theta, positions, keep_cells=need_grad)
+        S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
+        Y = _engine.raised_magnitude(S, self.model.p)
+        value, dL_dY = _check_loss_result(self._loss_fn(Y), Y.shape)
+        if not (np.isfinite(value) and all_finite(dL_dY)):   # also an S that overflowed
+            return value, None
+        if need_grad:
+            grad_win, grad_pos = _engine.vjp(plan, _engine.raised_magnitude_vjp(S, dL_dY, self.model.p))
+            grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
+            grad_pos = _engine.reduce_to(grad_pos, plan, positions.shape)
+        if self.smoothness:
+            smooth_value, smooth_grad = losses.smoothness(theta, scale=self.model.n_fft)
+            value += self.smoothness * smooth_value
+            if need_grad:
+                grad_win = grad_win + self.smoothness * smooth_grad
+        if self.coverage:
+            cover_value, cover_pos, cover_win = losses.coverage(positions, theta, self.n_samples,
+                                                                scale=self.model.n_fft)
+            value += self.coverage * cover_value
+            if need_grad:
+                grad_pos = grad_pos + self.coverage * cover_pos
+                grad_win = grad_win + self.coverage * cover_win
+        if not need_grad:
+            return value, None
+        grads = {"win_length": grad_win}
+        if self.model.hop_mode == "constant":
+            grads["hop_length"] = frame_positions_vjp(grad_pos)
+        elif self.model.hop_mode == "time":
+            grads["hops"] = positions_from_hops_vjp(grad_pos)
+        return value, grads
