@@ -38,6 +38,7 @@ __all__ = [
     "check_finite_output",
     "check_memory",
     "check_sample_rate",
+    "check_spectrogram",
     "set_memory_limit",
     "get_memory_limit",
     "warn",
@@ -319,3 +320,13 @@ def check_sample_rate(sample_rate, name="sample_rate"):
     """The sample rate in Hz as given (int or float): a finite number > 0."""
     check_number(sample_rate, name, "a finite number of Hz > 0", lambda rate: rate > 0)
     return sample_rate
+
+
+def check_spectrogram(Y):
+    """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
+    Y = check_real(Y, "Y")
+    if Y.ndim < 2 or Y.size == 0:
+        raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
+    if Y.min() < 0:
+        raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
+    return Y

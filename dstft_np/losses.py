@@ -24,7 +24,7 @@ import numpy as np
 from . import _engine
 from ._options import LOSSES, document_choices, option_code
 from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
-                          check_real, check_win_length)
+                          check_real, check_spectrogram, check_win_length)
 
 __all__ = [
     "magnitude",
@@ -41,16 +41,6 @@ __all__ = [
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
-
-
-def _check_spectrogram(Y):
-    """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
-    Y = check_real(Y, "Y")
-    if Y.ndim < 2 or Y.size == 0:
-        raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
-    if Y.min() < 0:
-        raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
-    return Y
 
 
 #: What to change when a loss gradient overflows: it scales like 1 / ΣY.
@@ -214,7 +204,7 @@ def shannon_entropy(Y, *, per_frame=False):
     >>> float(abs(dL_dY).max())   # the uniform distribution is stationary
     0.0
     """
-    Y = _check_spectrogram(Y)
+    Y = check_spectrogram(Y)
     axes = _group_axes(per_frame)
     Y, peak, total = _summed(Y, axes)
     live = total > 0
@@ -315,7 +305,7 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     alpha = check_positive(alpha, "alpha")
     if alpha == 1:
         raise ValueError("alpha must be != 1 (the limit α → 1 is shannon_entropy), got 1.0")
-    Y = _check_spectrogram(Y)
+    Y = check_spectrogram(Y)
     axes = _group_axes(per_frame)
     Y, peak, total = _summed(Y, axes)
     P = np.divide(Y, total, out=np.zeros_like(Y), where=total > 0)
@@ -374,7 +364,7 @@ def kurtosis(Y, *, per_frame=True):
     >>> kurtosis(Y)[0]
     -5.0
     """
-    Y = _check_spectrogram(Y)
+    Y = check_spectrogram(Y)
     axes = _group_axes(per_frame)
     Z, peak = _scaled(Y, axes)
     group_size = np.prod([Y.shape[a] for a in axes])
