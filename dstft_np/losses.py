@@ -22,7 +22,7 @@ Conventions where the formulas are undefined (all documented per function):
 import numpy as np
 
 from . import _engine
-from ._options import LOSSES, option_code
+from ._options import LOSSES, document_choices, option_code
 from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
                           check_real, check_spectrogram, check_win_length)
 
@@ -548,12 +548,33 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     return float(value), grad_pos, grad_win
 
 
-_LOSS_FUNCTIONS = {"entropy": shannon_entropy, "frame-entropy": frame_entropy, "renyi": renyi_entropy,
-                   "kurtosis": kurtosis}
+#: The spectrogram losses by name; its keys are ``_options.LOSSES``.
+_LOSS_FUNCTIONS = {
+    "entropy": shannon_entropy,
+    "frame-entropy": frame_entropy,
+    "renyi": renyi_entropy,
+    "kurtosis": kurtosis,
+}
 
 
+@document_choices
 def get_loss(name):
-    """The loss function called `name`: "entropy", "frame-entropy", "renyi" or "kurtosis".
+    """The spectrogram loss function called `name`.
+
+    Parameters
+    ----------
+    name : {LOSSES}
+        The name ``DSTFT.fit`` and ``dstft-np optimize --loss`` take.
+
+    Returns
+    -------
+    loss : callable
+        ``loss(Y, ...) -> (value, dL_dY)``.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the known ones).
 
     Examples
     --------
@@ -563,3 +584,4 @@ def get_loss(name):
     """
     option_code("loss", name, LOSSES)
     return _LOSS_FUNCTIONS[name]
+

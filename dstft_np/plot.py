@@ -17,17 +17,15 @@ Axes are in seconds and Hz when `sample_rate` is given, in samples and
 bins otherwise (frames when positions are not given).
 """
 
-import numbers
 
 import numpy as np
 
 from . import losses
-from ._options import WINDOWS, option_code
-from ._validation import (check_complex, check_n_fft, check_positions, check_positive, check_real,
+from ._options import WINDOWS, document_choices, option_code
+from ._validation import (check_complex, check_integer, check_n_fft, check_positions, check_positive, check_real,
                           check_sample_rate, check_signal, check_win_length)
 from .model import DSTFT
 from .positions import frame_positions
-from .transform import stft
 from .windows import window as window_values
 
 __all__ = ["spectrogram", "win_length_map", "windows", "loss_landscape", "frequency_track", "fit_report",
@@ -207,6 +205,7 @@ def win_length_map(win_length, positions=None, *, sample_rate=None, ax=None, cma
     return ax
 
 
+@document_choices
 def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None, every=1, ax=None):
     """Draw the signal with each frame's window over it: its shape and its support shaded.
 
@@ -222,7 +221,7 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
         t_n in samples.
     n_fft : int
         N (θ <= N).
-    window : {"hann", "blackman", "gaussian"}
+    window : {WINDOWS}
     sample_rate : float, optional
         Hz: time in seconds.
     every : int
@@ -257,8 +256,7 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
     if theta.size not in (1, positions.size) or theta.ndim > 2 or (theta.ndim == 2 and theta.shape[0] != 1):
         raise ValueError(f"win_length must be a scalar, (T,) or (1, T) with T = {positions.size} "
                          f"(one value per frame), got shape {theta.shape}")
-    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}")
+    every = check_integer(every, "every", minimum=1)
     sample_rate = _optional_rate(sample_rate)
     scale = 1.0 if sample_rate is None else 1.0 / sample_rate
     theta = np.broadcast_to(theta.ravel(), positions.shape)
@@ -603,9 +601,11 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
         FIGURE_WIDTH × (C + 1)·ROW_HEIGHT inches.
     """
     _check_model(model, "model")
-    if not isinstance(initial, dict) or set(initial) != set(model.parameters()):
-        raise ValueError(f"initial must be a dict with the keys {sorted(model.parameters())} "
-                         "(model.parameters() before the fit)")
+    message = f"initial must be a dict with the keys {sorted(model.parameters())} (model.parameters() before the fit)"
+    if not isinstance(initial, dict):
+        raise TypeError(f"{message}, got {type(initial).__name__}")
+    if set(initial) != set(model.parameters()):
+        raise ValueError(f"{message}, got the keys {sorted(initial)}")
     x = check_signal(x)
     learned = model.parameters()
     rate = model.sample_rate

@@ -132,8 +132,7 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
     n_bins = win_length.shape[1]
     n_fft = cos_table.shape[0]
     cosine = _IS_COSINE_SUM[code]
-    a = _COSINE_SUM[code]
-    coefficients = (a[0], a[1], a[2])
+    coefficients = _COSINE_SUM[code]
     # the terms' pattern at θ = N = 1; the factor c or c/θ of each bin is applied at the end
     alpha, beta, gamma = _term_weights(which, area, 1.0, 1.0)
     state = _cell_state()
@@ -185,8 +184,7 @@ def cell_vjp(x, positions, win_length, shift, residual, code, area, with_phase, 
     n_bins = win_length.shape[1]
     n_fft = cos_table.shape[0]
     cosine = _IS_COSINE_SUM[code]
-    a = _COSINE_SUM[code]
-    coefficients = (a[0], a[1], a[2])
+    coefficients = _COSINE_SUM[code]
     state = _cell_state()
     half, inv_theta, zr, zi, rr, ri, er, ei, qc, qs = state
     gr, gi = np.empty(_CELL_BLOCK), np.empty(_CELL_BLOCK)
