@@ -16,7 +16,7 @@ Every derivative is computed in closed form by Numba kernels
 (``dstft_np._kernels``); nothing is compiled at import.
 """
 
-from . import conventions, io, losses, plot, signals
+from . import conventions, io, losses, plot, signals, tracking
 from ._validation import get_memory_limit, set_memory_limit
 from .axes import frame_times, frequencies
 from .forward_mode import stft_jvp
@@ -47,6 +47,7 @@ __all__ = [
     "plot",
     "signals",
     "losses",
+    "tracking",
     "conformance",
     "Adam",
     "DSTFT",

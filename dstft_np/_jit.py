@@ -20,9 +20,19 @@ are cached in Numba's user-wide cache folder (``~/.cache/numba`` on Linux,
 where Numba also puts kernels whose source folder is read-only). The choice
 applies to dstft_np's kernels only, not to other code compiled by Numba in
 the same process.
+
+Numba keys a cached kernel by the file that defines it, not by the files
+it calls or whose constants it compiles in: after an edit of
+``_kernels/window_terms.py`` (a new window, say) or of ``_options.py``, the
+kernels of ``_kernels/frames.py`` would load stale machine code. Inside the
+user-wide folder the kernels therefore go to a subfolder named by a hash
+of those sources, so an edit compiles afresh.
 """
 
 import contextlib
+import hashlib
+import os
+import pathlib
 import sys
 import threading
 
@@ -86,11 +96,19 @@ def _cache_outside_the_package():
         return
     from numba.misc.appdirs import AppDirs
 
-    numba.config.CACHE_DIR = AppDirs(appname="numba", appauthor=False).user_cache_dir
+    numba.config.CACHE_DIR = os.path.join(AppDirs(appname="numba", appauthor=False).user_cache_dir,
+                                          f"dstft_np-{_sources_digest()}")
     try:
         yield numba
     finally:
         numba.config.CACHE_DIR = ""
+
+
+def _sources_digest():
+    """A short hash of the kernels' sources and of ``_options.py`` (the codes they compile in)."""
+    package = pathlib.Path(__file__).resolve().parent
+    sources = sorted((package / "_kernels").glob("*.py")) + [package / "_options.py"]
+    return hashlib.sha1(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
 
 
 def _compile_all():

@@ -22,6 +22,7 @@ __all__ = [
     "option_code",
     "transform_codes",
     "choices",
+    "document_choices",
     "TRANSFORM_PARAMETERS",
 ]
 
@@ -80,8 +81,25 @@ def transform_codes(window, norm, phase):
 
 
 def choices(allowed):
-    """The allowed values as numpydoc writes a choice: {"hann", "blackman", "gaussian"}."""
+    """The allowed values as numpydoc writes a choice: {"a", "b", None} for ("a", "b", None)."""
     return "{" + ", ".join("None" if value is None else f'"{value}"' for value in allowed) + "}"
+
+
+#: The option tuples a docstring may name as "{WINDOWS}", "{NORMS}", ... (``document_choices``).
+_DOCUMENTED = ("WINDOWS", "PHASES", "NORMS", "LOSSES", "FIT_METHODS", "WIN_MODES", "HOP_MODES", "CONVENTIONS",
+               "CONVENTION_WINDOWS", "PAD_MODES")
+
+
+def document_choices(documented):
+    """Write the allowed values into a docstring: "{WINDOWS}" becomes choices(WINDOWS), and so on.
+
+    A decorator for functions and classes: their lists of choices are the
+    tuples above, never a copy. Returns `documented`.
+    """
+    if documented.__doc__:  # None under python -OO
+        for name in _DOCUMENTED:
+            documented.__doc__ = documented.__doc__.replace("{" + name + "}", choices(globals()[name]))
+    return documented
 
 
 #: The numpydoc of the arguments every transform takes, substituted for "{params}".

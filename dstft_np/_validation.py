@@ -1,4 +1,13 @@
-"""Input checks shared by every public function (the only place they live)."""
+"""Input checks shared by every public function (the only place they live).
+
+One rule for the exception: a TypeError when the argument has the wrong
+type, a ValueError when it has the right type and a wrong value. A number
+that is not an integer (10.5, and 10.0 too) where an integer is needed is
+of the wrong type, as in numpy and scipy.fft (``np.zeros(10.5)``,
+``scipy.fft.rfft(x, n=10.5)``) and Python's ``operator.index``. Both
+errors of one argument carry the same message, which names the argument
+and what it must be: "n_samples must be an integer >= 1, got 10.5".
+"""
 
 import numbers
 import os
@@ -20,12 +29,16 @@ __all__ = [
     "check_flag",
     "check_pair",
     "check_positive",
+    "check_number",
+    "is_integer",
+    "is_flag",
     "check_integer",
     "check_hop",
     "check_framing",
     "check_finite_output",
     "check_memory",
     "check_sample_rate",
+    "check_spectrogram",
     "set_memory_limit",
     "get_memory_limit",
     "warn",
@@ -38,10 +51,10 @@ def set_memory_limit(n_bytes):
     """Set the largest working array (in bytes) a transform may allocate; default 4 GiB.
 
     Calls that would need more raise a ValueError before allocating anything.
-    Returns the previous limit.
+    Returns the previous limit. A limit that is not a number is a TypeError,
+    one that is not > 0 (or NaN) a ValueError.
     """
-    if isinstance(n_bytes, bool) or not isinstance(n_bytes, numbers.Real) or not n_bytes > 0:
-        raise ValueError(f"memory limit must be a positive number of bytes, got {n_bytes!r}")
+    check_number(n_bytes, "memory limit", "a positive number of bytes", lambda n: n > 0, finite=False)
     previous = _memory_limit[0]
     _memory_limit[0] = n_bytes
     return previous
@@ -132,9 +145,14 @@ def check_scalar(value, name):
     return value
 
 
+def is_flag(value):
+    """True for True and False (Python's or numpy's bools)."""
+    return isinstance(value, (bool, np.bool_))
+
+
 def check_flag(value, name):
     """`value` as a Python bool; TypeError for anything but True, False (or numpy's bools)."""
-    if not isinstance(value, (bool, np.bool_)):
+    if not is_flag(value):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
 
@@ -157,13 +175,52 @@ def check_positive(value, name, *, allow_zero=False):
     return value
 
 
-def check_integer(value, name, *, minimum=0):
-    """`value` as a Python int >= minimum (bools are not integers here)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+def check_number(value, name, allowed, accept, *, finite=True):
+    """`value` as a Python float with accept(value) true; both errors say "{name} must be {allowed}".
+
+    TypeError unless one real number (not a bool); ValueError if it is NaN
+    or infinite (unless finite=False) or accept(value) is false.
+    """
+    message = f"{name} must be {allowed}, got {value!r}"
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError(message) from None
+    if arr.ndim != 0 or arr.dtype.kind not in "iuf":
+        raise TypeError(message)
+    number = float(arr)
+    if np.isnan(number) or (finite and not np.isfinite(number)) or not accept(number):
+        raise ValueError(message)
+    return number
+
+
+def is_integer(value):
+    """True for Python's and numpy's integers, False for bools and everything else."""
+    return isinstance(value, numbers.Integral) and not is_flag(value)
+
+
+def check_integer(value, name, *, minimum=0, maximum=None, even=False, allowed=None, names=()):
+    """`value` as a Python int in [minimum, maximum], even if asked; bools are not integers here.
+
+    TypeError unless an integer (10.5 and 10.0 are not), ValueError outside
+    the range or odd when `even`. The message says "{name} must be an
+    [even ]integer {allowed}", `allowed` defaulting to ">= minimum" or
+    "in [minimum, maximum]". A string in `names` is returned as it is (a
+    named choice besides the integers); any other string is a ValueError.
+    """
+    if allowed is None:
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    kind = "an even integer" if even else "an integer"
+    if names and isinstance(value, str):
+        if value in names:
+            return value
+        raise ValueError(f"{name} must be {kind} {allowed}, got {value!r}")
+    if not is_integer(value):
+        raise TypeError(f"{name} must be {kind} {allowed}, got {value!r}")
+    number = int(value)
+    if number < minimum or (maximum is not None and number > maximum) or (even and number % 2):
+        raise ValueError(f"{name} must be {kind} {allowed}, got {number!r}")
+    return number
 
 
 def check_hop(hop_length, name="hop_length"):
@@ -234,12 +291,7 @@ def check_signal(x, name="x", *, n_samples=None):
 
 def check_n_fft(n_fft):
     """n_fft as a Python int: even and >= 2."""
-    if isinstance(n_fft, bool) or not isinstance(n_fft, numbers.Integral):
-        raise TypeError(f"n_fft must be an even integer >= 2, got {n_fft!r}")
-    n_fft = int(n_fft)
-    if n_fft < 2 or n_fft % 2:
-        raise ValueError(f"n_fft must be an even integer >= 2, got {n_fft}")
-    return n_fft
+    return check_integer(n_fft, "n_fft", minimum=2, even=True)
 
 
 def check_win_length(win_length, n_fft, name="win_length"):
@@ -266,7 +318,15 @@ def check_positions(positions, name="positions"):
 
 def check_sample_rate(sample_rate, name="sample_rate"):
     """The sample rate in Hz as given (int or float): a finite number > 0."""
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) \
-            or not np.isfinite(sample_rate) or not sample_rate > 0:
-        raise ValueError(f"{name} must be a finite number of Hz > 0, got {sample_rate!r}")
+    check_number(sample_rate, name, "a finite number of Hz > 0", lambda rate: rate > 0)
     return sample_rate
+
+
+def check_spectrogram(Y):
+    """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
+    Y = check_real(Y, "Y")
+    if Y.ndim < 2 or Y.size == 0:
+        raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
+    if Y.min() < 0:
+        raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
+    return Y

@@ -3,6 +3,7 @@
     dstft-np demo                      fit a built-in chirp + tone, print a table, write a figure
     dstft-np optimize FILE [options]   fit window lengths (and hops) to a signal file
     dstft-np spectrogram FILE          draw a fixed-parameter spectrogram
+    dstft-np track FILE --band LOW-HIGH  track a ridge's frequency per frame, write it as CSV
     dstft-np check MODULE:FUNCTION     check another implementation against the golden cases
 
 This module parses, dispatches, prints and writes: the figures come from
@@ -53,8 +54,9 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from . import __version__, io, losses, plot
+from . import __version__, io, losses, plot, tracking
 from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS
+from .axes import frame_times
 from .model import DSTFT, fit_report, seconds_to_samples
 from .objective import DEFAULT_LOSS, DEFAULT_SMOOTHNESS
 from .optim import FitInterrupted
@@ -616,6 +618,117 @@ def _run_spectrogram(args, log):
     _save_figure(plot.spectrogram_report(S, positions, sample_rate=sample_rate,
                                          title=f"{signal.title(args.file)}: {title}, n_fft {frames.n_fft}",
                                          db_range=args.db_range, dpi=args.dpi), args.out, log)
+    return 0
+
+
+# ---------------------------------------------------------------- track
+
+
+def _band(text):
+    """argparse type of --band: 'LOW-HIGH' in Hz, with an optional Hz or kHz unit (20-200Hz, 1-2.5kHz)."""
+    lowered = text.strip().lower().replace(" ", "")
+    scale = 1000.0 if lowered.endswith("khz") else 1.0
+    edges = lowered.removesuffix("khz").removesuffix("hz").split("-")
+    try:
+        low, high = (float(edge) * scale for edge in edges)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW-HIGH in Hz like 20-200Hz, got {text!r}") from None
+    return low, high
+
+
+def _orders(text):
+    """argparse type of --orders: '1,2,3', integers >= 1."""
+    try:
+        orders = tuple(int(item) for item in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers >= 1 separated by commas like 1,2,3, got {text!r}") \
+            from None
+    if min(orders) < 1:
+        raise argparse.ArgumentTypeError(f"orders must be integers >= 1, got {text!r}")
+    return orders
+
+
+@subcommand("track", "track the frequency of a ridge (a machine's harmonic) in a band, frame by frame",
+            "dstft-np track recording.wav --band 20-70Hz --orders 1,2,3,4 --n-fft 8192 --hop 1024 "
+            "--jump-penalty 1 --csv track.csv --plot track.png")
+def _track(parser):
+    _add_input_options(parser)
+    _add_transform_options(parser)
+    parser.add_argument("--band", type=_band, required=True, metavar="LOW-HIGH",
+                        help="band of the tracked (fundamental) frequency in Hz, e.g. 20-200Hz; needs the sample "
+                             "rate of a wav file or --sample-rate")
+    parser.add_argument("--orders", type=_orders, default=(1,), metavar="ORDERS",
+                        help="harmonic orders i whose evidence is summed at i·f, e.g. 1,2,3 (default 1)")
+    parser.add_argument("--jump-penalty", type=_non_negative, default=0.0, metavar="NATS",
+                        help="continuity: a jump of b bins between frames needs e^(NATS·b) times more evidence "
+                             "(default 0: every frame on its own)")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit one window length θ first, minimising the entropy of |S| over the bins the "
+                             "tracker reads (from --win-length)")
+    parser.add_argument("--csv", type=pathlib.Path, metavar="OUT.csv", default=pathlib.Path("track.csv"),
+                        help="write time (s) and frequency (Hz) per frame here (default track.csv)")
+    _add_figure_options(parser, "plot")
+    parser.description = textwrap.fill(
+        "Per frame, the peak of |S| inside --band (with --orders, of the sum of |S| at i·f), refined between "
+        "bins by a parabola through log |S|; --jump-penalty links the frames by the best path (Viterbi). Writes "
+        "the frame times and frequencies as CSV, prints a summary, and with --plot draws the spectrogram with "
+        "the track (one row per channel).")
+    return _run_track
+
+
+def _band_entropy(rows):
+    """The Shannon entropy of Y[..., rows, :] as a loss on the whole Y (0 gradient elsewhere)."""
+    def loss(Y):
+        value, grad_rows = losses.shannon_entropy(Y[..., rows, :])
+        dL_dY = np.zeros(Y.shape)
+        dL_dY[..., rows, :] = grad_rows
+        return value, dL_dY
+    return loss
+
+
+def _run_track(args, log):
+    _check_writable(args.csv)
+    _check_writable(args.plot, figure=True)
+    signal = _read(args, log)
+    x, sample_rate = signal.x, signal.sample_rate
+    if sample_rate is None:
+        raise ValueError("--band is in Hz, but the signal has no sample rate: pass --sample-rate HZ")
+    frames = _frame_settings(args, sample_rate)
+    model = DSTFT(frames.n_fft, frames.hop, frames.win_length, window=args.window, sample_rate=sample_rate)
+    n_bins = frames.n_fft // 2 + 1
+    bins = tracking.band_bins(args.band, n_fft=frames.n_fft, sample_rate=sample_rate, orders=args.orders)
+    if args.fit:
+        rows = slice(bins[0], min(max(args.orders) * bins[-1] + 2, n_bins))   # every bin the tracker reads
+        log(f"fitting θ to the entropy of |S| in bins {rows.start}..{rows.stop - 1}...")
+        history = model.fit(x, _band_entropy(rows), progress=not args.quiet)
+        log(f"  {history.message}")
+    positions = model.positions(x.shape[-1])
+    S = model(x)
+    frequency = tracking.ridge(np.abs(S), args.band, sample_rate=sample_rate, orders=args.orders,
+                               jump_penalty=args.jump_penalty)
+    channels = frequency.reshape(-1, positions.size)
+
+    names = ["frequency_hz"] if channels.shape[0] == 1 else [f"frequency_hz_{c}" for c in range(channels.shape[0])]
+    table = np.column_stack([frame_times(positions, sample_rate), channels.T])
+    np.savetxt(args.csv, table, delimiter=",", header=",".join(["time_s"] + names), comments="", fmt="%.6g")
+
+    theta = plot.length_label(model.win_length, sample_rate)
+    print(f"input          {signal.describe(args.file)}")
+    print(f"settings       {frames.describe()}, {sample_rate / frames.n_fft:.4g} Hz per bin, "
+          f"hop {plot.length_label(frames.hop, sample_rate)}, window {args.window}")
+    print(f"window length  {theta}" + (" (fitted)" if args.fit else ""))
+    print(f"tracking       band {args.band[0]:g}–{args.band[1]:g} Hz, orders {','.join(map(str, args.orders))}, "
+          f"jump penalty {args.jump_penalty:g}")
+    for channel, track in enumerate(channels):
+        name = f"channel {channel}" if channels.shape[0] > 1 else "track"
+        low, median, high = np.percentile(track, [0, 50, 100])
+        print(f"{name:<15}{track.size} frames: {low:.4g}–{high:.4g} Hz, median {median:.4g} Hz")
+    print(f"csv: {args.csv}")
+    if args.plot is not None:
+        log("drawing...")
+        title = f"{signal.title(args.file)}: θ {theta}, band {args.band[0]:g}–{args.band[1]:g} Hz"
+        _save_figure(plot.track_report(S, positions, channels, sample_rate=sample_rate, orders=args.orders,
+                                       title=title, dpi=args.dpi), args.plot, log)
     return 0
 
 

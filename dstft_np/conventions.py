@@ -24,33 +24,24 @@ start, φ_n(k) = k − (t_n − N/2); scipy measures it from the window centre,
 φ_n(k) = k − t_n.
 """
 
-import numbers
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._options import CONVENTION_WINDOWS, CONVENTIONS, PAD_MODES, option_code
-from ._validation import check_n_fft, check_signal
+from ._options import CONVENTION_WINDOWS, CONVENTIONS, PAD_MODES, document_choices, option_code
+from ._validation import check_integer, check_n_fft, check_signal
 from .positions import frame_positions
 from .windows import window as window_values
 
 __all__ = ["preset", "DEFAULT_PAD_MODES"]
 
-#: The pad_mode each library uses by default (torch.stft 2.x; librosa >= 0.9; scipy's
-#: ShortTimeFFT pads with zeros), and the modes a preset of it accepts.
-DEFAULT_PAD_MODES = {"torch": "reflect", "librosa": "constant", "scipy": "constant"}
-_ALLOWED_PAD_MODES = {"torch": PAD_MODES, "librosa": PAD_MODES, "scipy": ("constant",)}
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
+@document_choices
 def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", pad_mode=None):
     """Arguments of ``dstft_np.stft`` (signal included) that reproduce another library's STFT.
 
@@ -62,7 +53,7 @@ def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", 
 
     Parameters
     ----------
-    convention : {"torch", "librosa", "scipy"}
+    convention : {CONVENTIONS}
         The library to match.
     x : array_like [shape=(..., K)], real
         The signal (float32 stays float32); K >= 1 (scipy: K >= W - W // 2,
@@ -73,11 +64,11 @@ def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", 
         Hop in samples, >= 1.
     win_length : int, optional
         W, even, 2 <= W <= n_fft; defaults to n_fft (as all three libraries do).
-    window : {"hann", "blackman"}
+    window : {CONVENTION_WINDOWS}
         The base window; the matched call uses the periodic window of
         length W of that name (``torch.hann_window(W)``,
         ``scipy.signal.get_window(window, W, fftbins=True)``).
-    pad_mode : {"constant", "reflect"}, optional
+    pad_mode : {PAD_MODES}, optional
         What lies beyond the ends of x in the library's call (its
         ``pad_mode`` with ``center=True``). Default: the library's own,
         "reflect" for torch, "constant" for librosa and scipy (scipy offers
@@ -99,10 +90,11 @@ def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", 
     Raises
     ------
     ValueError
-        An unknown convention, window or pad_mode, a non-integer or
-        out-of-range parameter, or an odd win_length.
+        An unknown convention, window or pad_mode, an out-of-range
+        parameter, or an odd win_length.
     TypeError
-        A non-numeric or complex x, a non-integer n_fft.
+        A non-numeric or complex x; an n_fft, hop_length or win_length that
+        is not an integer (4.0 is not).
 
     Notes
     -----
@@ -136,33 +128,29 @@ def preset(convention, x, n_fft, hop_length, win_length=None, *, window="hann", 
     array([  0.,  64., 128.])
     """
     option_code("convention", convention, CONVENTIONS)
+    library = _CONVENTIONS[convention]
     option_code("window", window, CONVENTION_WINDOWS)
-    pad_mode = DEFAULT_PAD_MODES[convention] if pad_mode is None else pad_mode
-    option_code(f"pad_mode for convention {convention!r}", pad_mode, _ALLOWED_PAD_MODES[convention])
+    pad_mode = library.default_pad_mode if pad_mode is None else pad_mode
+    option_code(f"pad_mode for convention {convention!r}", pad_mode, library.pad_modes)
     x = check_signal(x)
     n_samples = x.shape[-1]
     n_fft = check_n_fft(n_fft)
-    hop_length = _positive_int(hop_length, "hop_length")
-    win_length = n_fft if win_length is None else win_length
-    if (isinstance(win_length, bool) or not isinstance(win_length, numbers.Integral)
-            or not 2 <= win_length <= n_fft or win_length % 2):
-        raise ValueError(
-            f"win_length must be an even integer in [2, n_fft={n_fft}] for convention "
-            f"{convention!r}, got {win_length!r}"
-        )
-    win_length = int(win_length)
-    if convention == "scipy":
-        positions = _short_time_fft_positions(n_samples, n_fft, hop_length, win_length, window)
-        phase = "center"
-    else:
-        positions = frame_positions(n_samples, hop_length)
-        phase = "start"
+    hop_length = check_integer(hop_length, "hop_length", minimum=1)
+    win_length = check_integer(n_fft if win_length is None else win_length, "win_length", minimum=2,
+                               maximum=n_fft, even=True,
+                               allowed=f"in [2, n_fft={n_fft}] for convention {convention!r}")
+    positions = library.positions(n_samples, n_fft, hop_length, win_length, window)
     if pad_mode == "reflect":
         half = n_fft // 2
         x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(half, half)], mode="reflect")
         positions = positions + half
     return dict(x=x, win_length=float(win_length), positions=positions, n_fft=n_fft,
-                window=window, norm=None, phase=phase)
+                window=window, norm=None, phase=library.phase)
+
+
+def _centred_positions(n_samples, n_fft, hop_length, win_length, window):
+    """n·hop for n = 0 .. K // hop: the frames of torch.stft and librosa.stft with center=True."""
+    return frame_positions(n_samples, hop_length)
 
 
 def _short_time_fft_positions(n_samples, n_fft, hop_length, win_length, window):
@@ -184,3 +172,27 @@ def _short_time_fft_positions(n_samples, n_fft, hop_length, win_length, window):
     taper = window_values(u, win_length, n_fft=n_fft, window=window, norm=None)
     stft = scipy.signal.ShortTimeFFT(taper, hop_length, fs=1.0, mfft=n_fft)
     return np.arange(stft.p_min, stft.p_max(n_samples)) * float(hop_length)
+
+
+class _Convention(NamedTuple):
+    """What a preset needs to know of a library's STFT."""
+
+    #: t_n of its frames, in samples of the unpadded signal: f(K, N, hop, W, window).
+    positions: Callable
+    #: The phase reference it measures from ("start" or "center").
+    phase: str
+    #: The pad_mode it uses by default, and the ones a preset of it accepts.
+    default_pad_mode: str
+    pad_modes: tuple
+
+
+#: The libraries a preset reproduces, by name; its keys are ``_options.CONVENTIONS``.
+#: Default pad modes: torch.stft 2.x reflects, librosa >= 0.9 and scipy's ShortTimeFFT pad with zeros.
+_CONVENTIONS = {
+    "torch": _Convention(_centred_positions, "start", "reflect", PAD_MODES),
+    "librosa": _Convention(_centred_positions, "start", "constant", PAD_MODES),
+    "scipy": _Convention(_short_time_fft_positions, "center", "constant", ("constant",)),
+}
+
+#: The pad_mode each library uses by default.
+DEFAULT_PAD_MODES = {name: library.default_pad_mode for name, library in _CONVENTIONS.items()}

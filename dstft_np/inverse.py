@@ -10,7 +10,6 @@ map x ↦ S is linear in x; its adjoint (for the real inner product
 which is also ∂L/∂x for a loss L(S) with cotangent G.
 """
 
-import numbers
 import warnings
 from typing import NamedTuple
 
@@ -19,7 +18,7 @@ import numpy as np
 from . import _engine
 from ._options import VALUE
 from ._validation import (check_complex, check_finite_output, check_flag, check_framing, check_hop,
-                          check_memory, check_positions)
+                          check_integer, check_memory, check_number, check_positions)
 
 __all__ = ["istft", "stft_adjoint", "InverseInfo"]
 
@@ -52,9 +51,7 @@ class InverseInfo(NamedTuple):
 
 
 def _check_length(length):
-    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 1:
-        raise ValueError(f"length must be a positive integer number of samples, got {length!r}")
-    return int(length)
+    return check_integer(length, "length", minimum=1, allowed="number of samples >= 1")
 
 
 def _check_spectrum(S, name):
@@ -222,7 +219,8 @@ def istft(S, win_length, positions=None, *, hop_length=None, n_fft, length=None,
         window weight or an x that overflows although S is finite.
     TypeError
         Non-numeric S, win_length or positions; both or neither of
-        positions and hop_length.
+        positions and hop_length; a length, n_fft or max_iter that is not
+        an integer, an rtol that is not a number.
 
     Warns
     -----
@@ -286,10 +284,8 @@ def istft(S, win_length, positions=None, *, hop_length=None, n_fft, length=None,
     >>> y.shape, bool(np.max(np.abs(y - x[:961])) < 1e-10)
     ((961,), True)
     """
-    if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not 0 < rtol < 1:
-        raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    rtol = check_number(rtol, "rtol", "in (0, 1)", lambda r: 0 < r < 1)
+    max_iter = check_integer(max_iter, "max_iter", minimum=1)
     return_info = check_flag(return_info, "return_info")
     S = _check_spectrum(S, "S")
     plan = _plan_for(S, "S", win_length, positions, hop_length, n_fft, length, window, norm, phase)
@@ -353,7 +349,8 @@ def stft_adjoint(grad_S, win_length, positions=None, *, hop_length=None, n_fft, 
         grad_S of the wrong shape or non-finite, bad options, or a grad_x
         that overflows although every input is finite.
     TypeError
-        Non-numeric grad_S, win_length or positions.
+        Non-numeric grad_S, win_length or positions; a length or n_fft that
+        is not an integer.
 
     Notes
     -----

@@ -8,7 +8,6 @@ scipy.io is imported when a file is read, not when dstft_np is imported.
 """
 
 import csv
-import numbers
 import os
 import pathlib
 import warnings
@@ -16,7 +15,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._validation import check_finite, check_sample_rate
+from ._validation import check_finite, check_integer, check_sample_rate, is_integer
 
 __all__ = ["load", "Signal", "SUFFIXES"]
 
@@ -139,8 +138,7 @@ def _choose(contents, variable, path):
                              f"{_describe(contents) or 'nothing'})")
         raise ValueError(f"{path} holds several signals: {_describe(candidates)}; choose one with "
                          "variable=NAME")
-    if path.suffix.lower() == ".csv" and isinstance(variable, numbers.Integral) \
-            and not isinstance(variable, bool):
+    if path.suffix.lower() == ".csv" and is_integer(variable):
         if not 0 <= variable < len(contents):
             raise ValueError(f"column {variable} does not exist: {path} has {len(contents)} columns "
                              f"({_describe(contents)})")
@@ -167,12 +165,10 @@ def _pick_channel(data, channel):
     n_channels = 1 if data.ndim == 1 else data.shape[0]
     if channel is None:
         return data
-    if isinstance(channel, str) and channel == "mean":
+    channel = check_integer(channel, "channel", maximum=n_channels - 1, names=("mean",),
+                            allowed=f"in [0, {n_channels}) or 'mean' for this {n_channels}-channel signal")
+    if channel == "mean":
         return data if data.ndim == 1 else data.mean(axis=0)
-    if isinstance(channel, bool) or not isinstance(channel, numbers.Integral) \
-            or not 0 <= channel < n_channels:
-        raise ValueError(f"channel must be an integer in [0, {n_channels}) or 'mean' for this "
-                         f"{n_channels}-channel signal, got {channel!r}")
     return data if data.ndim == 1 else data[channel]
 
 
@@ -211,11 +207,13 @@ def load(path, *, variable=None, channel=None, sample_rate=None):
     IsADirectoryError
         `path` is a directory.
     TypeError
-        `path` neither a str nor an os.PathLike.
+        `path` neither a str nor an os.PathLike; a channel that is neither
+        an integer nor a string; a sample_rate that is not a number.
     ValueError
         An unknown suffix, content that cannot be read as its suffix says,
         a variable or channel that does not exist, several candidate
-        variables and none chosen, NaN or inf in the data, a bad sample_rate.
+        variables and none chosen, NaN or inf in the data, a sample_rate
+        that is not finite and > 0.
 
     Notes
     -----

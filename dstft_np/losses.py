@@ -22,9 +22,9 @@ Conventions where the formulas are undefined (all documented per function):
 import numpy as np
 
 from . import _engine
-from ._options import LOSSES, option_code
+from ._options import LOSSES, document_choices, option_code
 from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
-                          check_real, check_win_length)
+                          check_real, check_spectrogram, check_win_length)
 
 __all__ = [
     "magnitude",
@@ -41,16 +41,6 @@ __all__ = [
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
-
-
-def _check_spectrogram(Y):
-    """Y as float64 with at least two axes (..., F, T), finite and >= 0."""
-    Y = check_real(Y, "Y")
-    if Y.ndim < 2 or Y.size == 0:
-        raise ValueError(f"Y must have shape (..., F, T) with F, T >= 1, got {Y.shape}")
-    if Y.min() < 0:
-        raise ValueError(f"Y must be >= 0 (a spectrogram |S|^p), got {float(Y.min())!r}")
-    return Y
 
 
 #: What to change when a loss gradient overflows: it scales like 1 / ΣY.
@@ -349,7 +339,7 @@ def shannon_entropy(Y, *, per_frame=False):
     >>> float(abs(dL_dY).max())   # the uniform distribution is stationary
     0.0
     """
-    return _through_sums(_EntropySums(check_flag(per_frame, "per_frame")), _check_spectrogram(Y))
+    return _through_sums(_EntropySums(check_flag(per_frame, "per_frame")), check_spectrogram(Y))
 
 
 def frame_entropy(Y):
@@ -432,7 +422,7 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     alpha = check_positive(alpha, "alpha")
     if alpha == 1:
         raise ValueError("alpha must be != 1 (the limit α → 1 is shannon_entropy), got 1.0")
-    return _through_sums(_RenyiSums(alpha, check_flag(per_frame, "per_frame")), _check_spectrogram(Y))
+    return _through_sums(_RenyiSums(alpha, check_flag(per_frame, "per_frame")), check_spectrogram(Y))
 
 
 def kurtosis(Y, *, per_frame=True):
@@ -477,7 +467,7 @@ def kurtosis(Y, *, per_frame=True):
     >>> kurtosis(Y)[0]
     -5.0
     """
-    Y = _check_spectrogram(Y)
+    Y = check_spectrogram(Y)
     axes = _group_axes(per_frame)
     Z, peak = _scaled(Y, axes)
     group_size = np.prod([Y.shape[a] for a in axes])
@@ -670,12 +660,33 @@ shannon_entropy.frame_sums = _EntropySums(per_frame=False)
 frame_entropy.frame_sums = _EntropySums(per_frame=True)
 renyi_entropy.frame_sums = _RenyiSums(renyi_entropy.__defaults__[0], per_frame=False)   # its default α
 
-_LOSS_FUNCTIONS = {"entropy": shannon_entropy, "frame-entropy": frame_entropy, "renyi": renyi_entropy,
-                   "kurtosis": kurtosis}
+#: The spectrogram losses by name; its keys are ``_options.LOSSES``.
+_LOSS_FUNCTIONS = {
+    "entropy": shannon_entropy,
+    "frame-entropy": frame_entropy,
+    "renyi": renyi_entropy,
+    "kurtosis": kurtosis,
+}
 
 
+@document_choices
 def get_loss(name):
-    """The loss function called `name`: "entropy", "frame-entropy", "renyi" or "kurtosis".
+    """The spectrogram loss function called `name`.
+
+    Parameters
+    ----------
+    name : {LOSSES}
+        The name ``DSTFT.fit`` and ``dstft-np optimize --loss`` take.
+
+    Returns
+    -------
+    loss : callable
+        ``loss(Y, ...) -> (value, dL_dY)``.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the known ones).
 
     Examples
     --------
@@ -685,3 +696,4 @@ def get_loss(name):
     """
     option_code("loss", name, LOSSES)
     return _LOSS_FUNCTIONS[name]
+

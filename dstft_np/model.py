@@ -19,7 +19,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import losses
-from ._options import HOP_MODES, WIN_MODES, option_code, transform_codes
+from ._options import HOP_MODES, WIN_MODES, document_choices, option_code, transform_codes
 from ._validation import (
     check_hop,
     check_integer,
@@ -97,6 +97,7 @@ def _round_samples(value, at_least=1.0):
     return np.maximum(np.floor(np.asarray(value, dtype=np.float64) + 0.5), at_least)
 
 
+@document_choices
 class DSTFT:
     """Differentiable STFT with learnable window lengths θ and hops, fitted to a signal by ``fit``.
 
@@ -110,12 +111,12 @@ class DSTFT:
     win_length : float or array_like
         Initial θ in samples, within ``bounds["win_length"]``: a scalar
         (filled into every entry), or an array of the mode's shape (below).
-    window : {"hann", "blackman", "gaussian"}
-    win_mode : {"constant", "time", "frequency", "time-frequency"}
+    window : {WINDOWS}
+    win_mode : {WIN_MODES}
         Shape of the learnable θ: () one value, (T,) per frame, (F, 1) per
         bin, (F, T) per cell: shapes that ``stft``, ``plot.win_length_map``
         and ``dstft_np.torch`` take as they are.
-    hop_mode : {"fixed", "constant", "time"}
+    hop_mode : {HOP_MODES}
         "fixed": t_n = n·d, d not learned. "constant": t_n = n·d with one
         learnable d. "time": t_n = Σ_{i<n} d_i with T - 1 learnable hops
         ``model.hops``. The first frame stays at t_0 = 0.
@@ -133,8 +134,8 @@ class DSTFT:
         them.
     p : float > 0
         The losses act on Y = |S|^p; 1 (magnitude) is the papers' choice.
-    norm : {"area", None}
-    phase : {"absolute", "center", "start"}
+    norm : {NORMS}
+    phase : {PHASES}
         As in ``dstft_np.stft``.
     sample_rate : float, optional
         Hz. Only for reporting: every length above stays in samples, and
@@ -410,13 +411,14 @@ class DSTFT:
 
     # ------------------------------------------------------------------ objective
 
+    @document_choices
     def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None):
         """The objective at the current parameters and its gradient per learnable array.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
-        loss : {"entropy", "frame-entropy", "renyi", "kurtosis"} or callable, optional
+        loss : {LOSSES} or callable, optional
             A name from ``dstft_np.losses`` (default options) or any function
             Y -> (value, dL_dY) such as
             ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.
@@ -525,6 +527,7 @@ class DSTFT:
 
     # ------------------------------------------------------------------ fitting
 
+    @document_choices
     def fit(self, x, loss=None, *, method="l-bfgs-b", max_evaluations=None, tol=0.01, smoothness=None,
             coverage=None, lr=None, factor=None, patience=None, min_lr=None, callback=None, progress=False):
         """Fit the learnable parameters to x: the lowest objective found, set on the model.
@@ -538,7 +541,7 @@ class DSTFT:
             one window length minimises the entropy of the whole
             spectrogram (the papers'); maps minimise the frame-mean entropy
             ("frame-entropy") with smoothness 10 (docs/experiments.md §3).
-        method : {"l-bfgs-b", "adam"}
+        method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
             the full signal. With win_mode "constant" a global scan comes
             first: the loss at 3 window lengths per octave across the

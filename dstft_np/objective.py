@@ -20,7 +20,7 @@ plus the gradients of the regularisers.
 import numpy as np
 
 from . import _engine, losses
-from ._options import VALUE
+from ._options import VALUE, document_choices
 from ._validation import all_finite, check_pair, check_positive, check_real
 from .positions import frame_positions_vjp, positions_from_hops_vjp
 
@@ -56,6 +56,7 @@ def _check_loss_result(result, shape):
     return float(value), dL_dY
 
 
+@document_choices
 class Objective:
     """The objective L of a ``DSTFT`` on one signal, as a function of the parameters.
 
@@ -67,7 +68,7 @@ class Objective:
     x : array_like [shape=(..., K)], real
         The signal; with ``model.n_samples`` set, K must equal it. Leading
         batch axes share the parameters and the loss averages over them.
-    loss : {"entropy", "frame-entropy", "renyi", "kurtosis"} or callable, optional
+    loss : {LOSSES} or callable, optional
         A name from ``dstft_np.losses`` (default options) or any function
         Y -> (value, dL_dY). Default ``DEFAULT_LOSS[model.win_mode]``:
         "entropy" for one window length, "frame-entropy" for maps.

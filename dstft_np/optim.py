@@ -15,8 +15,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._options import FIT_METHODS, option_code
-from ._validation import all_finite, check_integer, check_pair, check_positive, check_real, check_scalar
+from ._options import FIT_METHODS, document_choices, option_code
+from ._validation import all_finite, check_integer, check_pair, check_positive, check_real, check_scalar, is_flag
 
 __all__ = ["Adam", "ReduceOnPlateau", "minimize", "FitHistory", "Scan", "FitInterrupted", "STATUSES"]
 
@@ -303,6 +303,7 @@ def _adam(run, params, bounds, lr, factor, patience, min_lr):
         schedule.step(value)
 
 
+@document_choices
 def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical_step=None, tol=0.01,
              max_evaluations=100, callback=None, progress=False, lr=None, factor=None, patience=None,
              min_lr=None):
@@ -319,7 +320,7 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
     bounds : dict of str -> (low, high)
         Finite box bounds of every parameter, scalars or arrays
         broadcastable to it; the start must lie within them.
-    method : {"l-bfgs-b", "adam"}
+    method : {FIT_METHODS}
         "l-bfgs-b" (default): scipy.optimize's L-BFGS-B with the bounds,
         for smooth full-batch objectives; stops after an iteration that
         moved every parameter by less than `tol` or, with one scalar
@@ -392,7 +393,7 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
     max_evaluations = check_integer(max_evaluations, "max_evaluations", minimum=1)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {callback!r}")
-    if not isinstance(progress, (bool, np.bool_)):
+    if not is_flag(progress):
         check_integer(progress, "progress")  # True, False, or print every `progress` >= 0 evaluations
     adam_options = {"lr": lr, "factor": factor, "patience": patience, "min_lr": min_lr}
     if method == "adam":

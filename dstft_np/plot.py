@@ -1,10 +1,11 @@
 """Figures: the spectrogram in dB, the learned window-length map, the windows over the signal, the loss
-against θ; and the report figures of the command line (a fit, the demo, a spectrogram).
+against θ, a tracked frequency; and the report figures of the command line (a fit, the demo, a spectrogram).
 
 Panel functions (``spectrogram``, ``win_length_map``, ``windows``,
-``loss_landscape``) draw into `ax` (a new figure from ``matplotlib.pyplot``
+``loss_landscape``, ``frequency_track``) draw into `ax` (a new figure from ``matplotlib.pyplot``
 when None) and return that Axes; ``ax.figure`` is the Figure. Report
-functions (``fit_report``, ``demo_report``, ``spectrogram_report``) return a
+functions (``fit_report``, ``demo_report``, ``spectrogram_report``,
+``track_report``) return a
 ``matplotlib.figure.Figure`` of FIGURE_WIDTH × ROW_HEIGHT inches per row of
 panels, made without pyplot (no GUI, no backend needed): save it with
 ``figure.savefig(path)``. Nothing calls ``plt.show()``. matplotlib is
@@ -16,21 +17,19 @@ Axes are in seconds and Hz when `sample_rate` is given, in samples and
 bins otherwise (frames when positions are not given).
 """
 
-import numbers
 
 import numpy as np
 
 from . import losses
-from ._options import WINDOWS, option_code
-from ._validation import (check_complex, check_n_fft, check_positions, check_positive, check_sample_rate,
-                          check_signal, check_win_length)
+from ._options import WINDOWS, document_choices, option_code
+from ._validation import (check_complex, check_integer, check_n_fft, check_positions, check_positive, check_real,
+                          check_sample_rate, check_signal, check_win_length)
 from .model import DSTFT
 from .positions import frame_positions
-from .transform import stft
 from .windows import window as window_values
 
-__all__ = ["spectrogram", "win_length_map", "windows", "loss_landscape", "fit_report", "demo_report",
-           "spectrogram_report", "length_label", "FIGURE_WIDTH", "ROW_HEIGHT"]
+__all__ = ["spectrogram", "win_length_map", "windows", "loss_landscape", "frequency_track", "fit_report",
+           "demo_report", "spectrogram_report", "track_report", "length_label", "FIGURE_WIDTH", "ROW_HEIGHT"]
 
 #: Size of the report figures in inches: FIGURE_WIDTH wide, ROW_HEIGHT per row of panels (times the
 #: dpi for pixels).
@@ -206,6 +205,7 @@ def win_length_map(win_length, positions=None, *, sample_rate=None, ax=None, cma
     return ax
 
 
+@document_choices
 def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None, every=1, ax=None):
     """Draw the signal with each frame's window over it: its shape and its support shaded.
 
@@ -221,7 +221,7 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
         t_n in samples.
     n_fft : int
         N (θ <= N).
-    window : {"hann", "blackman", "gaussian"}
+    window : {WINDOWS}
     sample_rate : float, optional
         Hz: time in seconds.
     every : int
@@ -256,8 +256,7 @@ def windows(x, win_length, positions, *, n_fft, window="hann", sample_rate=None,
     if theta.size not in (1, positions.size) or theta.ndim > 2 or (theta.ndim == 2 and theta.shape[0] != 1):
         raise ValueError(f"win_length must be a scalar, (T,) or (1, T) with T = {positions.size} "
                          f"(one value per frame), got shape {theta.shape}")
-    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}")
+    every = check_integer(every, "every", minimum=1)
     sample_rate = _optional_rate(sample_rate)
     scale = 1.0 if sample_rate is None else 1.0 / sample_rate
     theta = np.broadcast_to(theta.ravel(), positions.shape)
@@ -391,6 +390,57 @@ def loss_landscape(win_lengths, values, *, path=None, path_values=None, sample_r
     return ax
 
 
+def frequency_track(frequency, positions=None, *, sample_rate=None, n_fft=None, ax=None, **line):
+    """Draw a frequency per frame (``dstft_np.tracking.ridge``) over time, e.g. over ``spectrogram``.
+
+    Parameters
+    ----------
+    frequency : array_like [shape=(T,)], real
+        f_n in Hz with a sample rate, in cycles/sample without.
+    positions : array_like [shape=(T,)], optional
+        t_n in samples, strictly increasing; frames are counted without them.
+    sample_rate : float, optional
+        Hz: time in seconds, frequency in Hz (as ``spectrogram`` draws them).
+    n_fft : int, optional
+        Without a sample rate: draw f_n·N, in bins, on the axis of a
+        ``spectrogram`` of that N. Without either: cycles/sample.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (the spectrogram's axes to overlay); a new figure when None.
+    **line
+        Passed to ``ax.plot`` (color, linestyle, label, ...).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        With one more Line2D.
+
+    Examples
+    --------
+    >>> import numpy as np, dstft_np
+    >>> t = dstft_np.frame_positions(4000, 400)
+    >>> ax = dstft_np.plot.frequency_track(np.full(t.size, 0.1), t, n_fft=256, color="w")
+    >>> ax.get_ylabel(), ax.lines[0].get_ydata()[:2]
+    ('frequency (bin)', array([25.6, 25.6]))
+    """
+    frequency = check_real(frequency, "frequency")
+    if frequency.ndim != 1 or frequency.size == 0:
+        raise ValueError(f"frequency must have shape (T,) with T >= 1 (one item of a batch), got {frequency.shape}")
+    sample_rate = _optional_rate(sample_rate)
+    times, time_label = _time_axis(positions, frequency.size, sample_rate)
+    if sample_rate is not None:
+        values, label = frequency, "frequency (Hz)"
+    elif n_fft is not None:
+        values, label = frequency * check_n_fft(n_fft), "frequency (bin)"
+    else:
+        values, label = frequency, "frequency (cycles/sample)"
+    ax = _new_axes(ax)
+    ax.plot(times, values, **line)
+    ax.set_xlabel(time_label)
+    ax.set_ylabel(label)
+    return ax
+
+
+
 def _new_figure(rows, dpi):
     """A constrained-layout Figure FIGURE_WIDTH wide and ROW_HEIGHT per row of panels, and its axes.
 
@@ -440,6 +490,48 @@ def spectrogram_report(S, positions, *, sample_rate=None, title="", db_range=80.
     n_channels = int(np.prod(S.shape[:-2], dtype=np.int64))
     figure, (axes,) = _new_figure([(n_channels, 1)], dpi)
     _draw_channels(axes[:, 0], S, positions, sample_rate, title, db_range=db_range)
+    return figure
+
+
+def track_report(S, positions, frequency, *, sample_rate=None, orders=(1,), title="", db_range=60.0, dpi=100):
+    """The figure of ``dstft-np track``: per channel, |S| in dB with the tracked f_n and its harmonics i·f_n.
+
+    Parameters
+    ----------
+    S : array_like [shape=(F, T) or (C, F, T)], complex
+    positions : array_like [shape=(T,)]
+        t_n in samples.
+    frequency : array_like [shape=(T,) or (C, T)], real
+        The track of each channel (``dstft_np.tracking.ridge``): Hz with a
+        sample rate, cycles/sample without.
+    sample_rate : float, optional
+    orders : sequence of int
+        The track is drawn solid at the first order's multiple and dotted
+        at the others'.
+    title : str
+        As in ``spectrogram_report``.
+    db_range : float
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        FIGURE_WIDTH × C·ROW_HEIGHT inches; the frequency axis ends a
+        quarter above the highest harmonic drawn (at most at Nyquist).
+    """
+    S = check_complex(S, "S")
+    tracks = check_real(frequency, "frequency").reshape(-1, S.shape[-1])
+    n_fft = 2 * (S.shape[-2] - 1)
+    figure, (axes,) = _new_figure([(tracks.shape[0], 1)], dpi)
+    _draw_channels(axes[:, 0], S, positions, sample_rate, title, db_range=db_range)
+    nyquist = 0.5 * (n_fft if sample_rate is None else sample_rate)
+    scale = n_fft if sample_rate is None else 1.0    # the spectrogram's axis: bins, or Hz
+    for ax, track in zip(axes[:, 0], tracks):
+        for order in orders:
+            first = order == orders[0]
+            frequency_track(order * track, positions, sample_rate=sample_rate, n_fft=n_fft, ax=ax, color="c",
+                            linewidth=1.0 if first else 0.8, linestyle="-" if first else ":")
+        ax.set_ylim(0, min(1.25 * max(orders) * float(track.max()) * scale, nyquist) or nyquist)
     return figure
 
 
@@ -509,9 +601,11 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
         FIGURE_WIDTH × (C + 1)·ROW_HEIGHT inches.
     """
     _check_model(model, "model")
-    if not isinstance(initial, dict) or set(initial) != set(model.parameters()):
-        raise ValueError(f"initial must be a dict with the keys {sorted(model.parameters())} "
-                         "(model.parameters() before the fit)")
+    message = f"initial must be a dict with the keys {sorted(model.parameters())} (model.parameters() before the fit)"
+    if not isinstance(initial, dict):
+        raise TypeError(f"{message}, got {type(initial).__name__}")
+    if set(initial) != set(model.parameters()):
+        raise ValueError(f"{message}, got the keys {sorted(initial)}")
     x = check_signal(x)
     learned = model.parameters()
     rate = model.sample_rate

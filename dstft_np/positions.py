@@ -6,11 +6,9 @@ T = 1 + K // hop frames (torch.stft(center=True) and librosa); for one
 constant hop d, ∂L/∂d = Σ_n n ∂L/∂t_n.
 """
 
-import numbers
-
 import numpy as np
 
-from ._validation import check_hop, check_memory, check_real, check_scalar
+from ._validation import check_hop, check_integer, check_memory, check_real, check_scalar
 
 __all__ = ["frame_positions", "frame_positions_vjp", "positions_from_hops", "positions_from_hops_vjp"]
 
@@ -38,8 +36,7 @@ def frame_positions(n_samples, hop_length):
     >>> frame_positions(1000, 256)
     array([  0., 256., 512., 768.])
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    n_samples = check_integer(n_samples, "n_samples", minimum=1)
     hop = check_hop(hop_length)
     n_frames = 1 + n_samples // hop  # a float: inf for hops that underflow the division
     check_memory(n_frames * 8, f"the positions of 1 + n_samples // hop_length = {n_frames:.4g} frames")

@@ -7,7 +7,8 @@ any file.
 
 import numpy as np
 
-__all__ = ["chirp_and_tone", "piecewise_tones", "SEGMENT_LENGTHS", "SEGMENT_FREQUENCIES"]
+__all__ = ["chirp_and_tone", "piecewise_tones", "SEGMENT_LENGTHS", "SEGMENT_FREQUENCIES", "SWEEP_RATE",
+           "sweep_frequency", "frequency_sweep"]
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
@@ -71,3 +72,47 @@ def piecewise_tones(seed=0, noise=0.2, fs=1000.0):
     segments = [np.sin(2 * np.pi * f * np.arange(n) / fs) for n, f in zip(SEGMENT_LENGTHS, SEGMENT_FREQUENCIES)]
     x = np.concatenate(segments)
     return x + noise * np.random.default_rng(seed).standard_normal(x.size)
+
+
+#: Sample rate (Hz) of ``frequency_sweep``.
+SWEEP_RATE = 2000.0
+
+
+def sweep_frequency(seconds):
+    """f(t) = 200 + 100 sin(2π·0.5 t) Hz, the instantaneous frequency of ``frequency_sweep``.
+
+    Examples
+    --------
+    >>> sweep_frequency([0.0, 0.5, 1.5])
+    array([200., 300., 100.])
+    """
+    return 200.0 + 100.0 * np.sin(np.pi * np.asarray(seconds, dtype=np.float64))
+
+
+def frequency_sweep(seed=0, noise=0.3):
+    """A tone swept sinusoidally between 100 and 300 Hz, in white noise: 2 s at 2 kHz (the tracking experiment).
+
+    x[k] = sin(2π ∫_0^t f) + noise·n[k] with t = k/fs and f = ``sweep_frequency``:
+    ∫_0^t f = 200 t + (100/π)(1 - cos πt). The frequency changes fastest
+    (314 Hz/s) at t = 0, 1 and 2 s and stands still at its extremes
+    (t = 0.5 and 1.5 s), so the best window length changes along the signal.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the standard normal noise n.
+    noise : float
+        Its standard deviation (the tone's amplitude is 1).
+
+    Returns
+    -------
+    x : np.ndarray [shape=(4000,)], float64
+
+    Examples
+    --------
+    >>> frequency_sweep().shape
+    (4000,)
+    """
+    t = np.arange(int(2 * SWEEP_RATE)) / SWEEP_RATE
+    x = np.sin(2 * np.pi * (200.0 * t + (100.0 / np.pi) * (1.0 - np.cos(np.pi * t))))
+    return x + noise * np.random.default_rng(seed).standard_normal(t.size)

@@ -8,14 +8,39 @@ The window of length θ centred at 0 is built from a base window h
 
 Every value and derivative the library computes reaches the window only
 through the pair (h, h'): ``cosine_sum_terms`` with a row of
-``COSINE_SUM`` for the cosine-sum windows, ``gaussian_terms`` for the
-Gaussian. They are plain Python (importing dstft_np imports no Numba),
-defined in ``_kernels.window_terms`` (which compiles them) and re-exported
-here. Adding a cosine-sum window means adding its coefficients to
-``COSINE_SUM`` and its name to ``_options.WINDOWS``; a window of another
-family needs its (h, h') function and one branch in ``base_terms``, both in
-``_kernels.window_terms``. ``VALUE``, ``D_WIN`` and ``NEG_D_OFFSET`` (from
-``_options``) say which of ω, ∂ω/∂θ, -∂ω/∂u a kernel evaluates.
+``COSINE_SUM`` for the cosine-sum windows (any number of coefficients),
+``gaussian_terms`` for the Gaussian. They are plain Python (importing
+dstft_np imports no Numba), defined in ``_kernels.window_terms`` (which
+compiles them) and re-exported here. ``VALUE``, ``D_WIN`` and
+``NEG_D_OFFSET`` (from ``_options``) say which of ω, ∂ω/∂θ, -∂ω/∂u a
+kernel evaluates.
+
+Adding a cosine-sum window (Nuttall, Blackman–Harris, ...):
+
+1. its coefficients (a_0, a_1, ...) in ``COSINE_SUM``
+   (dstft_np/_kernels/window_terms.py);
+2. its name at the end of ``WINDOWS`` (dstft_np/_options.py; the position
+   is the kernel code), and in ``CONVENTION_WINDOWS`` too when
+   h(±1/2) = Σ_i (-1)^i a_i = 0, so that presets accept it;
+3. its entry in the list below, with its smoothness at the edges.
+
+Nothing else in the code: the kernels, ``window``, the command line's
+--window and every docstring's list of choices read the registry. The
+tests follow by themselves (tests/naive.py sums the coefficients, the test
+lists are ``WINDOWS``), and one of them compares ω at θ = N with
+``scipy.signal.windows.<name>(N, sym=False)``, so the name should be
+scipy's. Then regenerate the conformance golden data
+(``python validation/make_golden.py``: the new window's cases are added,
+every other file keeps its bytes) and update the docs: the window table
+of docs/derivation.md §1 and the golden case counts docs/usage.md quotes.
+The compiled kernels need no attention: their cache is keyed by a hash of
+the kernel sources (``_jit``), so none runs with the old table.
+
+A window of another family also needs its (h, h') function, its entry in
+``FAMILIES`` and a branch in ``base_terms`` and ``_base_run``
+(dstft_np/_kernels/window_terms.py), and its formula in
+``tests/naive.py``; the cell kernels evaluate such a window afresh at every
+sample (``_cell_direct``) instead of by rotation.
 
 Smoothness at the edges v = ±1/2 matters for the derivatives:
 
@@ -37,7 +62,7 @@ Smoothness at the edges v = ±1/2 matters for the derivatives:
 import numpy as np
 
 from . import _kernels
-from ._options import D_WIN, NEG_D_OFFSET, NORMS, VALUE, WINDOWS, option_code
+from ._options import D_WIN, NEG_D_OFFSET, NORMS, VALUE, WINDOWS, document_choices, option_code
 from ._validation import check_n_fft, check_real, check_scalar
 from ._kernels.window_terms import COSINE_SUM, GAUSSIAN_STD, cosine_sum_terms, gaussian_terms
 
@@ -60,6 +85,7 @@ def __dir__():  # dir(module) and tab completion show the public names only
 _DERIVATIVES = (None, "win_length", "offset")
 
 
+@document_choices
 def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None):
     """Evaluate ω(u; θ) = c(θ) h(u/θ), or one of its derivatives (plain NumPy in, out).
 
@@ -71,8 +97,8 @@ def window(u, win_length, *, n_fft, window="hann", norm="area", derivative=None)
         θ, the window length in samples, 0 < θ <= n_fft.
     n_fft : int
         N; enters only through c(θ) = N/θ for norm="area".
-    window : {"hann", "blackman", "gaussian"}
-    norm : {"area", None}
+    window : {WINDOWS}
+    norm : {NORMS}
     derivative : {None, "win_length", "offset"}
         None for ω, "win_length" for ∂ω/∂θ, "offset" for ∂ω/∂u.
 

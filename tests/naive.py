@@ -1,20 +1,25 @@
 """Slow, obviously correct versions of the transform, written from DESIGN.md §2 alone.
 
-Nothing here imports dstft_np: these loops are the independent reference the
-fast kernels are compared with.
+These loops are the independent reference the fast kernels are compared
+with. The one thing taken from dstft_np is data: the coefficients of the
+cosine-sum windows (its registry ``COSINE_SUM``), so that every window
+added there is covered here too. The sum h(v) = Σ_i a_i cos(2πiv) is
+written out below, not taken from the kernels, and the coefficients
+themselves are checked against scipy's windows of the same name
+(tests/test_transform.py).
 """
 
 import numpy as np
+
+from dstft_np._kernels.window_terms import COSINE_SUM
 
 GAUSSIAN_STD = 0.125  # DESIGN: truncated Gaussian with σ = θ/8
 
 
 def base_window(v, window):
     """h(v) on [-1/2, 1/2]."""
-    if window == "hann":
-        return np.cos(np.pi * v) ** 2
-    if window == "blackman":
-        return 0.42 + 0.5 * np.cos(2 * np.pi * v) + 0.08 * np.cos(4 * np.pi * v)
+    if window in COSINE_SUM:
+        return sum(a * np.cos(2 * np.pi * i * v) for i, a in enumerate(COSINE_SUM[window]))
     if window == "gaussian":
         return np.exp(-0.5 * (v / GAUSSIAN_STD) ** 2)
     raise ValueError(window)

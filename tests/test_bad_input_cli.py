@@ -16,6 +16,7 @@ import pytest
 import scipy.io
 
 from dstft_np import cli
+from dstft_np._options import WINDOWS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -79,7 +80,7 @@ TRANSFORM_OPTION_CASES = [
     ("win-length-negative", ["--win-length", "-5"], 2, "argument --win-length: a length must be > 0"),
     ("win-length-inf", ["--win-length", "inf"], 2, "argument --win-length: a length must be > 0, got 'inf'"),
     ("window-unknown", ["--window", "hamming"], 2,
-     "argument --window: invalid choice: 'hamming' (choose from 'hann', 'blackman', 'gaussian')"),
+     f"argument --window: invalid choice: 'hamming' (choose from {', '.join(map(repr, WINDOWS))})"),
     ("sample-rate-zero", ["--sample-rate", "0"], 2, "argument --sample-rate: must be > 0, got '0'"),
     ("sample-rate-nan", ["--sample-rate", "nan"], 2, "argument --sample-rate: must be > 0, got 'nan'"),
     ("channel-missing", ["--channel", "1"], 1,

@@ -22,6 +22,7 @@ import pytest
 
 import dstft_np
 from dstft_np import conformance
+from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from . import naive
 from . import wrong_implementations as wrong
@@ -31,6 +32,9 @@ from .test_transform import assert_close_to
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CASES = conformance.load_cases()
 CASE_IDS = [case.name for case in CASES]
+#: validation/make_golden.py's edge cases: every window × norm × phase, θ scalar and per frame.
+EDGE_CASES_PER_WINDOW = len(NORMS) * len(PHASES) * 2
+N_EDGE_CASES = len(WINDOWS) * EDGE_CASES_PER_WINDOW
 QUANTITIES = ("S", "partials:S", "dS_dwin", "dS_dpos", "grad_win", "grad_pos")
 REFERENCE = (dstft_np.stft, dstft_np.stft_partials, dstft_np.stft_vjp)
 
@@ -76,7 +80,7 @@ def test_golden_files_hold_the_documented_keys_dtypes_and_shapes():
         assert required <= keys, case.name
         assert keys - required <= {"hops", "t0", "grad_hops", "torch_call"}, case.name
         n_fft = case.options["n_fft"]
-        assert n_fft % 2 == 0 and case.options["window"] in ("hann", "blackman", "gaussian")
+        assert n_fft % 2 == 0 and case.options["window"] in WINDOWS
         assert case.options["norm"] in ("area", None) and case.options["phase"] in (
             "absolute", "center", "start")
         S_shape = batch_shape(case) + (n_fft // 2 + 1, case.positions.shape[-1])
@@ -94,7 +98,7 @@ def test_golden_files_hold_the_documented_keys_dtypes_and_shapes():
 def test_golden_cases_cover_every_option_theta_shape_and_edge():
     names = set(CASE_IDS)
     for window, norm, phase, shape in itertools.product(
-            ("hann", "blackman", "gaussian"), ("area", "none"), ("absolute", "center", "start"),
+            WINDOWS, ("area", "none"), PHASES,
             ("scalar", "per-frame", "per-bin", "per-cell")):
         assert f"{window}-{norm}-{phase}-{shape}" in names
     matrix = conformance.load_cases("hann-area-absolute-*")
@@ -151,11 +155,11 @@ def test_every_case_belongs_to_the_families_its_arrays_define():
     for case in CASES:
         assert set(case.families) == expected_families(case), case.name
     counts = {family: sum(family in case.families for case in CASES) for family in conformance.FAMILIES}
-    assert counts["interior"] >= 80 and counts["edge"] == 36, counts
+    assert counts["interior"] >= 80 and counts["edge"] == N_EDGE_CASES, counts
     assert all(counts.values()), counts
     assert {case.name for case in CASES if "edge" in case.families} == {
         f"edge-{w}-{n}-{p}-{shape}" for w, n, p, shape in itertools.product(
-            ("hann", "blackman", "gaussian"), ("area", "none"), ("absolute", "center", "start"),
+            WINDOWS, ("area", "none"), PHASES,
             ("scalar", "per-frame"))}
 
 
@@ -178,7 +182,7 @@ def test_interior_windows_fit_every_frame_of_N_samples_and_edge_cases_straddle_t
 
 def test_families_select_cases_alone_or_with_patterns():
     edge = conformance.load_cases(families="edge")
-    assert len(edge) == 36 and all(case.name.startswith("edge-") for case in edge)
+    assert len(edge) == N_EDGE_CASES and all(case.name.startswith("edge-") for case in edge)
     union = {case.name for case in conformance.load_cases(families=["torch", "hops"])}
     assert union == {case.name for case in CASES if {"torch", "hops"} & set(case.families)}
     both = conformance.load_cases(cases="*-hann-*", families="edge")
@@ -437,15 +441,14 @@ def test_declared_support_skips_the_other_cases_without_calling():
                              "unsupported": 4 * (len(CASES) - len(supported))}
     assert len(calls) == len(supported)
     messages = {row.message for row in report.unsupported}
-    assert messages == {"window='blackman' is not among the supported windows 'hann'",
-                        "window='gaussian' is not among the supported windows 'hann'",
-                        "norm='area' is not among the supported norms None"}
+    assert messages == {f"window={window!r} is not among the supported windows 'hann'"
+                        for window in WINDOWS if window != "hann"} | {"norm='area' is not among the supported norms None"}
     nothing = conformance.check(hann_only, supported={"phase": "center"}, cases="*-start-*")
     assert not nothing.ok and nothing.summary().endswith("; nothing was checked")
     with pytest.raises(ValueError, match=r"supported keys must be among 'window', 'norm', 'phase'"):
         conformance.check(hann_only, supported={"windows": ["hann"]})
-    with pytest.raises(ValueError, match=r"supported\['window'\] values must be one of 'hann', "
-                                         r"'blackman', 'gaussian'; got 'hamming'"):
+    with pytest.raises(ValueError, match=r"supported\['window'\] values must be one of "
+                                         rf"{', '.join(map(repr, WINDOWS))}; got 'hamming'"):
         conformance.check(hann_only, supported={"window": ["hann", "hamming"]})
     with pytest.raises(TypeError, match="supported must be a mapping"):
         conformance.check(hann_only, supported=["hann"])
@@ -529,7 +532,7 @@ def test_a_support_cut_at_floor_t_n_is_named_and_fails_exactly_where_theta_excee
         theta, t = cells_of(case)
         where = row.worst["index"]
         assert theta[where] > case.options["n_fft"] - 2 * (t[where] % 1)
-    assert report.by_family()["edge"] == {"passed": 0, "failed": 36, "unsupported": 0}
+    assert report.by_family()["edge"] == {"passed": 0, "failed": N_EDGE_CASES, "unsupported": 0}
 
 
 def test_a_support_cut_is_named_after_a_phase_difference_too():
@@ -715,19 +718,22 @@ def test_v3_adapter_of_the_docs_passes_the_interior_and_names_the_support_at_the
     families = report.by_family()
     assert families["interior"]["failed"] == 0 and families["interior"]["passed"] >= 80
     assert families["torch"] == {"passed": 15, "failed": 0, "unsupported": 0}
-    assert families["edge"] == {"passed": 0, "failed": 36, "unsupported": 72}
+    # three checks per case (S, grad_win, grad_pos); v3 has the Hann window only
+    hann_checks = 3 * EDGE_CASES_PER_WINDOW
+    assert families["edge"] == {"passed": 0, "failed": hann_checks,
+                                "unsupported": hann_checks * (len(WINDOWS) - 1)}
     assert {row.case for row in report.failures} == {
         case.name for case in CASES if "edge" in case.families and case.options["window"] == "hann"}
     assert all(row.diagnosis.startswith("matches a support cut to the N samples floor(t_n)")
                for row in report.failures)
     reasons = {row.message for row in report.unsupported}
-    assert reasons == {"raised NotImplementedError: window='blackman': v3 has the Hann window only",
-                       "raised NotImplementedError: window='gaussian': v3 has the Hann window only",
+    assert reasons == {f"raised NotImplementedError: window={window!r}: v3 has the Hann window only"
+                       for window in WINDOWS if window != "hann"} | {
                        "raised NotImplementedError: batch axes on positions or θ: v3 takes x "
                        "[batch, time] only"}
     assert report.summary().startswith(
         f"conformance FAILED: {len(report.results)} checks on {len(CASES)} golden cases: "
-        f"{report.counts['passed']} passed, 36 failed, {report.counts['unsupported']} unsupported")
+        f"{report.counts['passed']} passed, {hann_checks} failed, {report.counts['unsupported']} unsupported")
 
 
 def test_v3_stand_in_is_the_definition_restricted_to_the_floor_support(v3_adapter):

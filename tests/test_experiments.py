@@ -12,6 +12,7 @@ import pytest
 from validation import (
     fan7_per_frame,
     fan_flutter_maps,
+    frequency_tracking,
     joint_training_numpy,
     joint_training_torch,
     learnable_hops,
@@ -102,6 +103,16 @@ def test_fan7_per_frame_quick(tmp_path, data_dir):
         assert f"single θ* = {found['single_theta']:.0f}" in text
         assert f"| {found['frame_loss']:.4f} |" in text
         assert found["theta_n"].shape == (1 + 32000 // fan7_per_frame.HOP,)
+
+
+def test_frequency_tracking_quick(tmp_path):
+    results = frequency_tracking.main(["--quick", "--out", str(tmp_path)])
+    text = written(tmp_path, "frequency_tracking")
+    for row in results["rows"].values():
+        assert f"| {row['train']:.3f} | {row['held_out']:.3f} ± " in text
+    assert f"{100 * results['gain']:.1f} % lower" in text
+    # the log parabola's bias on a noise-free tone is the tracker's documented bound
+    assert all(log_bias < plain_bias and log_bias < 0.02 for _, log_bias, plain_bias in results["bias"])
 
 
 def test_learnable_hops_quick(tmp_path):

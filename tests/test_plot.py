@@ -168,7 +168,7 @@ def test_bad_input_is_rejected(example):
         plot.windows(x, 200.0, positions, n_fft=N_FFT)
     with pytest.raises(ValueError, match=r"x must be a real \(K,\) signal"):
         plot.windows(x[None], 50.0, positions, n_fft=N_FFT)
-    with pytest.raises(ValueError, match="every must be a positive integer"):
+    with pytest.raises(ValueError, match="every must be an integer >= 1"):
         plot.windows(x, 50.0, positions, n_fft=N_FFT, every=0)
     with pytest.raises(ValueError, match="window must be one of"):
         plot.windows(x, 50.0, positions, n_fft=N_FFT, window="kaiser")

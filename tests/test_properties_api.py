@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import dstft_np
 from dstft_np import losses
+from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from .test_properties import SETTINGS, allowance, assert_close, cases, describe, options
 
@@ -40,9 +41,9 @@ def covered_calls(draw):
         "win_length": float(theta) if theta_shape == "scalar" else theta,
         "positions": positions,
         "n_fft": n_fft,
-        "window": draw(st.sampled_from(["hann", "blackman", "gaussian"])),
-        "norm": draw(st.sampled_from(["area", None])),
-        "phase": draw(st.sampled_from(["absolute", "center", "start"])),
+        "window": draw(st.sampled_from(WINDOWS)),
+        "norm": draw(st.sampled_from(NORMS)),
+        "phase": draw(st.sampled_from(PHASES)),
     }
 
 

@@ -11,14 +11,12 @@ import pytest
 import scipy.signal
 
 import dstft_np
+from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from . import naive
 
 N_FFT = 64
 N_BINS = N_FFT // 2 + 1
-PHASES = ("absolute", "center", "start")
-NORMS = ("area", None)
-WINDOWS = ("hann", "blackman", "gaussian")
 # non-integer positions, both ends of the signal, and frames beyond them
 POSITIONS = np.array([-40.0, -20.3, 0.0, 17.25, 100.5, 250.0, 290.7, 320.0, 400.2])
 

@@ -17,7 +17,7 @@ import numpy as np
 from .._jit import njit
 from .._options import D_WIN, NEG_D_OFFSET, VALUE
 from .window_terms import (
-    _COSINE_SUM,
+    _COSINE_SUM_TUPLES,
     _IS_COSINE_SUM,
     _combine,
     _norm_factor,
@@ -210,8 +210,7 @@ def cell_transform(x, positions, win_length, shift, residual, which, code, area,
     n_batch, n_samples = x.shape
     n_bins = win_length.shape[1]
     n_fft = cos_table.shape[0]
-    a = _COSINE_SUM[code]
-    coefficients = (a[0], a[1], a[2])
+    coefficients = _COSINE_SUM_TUPLES[code]
     # the terms' pattern at θ = N = 1; the factor c or c/θ of each bin is applied at the end
     weights = _term_weights(which, area, 1.0, 1.0)
     state, sums = _cell_state()
@@ -249,8 +248,7 @@ def cell_partials(x, positions, win_length, shift, residual, code, area, with_ph
     n_batch, n_samples = x.shape
     n_bins = win_length.shape[1]
     n_fft = cos_table.shape[0]
-    a = _COSINE_SUM[code]
-    coefficients = (a[0], a[1], a[2])
+    coefficients = _COSINE_SUM_TUPLES[code]
     state, sums = _cell_state()
     for b in range(n_batch):
         for i_frame in range(S.shape[1]):

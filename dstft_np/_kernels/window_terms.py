@@ -19,6 +19,7 @@ from .._options import NEG_D_OFFSET, VALUE, WINDOWS
 __all__ = [
     "GAUSSIAN_STD",
     "COSINE_SUM",
+    "FAMILIES",
     "cosine_sum_terms",
     "gaussian_terms",
     "base_terms",
@@ -29,25 +30,41 @@ __all__ = [
 #: Relative standard deviation s of the truncated Gaussian: σ = s·θ samples.
 GAUSSIAN_STD = 0.125
 
-#: Cosine-sum windows h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv): their (a_0, a_1, a_2).
+#: Cosine-sum windows h(v) = Σ_i a_i cos(2πiv) by name: their (a_0, a_1, ...), two or more.
 COSINE_SUM = {
-    "hann": (0.5, 0.5, 0.0),
+    "hann": (0.5, 0.5),
     "blackman": (0.42, 0.5, 0.08),
 }
 
+#: The family of every base window, by name (its keys are ``_options.WINDOWS``):
+#: "cosine sum" (h, h' from the window's row of COSINE_SUM by ``cosine_sum_terms``)
+#: or "gaussian" (``gaussian_terms``). ``base_terms`` has one branch per family.
+FAMILIES = {**dict.fromkeys(COSINE_SUM, "cosine sum"), "gaussian": "gaussian"}
+
 
 def cosine_sum_terms(a, c, s):
-    """h(v) and h'(v) of the cosine-sum window a = (a_0, a_1, a_2), from c = cos(2πv) and s = sin(2πv).
+    """h(v) and h'(v) of the cosine-sum window a = (a_0, a_1, ...), from c = cos(2πv) and s = sin(2πv).
 
-    h(v) = a_0 + a_1 cos(2πv) + a_2 cos(4πv) and
-    h'(v) = -2π [a_1 sin(2πv) + 2 a_2 sin(4πv)], with cos(4πv) = c² - s²
-    and sin(4πv) = 2cs. Taking (c, s) rather than v lets the kernels advance
-    e^{j2πv} by a rotation along a run of samples instead of calling cos and
-    sin for each; both routes go through this one definition.
+    h(v) = Σ_i a_i cos(2πiv) and h'(v) = -2π Σ_i i a_i sin(2πiv), for any
+    number of coefficients (two or more; zeros at the end change nothing).
+    cos(4πv) = c² - s², sin(4πv) = 2cs, and each further term takes one
+    complex product, cos(2πiv) + j sin(2πiv) = (c + js)^i. Taking (c, s)
+    rather than v lets the kernels advance e^{j2πv} by a rotation along a
+    run of samples instead of calling cos and sin for each; both routes go
+    through this one definition.
     """
-    h = a[0] + a[1] * c + a[2] * (c * c - s * s)
-    dh = -2.0 * math.pi * (a[1] * s + 4.0 * a[2] * c * s)
-    return h, dh
+    h = a[0] + a[1] * c
+    dh = a[1] * s
+    if len(a) > 2:
+        # a_2's terms as (4 a_2 c) s: the rounding the golden data were computed with
+        ci, si = c * c - s * s, 2.0 * c * s
+        h += a[2] * ci
+        dh += 4.0 * a[2] * c * s
+        for i in range(3, len(a)):
+            ci, si = ci * c - si * s, ci * s + si * c
+            h += a[i] * ci
+            dh += i * a[i] * si
+    return h, -2.0 * math.pi * dh
 
 
 def gaussian_terms(v):
@@ -60,18 +77,23 @@ def gaussian_terms(v):
 _cosine_sum_terms = njit(cache=True)(cosine_sum_terms)
 _gaussian_terms = njit(cache=True)(gaussian_terms)
 
-#: (a_0, a_1, a_2) of each window in WINDOWS order (zeros for the other families).
-_COSINE_SUM = np.array([COSINE_SUM.get(name, (0.0, 0.0, 0.0)) for name in WINDOWS])
-_IS_COSINE_SUM = np.array([name in COSINE_SUM for name in WINDOWS])
+#: Coefficients of each window in WINDOWS order, padded with zeros to the longest
+#: (all zeros for the other families); the kernels take a row.
+_N_TERMS = max(len(a) for a in COSINE_SUM.values())
+_COSINE_SUM = np.array([COSINE_SUM.get(name, ()) + (0.0,) * (_N_TERMS - len(COSINE_SUM.get(name, ())))
+                        for name in WINDOWS])
+_IS_COSINE_SUM = np.array([FAMILIES[name] == "cosine sum" for name in WINDOWS])
+#: The rows of _COSINE_SUM as tuples, for the inner loops: a tuple's length is known when
+#: the kernel compiles, so cosine_sum_terms unrolls (with an array row it ran 8x slower).
+_COSINE_SUM_TUPLES = tuple(tuple(float(a) for a in row) for row in _COSINE_SUM)
 
 
 @njit(cache=True)
 def base_terms(code, v):
     """(h(v), h'(v)) of the window with kernel code `code` (its index in WINDOWS)."""
     if _IS_COSINE_SUM[code]:
-        a = _COSINE_SUM[code]
         angle = 2.0 * math.pi * v
-        return _cosine_sum_terms((a[0], a[1], a[2]), math.cos(angle), math.sin(angle))
+        return _cosine_sum_terms(_COSINE_SUM[code], math.cos(angle), math.sin(angle))
     return _gaussian_terms(v)
 
 
@@ -155,8 +177,7 @@ def _base_run(code, u0, theta, count, h, dh):
         for j in range(count):
             h[j], dh[j] = base_terms(code, (u0 + j) / theta)
         return
-    a = _COSINE_SUM[code]
-    coefficients = (a[0], a[1], a[2])
+    coefficients = _COSINE_SUM_TUPLES[code]
     # a_q = a_0 e^{j2πq/θ}: six calls of cos and sin per run, then rotations
     first_c = np.empty(_LANES)
     first_s = np.empty(_LANES)

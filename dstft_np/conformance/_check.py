@@ -1,12 +1,12 @@
 """Run another implementation on the golden cases and compare, case by case."""
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from .._engine import sum_to_shape
-from .._options import NORMS, PHASES, WINDOWS, option_code
+from .._options import NORMS, PHASES, WINDOWS, document_choices, option_code
+from .._validation import check_number
 from ._diagnose import CELL_KEYS, Diagnosis
 from ._golden import FAMILIES, load_cases
 
@@ -292,9 +292,7 @@ def _run(comparison, quantities, fn, *extra):
 
 def _check_tolerance(value, name):
     # an infinite tolerance would pass every implementation: a check that cannot fail
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
-    return float(value)
+    return check_number(value, name, "a finite real number >= 0", lambda tolerance: tolerance >= 0)
 
 
 def _tolerances(profile, rtol, atol):
@@ -332,6 +330,7 @@ def _outside(case, supported):
     return ""
 
 
+@document_choices
 def check(stft_fn, partials_fn=None, vjp_fn=None, *, rtol=None, atol=None, profile="float64",
           cases=None, families=None, supported=None):
     """Run another implementation on the golden cases and report, case by case.
@@ -385,10 +384,10 @@ def check(stft_fn, partials_fn=None, vjp_fn=None, *, rtol=None, atol=None, profi
     Raises
     ------
     TypeError
-        If stft_fn, partials_fn or vjp_fn is not callable, or `supported`
-        is not a mapping.
+        If stft_fn, partials_fn or vjp_fn is not callable, `supported`
+        is not a mapping, or a tolerance is not a real number.
     ValueError
-        Negative or infinite tolerances, an unknown profile, family or
+        Negative, NaN or infinite tolerances, an unknown profile, family or
         supported option, or a selection that holds no golden case.
 
     Notes
@@ -408,8 +407,8 @@ def check(stft_fn, partials_fn=None, vjp_fn=None, *, rtol=None, atol=None, profi
     - positions: np.ndarray float64 t_n (window centres, in samples) of shape
       (..., T); non-integer, and some beyond either end of the signal.
     - grad_S: np.ndarray complex128 of the shape of S, G = ∂L/∂Re S + j ∂L/∂Im S.
-    - n_fft: int N (even); window: "hann", "blackman" or "gaussian";
-      norm: "area" or None; phase: "absolute", "center" or "start".
+    - n_fft: int N (even); window: one of {WINDOWS};
+      norm: one of {NORMS}; phase: one of {PHASES}.
     - S = Σ_k ω(k - t_n; θ[..., m, n]) x[..., k] e^{-j2π m φ_n(k)/N}, shape
       (..., F, T), the batch shape being the broadcast of those of x,
       positions and win_length; ω(u; θ) = c(θ) h(u/θ) on the closed
