@@ -105,26 +105,34 @@ class _FrameSums:
     def __init__(self, per_frame):
         self.per_frame = per_frame
 
-    def _distributions(self, sums):
-        """(s, w) per distribution, (..., T) or (..., 1); None when outside the range of the fused formulas."""
+    def finish(self, sums):
+        """(value, slope, offset (..., T)) from the per-frame sums (..., T, 2); None outside the formulas' range.
+
+        The formulas of a subclass (``_formulas``) take the distributions'
+        sums s > 0 and w; silent distributions (s = 0) count 0 and get a
+        zero gradient; everything is averaged over the n distributions.
+        """
         s, w = sums[..., 0], sums[..., 1]
         if not self.per_frame:
             with np.errstate(over="ignore", invalid="ignore"):   # an infinite sum is declined below
                 s, w = s.sum(axis=-1, keepdims=True), w.sum(axis=-1, keepdims=True)
         if not (_within_range(s) and np.all(np.isfinite(w))):
             return None
-        return s, w
-
-    @staticmethod
-    def _per_frame(value, slope, offset, sums):
-        return value, np.broadcast_to(slope, sums.shape[:-1]).copy(), np.broadcast_to(offset, sums.shape[:-1]).copy()
+        live = s > 0
+        formulas = self._formulas(np.where(live, s, 1.0), np.where(live, w, 1.0), live)
+        if formulas is None:
+            return None
+        value, slope, offset = (np.where(live, f, 0.0) for f in formulas)
+        n = value.size
+        per_frame = sums.shape[:-1]
+        return (float(value.sum() / n), np.broadcast_to(slope / n, per_frame).copy(),
+                np.broadcast_to(offset / n, per_frame).copy())
 
 
 class _EntropySums(_FrameSums):
-    """``shannon_entropy`` from sums: a = log Y, H = log s - w/s, slope = -1/(s n), offset = (log s - H)/(s n).
+    """``shannon_entropy`` from sums: a = log Y, H = log s - w/s, slope = -1/s, offset = (log s - H)/s.
 
-    n is the number of distributions averaged (``shannon_entropy``'s Notes:
-    ∂H/∂Y = -(log P + H)/s with log P = log Y - log s).
+    (``shannon_entropy``'s Notes: ∂H/∂Y = -(log P + H)/s with log P = log Y - log s.)
     """
 
     zero_at_zero = True
@@ -133,26 +141,18 @@ class _EntropySums(_FrameSums):
         with np.errstate(divide="ignore"):   # log 0 = -inf: those entries are left out of the sums
             return np.log(Y, out=out)
 
-    def finish(self, sums):
-        found = self._distributions(sums)
-        if found is None:
-            return None
-        s, w = found
-        live = s > 0
-        s_live = np.where(live, s, 1.0)
-        log_s = np.log(s_live)
-        H = np.where(live, log_s - w / s_live, 0.0)
-        n = H.size
-        slope = np.where(live, -1.0 / (s_live * n), 0.0)
-        offset = np.where(live, (log_s - H) / (s_live * n), 0.0)
-        return self._per_frame(float(H.sum() / n), slope, offset, sums)
+    @staticmethod
+    def _formulas(s, w, live):
+        log_s = np.log(s)
+        H = log_s - w / s
+        return H, -1.0 / s, (log_s - H) / s
 
 
 class _RenyiSums(_FrameSums):
     """``renyi_entropy`` from sums: a = Y^{α-1}, w = Σ Y^α, H_α = (log w - α log s)/(1 - α).
 
-    With A = w/s^α, ∂H_α/∂Y = α/((1-α) s n) (P^{α-1}/A - 1) = slope·Y^{α-1} + offset,
-    slope = α/((1-α) n w), offset = -α/((1-α) n s).
+    With A = w/s^α, ∂H_α/∂Y = α/((1-α) s) (P^{α-1}/A - 1) = slope·Y^{α-1} + offset,
+    slope = α/((1-α) w), offset = -α/((1-α) s).
     """
 
     def __init__(self, alpha, per_frame):
@@ -169,21 +169,12 @@ class _RenyiSums(_FrameSums):
             np.power(Y, self.alpha - 1.0, out=out, where=Y > 0)
         return out
 
-    def finish(self, sums):
-        found = self._distributions(sums)
-        if found is None:
-            return None
-        s, w = found
-        live = s > 0
+    def _formulas(self, s, w, live):
         if np.any(live & ~(w > 0)):   # Σ Y^α underflowed: renyi_entropy works on P = Y/s instead
             return None
         alpha = self.alpha
-        s_live, w_live = np.where(live, s, 1.0), np.where(live, w, 1.0)
-        H = np.where(live, (np.log(w_live) - alpha * np.log(s_live)) / (1.0 - alpha), 0.0)
-        n = H.size
-        slope = np.where(live, alpha / ((1.0 - alpha) * n * w_live), 0.0)
-        offset = np.where(live, -alpha / ((1.0 - alpha) * n * s_live), 0.0)
-        return self._per_frame(float(H.sum() / n), slope, offset, sums)
+        return ((np.log(w) - alpha * np.log(s)) / (1.0 - alpha), alpha / ((1.0 - alpha) * w),
+                -alpha / ((1.0 - alpha) * s))
 
 
 def _through_sums(form, Y):
