@@ -30,8 +30,7 @@ The package is split by family; every kernel is reachable from here:
   partial derivative); ``cotangent_frames`` lays the cotangent out as the
   spectra of one irfft per frame, and ``frames_vjp`` forms the dot
   products of the VJP from that irfft, including the phase term;
-  ``rotate_bins`` applies the residual phase; ``spectra_sum`` is a task's
-  overflow check.
+  ``rotate_bins`` applies the residual phase.
 - ``cells`` (θ varies along frequency): ``cell_transform`` and
   ``cell_partials`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T)
   memory; ``cell_partials`` forms S, ∂S/∂θ and ∂S/∂t_n in one pass, and
@@ -55,7 +54,7 @@ cache folder by a hash of the package's sources for that reason
 
 from .adjoints import add_frames, cell_adjoint, overlap_add
 from .cells import cell_partials, cell_transform, cell_vjp
-from .frames import cotangent_frames, fill_frames, frames_vjp, rotate_bins, spectra_sum
+from .frames import cotangent_frames, fill_frames, frames_vjp, rotate_bins
 from .loss_chain import (cell_loss_vjp, frame_sums, magnitude_cotangent, magnitude_cotangent_frames,
                          magnitude_partials, raised_magnitudes)
 from .window_terms import base_terms, fill_window, window_term
@@ -68,7 +67,6 @@ __all__ = [
     "cotangent_frames",
     "frames_vjp",
     "rotate_bins",
-    "spectra_sum",
     "cell_transform",
     "cell_partials",
     "cell_vjp",

@@ -16,24 +16,28 @@ from .._jit import njit
 from .._options import D_WIN, NEG_D_OFFSET
 from .window_terms import _base_run, _combine, _norm_factor, _support, _term_weights
 
-__all__ = ["fill_frames", "cotangent_frames", "frames_vjp", "rotate_bins", "spectra_sum"]
+__all__ = ["fill_frames", "cotangent_frames", "frames_vjp", "rotate_bins"]
 
 #: The VJP's dot products may be summed in any order (LLVM vectorises them) and use FMA.
 _SUMS = {"reassoc", "contract"}
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc"})
 def _scale_into(dst, d0, w, w0, x, x0, count):
-    """dst[d0 + q] = w[w0 + q] x[x0 + q] for q < count.
+    """dst[d0 + q] = w[w0 + q] x[x0 + q] for q < count; returns Σ |w x| (float64, any order).
 
     The guard tells LLVM that the offsets are non-negative, so that it
     drops numba's handling of negative indices and vectorises the loop
     (views of the runs were typed non-contiguous and gathered).
     """
+    total = 0.0
     if d0 < 0 or w0 < 0 or x0 < 0:
-        return
+        return total
     for q in range(count):
-        dst[d0 + q] = w[w0 + q] * x[x0 + q]
+        value = w[w0 + q] * x[x0 + q]
+        dst[d0 + q] = value
+        total += abs(np.float64(value))
+    return total
 
 
 @njit(cache=True)
@@ -42,13 +46,14 @@ def _fold(w, x, k_lo, j0, j1, slot0, frame):
 
     Each of the first min(j1 - j0, N) samples has a slot of its own and is
     written directly; the slots no sample reaches are zeroed; an (N + 1)-th
-    sample is added onto the slot of the first.
+    sample is added onto the slot of the first. Returns Σ_j |w[j] x[k_lo + j]|,
+    which bounds |rfft(frame)| at every bin.
     """
     n_fft = frame.shape[0]
     count = min(j1 - j0, n_fft)
     head = min(count, n_fft - slot0)
-    _scale_into(frame, slot0, w, j0, x, k_lo + j0, head)
-    _scale_into(frame, 0, w, j0 + head, x, k_lo + j0 + head, count - head)
+    total = _scale_into(frame, slot0, w, j0, x, k_lo + j0, head)
+    total += _scale_into(frame, 0, w, j0 + head, x, k_lo + j0 + head, count - head)
     end = slot0 + count
     if end <= n_fft:
         frame[end:] = 0.0
@@ -56,7 +61,10 @@ def _fold(w, x, k_lo, j0, j1, slot0, frame):
     else:
         frame[end - n_fft:slot0] = 0.0
     if j1 - j0 > n_fft:
-        frame[slot0] += w[j0 + n_fft] * x[k_lo + j0 + n_fft]
+        last = w[j0 + n_fft] * x[k_lo + j0 + n_fft]
+        frame[slot0] += last
+        total += abs(np.float64(last))
+    return total
 
 
 @njit(cache=True, nogil=True)
@@ -65,13 +73,16 @@ def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
 
     x (B, K); positions, win_length (B, T) float64; shift (B, T) int64;
     out (B, L, N) of the float type of x for the frames first .. first+L-1,
-    every element written (zeros where no sample lands).
+    every element written (zeros where no sample lands). Returns the
+    largest Σ |w x| of the frames, a bound on |S| (NaN if some value is):
+    the overflow check of the caller.
     """
     n_batch, n_samples = x.shape
     n_fft = out.shape[2]
     h = np.empty(n_fft + 1)
     dh = np.empty(n_fft + 1)
     w = np.empty(n_fft + 1)
+    largest = 0.0
     for b in range(n_batch):
         # consecutive frames with equal θ and equal offset k_lo - t_n share
         # their window values: evaluate once (the usual case of a constant hop).
@@ -98,7 +109,10 @@ def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
                 last_theta = theta
                 last_offset = offset
                 last_count = count
-            _fold(w, x[b], k_lo, j0, j1, (k_lo + j0 - shift[b, n]) % n_fft, out[b, i])
+            total = _fold(w, x[b], k_lo, j0, j1, (k_lo + j0 - shift[b, n]) % n_fft, out[b, i])
+            if not total <= largest:   # NaN included
+                largest = total
+    return largest
 
 
 #: Independent recurrences of ``_phasors``: element m follows from element m - _LANES.
@@ -246,19 +260,3 @@ def rotate_bins(spectra, residual, sign, first, last):
                 for m in range(n_bins):
                     spectrum[m] *= rotation[m]
 
-
-@njit(cache=True, nogil=True, fastmath={"reassoc"})
-def spectra_sum(spectra):
-    """Σ (Re + Im) over spectra (B, L, C, F): finite if every value is (unless the finite values' sum overflows).
-
-    A task's overflow check while its spectra are in the cache; the sum is
-    vectorised (any order: an inf or NaN term makes every order non-finite).
-    """
-    total = 0.0
-    for b in range(spectra.shape[0]):
-        for i in range(spectra.shape[1]):
-            for c in range(spectra.shape[2]):
-                row = spectra[b, i, c]
-                for m in range(row.shape[0]):
-                    total += row[m].real + row[m].imag
-    return total
