@@ -95,6 +95,7 @@ A fit's step, with x validated once:
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Optional
 
@@ -136,6 +137,9 @@ __all__ = [
     "unbatch",
     "raised_magnitude",
     "raised_magnitude_vjp",
+    "frame_sums",
+    "Workspace",
+    "loss_value_and_grad",
     "TASK_SAMPLES",
 ]
 
@@ -357,6 +361,27 @@ os.register_at_fork(after_in_child=_pool.clear)
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
+#: Each thread's task scratch (``_scratch``), kept between tasks and calls.
+_thread_scratch = threading.local()
+
+
+def _scratch(name, shape, dtype):
+    """An uninitialised work array of the calling thread, reused by its later tasks.
+
+    A fresh task buffer of a MB or so came back from the allocator
+    untouched, and its first touch cost page faults on every task (about
+    40 µs per task of 2**17 samples); a thread keeps one buffer per name,
+    grown when a larger one is asked for.
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    buffers = _thread_scratch.__dict__
+    buffer = buffers.get(name)
+    if buffer is None or buffer.size < size:
+        buffer = buffers[name] = np.empty(size, dtype=np.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
+
+
 def _for_each_chunk(func, n_frames, size):
     """func(first, last) for consecutive chunks of `size` frames, spread over the CPU cores.
 
@@ -385,22 +410,37 @@ def _frame_chunk_size(plan):
 
 
 def _cell_chunk_size(plan):
-    """Frames per task of the cell path: about four tasks per core, for balance."""
+    """Frames per task of the cell path: about four tasks per core, for balance, and at most 32.
+
+    A task's scratch (the partials of its frames) then stays small.
+    """
     n_frames = plan.positions.shape[1]
-    return max(1, -(-n_frames // (4 * (os.cpu_count() or 1))))
+    return max(1, min(32, -(-n_frames // (4 * (os.cpu_count() or 1)))))
 
 
-def _fft_into(fft, a, out, **kwargs):
-    """out[...] = fft(a, axis=-1, **kwargs), without a temporary where NumPy allows.
+def _fft(name, a, out=None, **kwargs):
+    """rfft or irfft (`name`) of `a` along its last axis, into `out` when given; returns the result.
 
-    Overflow is not warned about here: the public functions check their
-    results and raise a clear error instead (``check_finite_output``).
+    float64: numpy.fft, straight into out (no temporary from NumPy 2.0 on).
+    float32: scipy.fft (copied into out when given): its single-precision
+    transforms are 1.4-1.8 times as fast as NumPy 2.4's, which run no
+    faster than its float64 ones (docs/performance.md). Overflow is not
+    warned about here: the public functions check their results and raise
+    a clear error instead (``check_finite_output``).
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        if _FFT_HAS_OUT:
-            fft(a, axis=-1, out=out, **kwargs)
+        if a.dtype == np.float32 or a.dtype == np.complex64:
+            import scipy.fft   # not at import time: `import dstft_np` stays light
+
+            result = getattr(scipy.fft, name)(a, axis=-1, **kwargs)
+            if out is None:
+                return result
+            out[...] = result
+        elif _FFT_HAS_OUT or out is None:
+            return getattr(np.fft, name)(a, axis=-1, out=out, **kwargs)
         else:
-            out[...] = fft(a, axis=-1, **kwargs)
+            out[...] = getattr(np.fft, name)(a, axis=-1, **kwargs)
+    return out
 
 
 def _twiddles(n_fft):
@@ -420,34 +460,57 @@ def _phase_rate(plan):
 # ----------------------------------------------------------------------- forward and VJP
 
 
-def transform(plan, which):
-    """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T)."""
+def transform(plan, which, check=None):
+    """Σ_k w(k - t_n) x[k] e^{-j2π m φ_n(k)/N} for w = ω, ∂ω/∂θ or -∂ω/∂u: (B, F, T).
+
+    check: a name such as "S" to raise ``check_finite_output``'s ValueError
+    under if the result overflowed. The frame path looks at a task's
+    spectra only when ``fill_frames``' bound (the largest Σ |w x| of a
+    frame, |S| <= it at every bin) does not rule overflow out.
+    """
     n_batch, n_frames = plan.positions.shape
     n_bins = plan.n_bins
     if plan.per_cell:
-        out = np.empty((n_batch, n_bins, n_frames), dtype=_complex_dtype(plan))
+        out = np.empty((n_batch, n_frames, n_bins), dtype=_complex_dtype(plan))
         cos_table, sin_table = _twiddles(plan.n_fft)
         residual = _residuals(plan)
         _for_each_chunk(lambda first, last: _kernels.cell_transform(
             plan.x, plan.positions, plan.win_length, plan.shift, residual, which, plan.code, plan.area,
-            cos_table, sin_table, first, last, out), n_frames, _cell_chunk_size(plan))
-        return out
+            cos_table, sin_table, first, out[:, first:last]), n_frames, _cell_chunk_size(plan))
+        if check:
+            check_finite_output(out, check)
+        return np.swapaxes(out, -1, -2)
     spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
 
     def chunk(first, last):
-        frames = np.empty((n_batch, last - first, plan.n_fft), dtype=plan.dtype)
-        _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                             plan.code, plan.area, first, frames)
-        _fft_into(np.fft.rfft, frames, spectra[:, first:last, 0])
+        frames = _scratch("frames", (n_batch, last - first, plan.n_fft), plan.dtype)
+        bound = _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
+                                     plan.code, plan.area, first, frames)
+        _fft("rfft", frames, spectra[:, first:last, 0])
         if plan.residual is not None:
             _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
+        if check and not bound < 0.5 * np.finfo(plan.dtype).max:   # half: room for the FFT's rounding
+            check_finite_output(spectra[:, first:last], check)
 
     _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     return np.swapaxes(spectra[:, :, 0], -1, -2)
 
 
+def _cell_partials(plan, first, last, S, dS_dwin, dS_dpos):
+    """``cell_partials`` of the frames first..last-1 into S, dS_dwin, dS_dpos (B, last - first, F)."""
+    cos_table, sin_table = _twiddles(plan.n_fft)
+    _kernels.cell_partials(plan.x, plan.positions, plan.win_length, plan.shift, _residuals(plan), plan.code,
+                           plan.area, plan.phase != _ABSOLUTE, cos_table, sin_table, first, S, dS_dwin, dS_dpos)
+
+
 def partials(plan):
     """S, ∂S/∂θ and ∂S/∂t_n (the -∂ω/∂u transform plus the phase term j2π m/N · S), each (B, F, T)."""
+    if plan.per_cell:
+        n_batch, n_frames = plan.positions.shape
+        results = [np.empty((n_batch, n_frames, plan.n_bins), dtype=_complex_dtype(plan)) for _ in range(3)]
+        _for_each_chunk(lambda first, last: _cell_partials(plan, first, last, *(r[:, first:last] for r in results)),
+                        n_frames, _cell_chunk_size(plan))
+        return tuple(np.swapaxes(r, -1, -2) for r in results)
     S = transform(plan, VALUE)
     dS_dwin = transform(plan, D_WIN)
     dS_dpos = transform(plan, NEG_D_OFFSET)
@@ -470,33 +533,26 @@ def vjp(plan, G):
     grad_pos = np.empty((n_batch, n_frames))
     if plan.per_cell:
         grad_win = np.empty(plan.win_length.shape)
-        cos_table, sin_table = _twiddles(plan.n_fft)
-        residual = _residuals(plan)
-        g_re, g_im = np.ascontiguousarray(G.real), np.ascontiguousarray(G.imag)
-        _for_each_chunk(lambda first, last: _kernels.cell_vjp(
-            plan.x, plan.positions, plan.win_length, plan.shift, residual, plan.code, plan.area, with_phase,
-            cos_table, sin_table, g_re, g_im, first, last, grad_win, grad_pos), n_frames, _cell_chunk_size(plan))
+
+        def chunk(first, last):
+            S, dS_dwin, dS_dpos = (_scratch(name, (n_batch, last - first, plan.n_bins), G.dtype)
+                                   for name in ("S", "dS_dwin", "dS_dpos"))
+            _cell_partials(plan, first, last, S, dS_dwin, dS_dpos)
+            _kernels.cell_vjp(G, dS_dwin, dS_dpos, first, grad_win, grad_pos)
+
+        _for_each_chunk(chunk, n_frames, _cell_chunk_size(plan))
         return grad_win, grad_pos
-    # X = G̃ (and -j2π m/N G̃ for the phase term), G̃ = G e^{-j2π m r_n/N}, bins last
-    G_frames = np.swapaxes(G, -1, -2)[:, :, None, :]
-    if with_phase or plan.residual is not None:
-        spectra = np.empty((n_batch, n_frames, 1 + with_phase, G.shape[-2]), dtype=G.dtype)
-        spectra[:, :, :1] = G_frames
-        if with_phase:
-            spectra[:, :, 1] = G_frames[:, :, 0] * _phase_rate(plan)[:, 0] * -1.0
-        if plan.residual is not None:
-            _kernels.rotate_bins(spectra, plan.residual, -1.0, 0, n_frames)
-    else:
-        spectra = G_frames
-    edges = np.stack([spectra[..., 0].real, spectra[..., -1].real], axis=-1).astype(np.float64)
     grad_win = np.empty((n_batch, 1, n_frames))
+    residual = _residuals(plan)
+    n_channels = 1 + with_phase
 
     def chunk(first, last):
-        # norm="forward": g[i] = X_0 + 2 Σ_{0<m<N/2} Re(X_m e^{j2π m i/N}) + X_{N/2} (-1)^i
-        g = np.empty((n_batch, last - first, spectra.shape[2], plan.n_fft), dtype=plan.dtype)
-        _fft_into(np.fft.irfft, spectra[:, first:last], g, n=plan.n_fft, norm="forward")
+        spectra = _scratch("cotangent", (n_batch, last - first, n_channels, G.shape[-2]), G.dtype)
+        _kernels.cotangent_frames(G, residual, with_phase, first, spectra)
+        g = _fft("irfft", spectra, _scratch("g", (n_batch, last - first, n_channels, plan.n_fft), plan.dtype),
+                 n=plan.n_fft, norm="forward")
         _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
-                            plan.area, first, g, edges, grad_win[:, 0, :], grad_pos)
+                            plan.area, first, g, grad_win[:, 0, :], grad_pos)
 
     _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
     return grad_win, grad_pos
@@ -566,10 +622,138 @@ def overlap_add(plan, S):
 # ---------------------------------------------------------------------- the loss chain
 
 
+class Workspace:
+    """Work arrays that the evaluations of one fit reuse (the plan's shapes do not change between them).
+
+    A fresh array of tens of MB costs page faults at its first touch, on
+    every call; a workspace keeps one per name (any hashable, such as
+    (name, first frame of a task)).
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def array(self, name, shape, dtype):
+        """The array called `name`, uninitialised, reallocated when its shape or dtype changed."""
+        found = self._arrays.get(name)
+        if found is None or found.shape != shape or found.dtype != dtype:
+            found = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return found
+
+
+def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
+    """L(Y = |S|^p) and its gradients for a loss with per-frame sums (``losses._FrameSums``), in two passes.
+
+    Pass 1, per task of frames: the transform (the frame path keeps U, S
+    without its residual phase, since |U| = |S|; the cell path the partials
+    of |S|, ``magnitude_partials``), then Y, the loss's terms a and the
+    per-frame sums (``frame_sums``). ``form.finish`` turns the sums into the
+    value and ∂L/∂Y = slope·a + offset. Pass 2, per task: the cotangent
+    G = ∂L/∂Y p|S|^{p-1} S/|S| straight into the irfft input and the dot
+    products of ``frames_vjp`` (frame path), or ∂L/∂Y p|S|^{p-1} ∂|S|/∂ψ
+    (``cell_loss_vjp``). A loss of |S| does not see the phase of S, so the
+    phase term of ∂S/∂t_n contributes nothing and G needs no rotation.
+
+    Returns (value, grad_win (B, 1, T) or (B, F, T), grad_pos (B, T)), the
+    gradients None without need_grad; None when ``form.finish`` declines
+    (sums outside its range) or the result is not finite, so that the
+    caller takes the route through Y.
+    """
+    work = work if work is not None else Workspace()
+    n_batch, n_frames = plan.positions.shape
+    real, complex_ = plan.dtype, _complex_dtype(plan)
+    sums = work.array("sums", (n_batch, n_frames, 2), np.float64)
+
+    def task_array(name, first, last, dtype):
+        # one C-contiguous array per task: the kernels see the same layout as the loss functions give them
+        return work.array((name, first), (n_batch, last - first, plan.n_bins), dtype)
+
+    if plan.per_cell:
+        def first_pass(first, last):
+            partials = [_scratch(name, (n_batch, last - first, plan.n_bins), complex_)
+                        for name in ("S", "dS_dwin", "dS_dpos")]
+            _cell_partials(plan, first, last, *partials)
+            mag, dmag_dwin, dmag_dpos = (task_array(name, first, last, real) for name in ("mag", "dmag_dwin",
+                                                                                      "dmag_dpos"))
+            _kernels.magnitude_partials(*partials, mag, dmag_dwin, dmag_dpos)
+            Y = mag if p == 1.0 else mag**p
+            _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
+
+        chunk_size = _cell_chunk_size(plan)
+    else:
+        def first_pass(first, last):
+            frames = _scratch("frames", (n_batch, last - first, plan.n_fft), real)
+            _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, VALUE, plan.code,
+                                 plan.area, first, frames)
+            spectra = task_array("spectra", first, last, complex_)
+            _fft("rfft", frames, spectra)
+            Y = _scratch("Y", (n_batch, last - first, plan.n_bins), real)
+            _kernels.raised_magnitudes(spectra, p, Y)
+            _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
+
+        chunk_size = _frame_chunk_size(plan)
+    _for_each_chunk(first_pass, n_frames, chunk_size)
+    finished = form.finish(sums)
+    if finished is None:
+        return None
+    value, slope, offset = finished
+    if not need_grad:
+        return value, None, None
+    slope, offset = slope.astype(real), offset.astype(real)   # the kernels' fast loops work in S's precision
+    grad_pos = np.empty((n_batch, n_frames))
+    if plan.per_cell:
+        grad_win = np.empty(plan.win_length.shape)
+        _for_each_chunk(lambda first, last: _kernels.cell_loss_vjp(
+            *(task_array(name, first, last, real) for name in ("mag", "dmag_dwin", "dmag_dpos", "terms")),
+            slope, offset, p, first, grad_win, grad_pos), n_frames, chunk_size)
+    else:
+        grad_win = np.empty((n_batch, 1, n_frames))
+
+        def second_pass(first, last):
+            cotangent = _scratch("cotangent", (n_batch, last - first, 1, plan.n_bins), complex_)
+            _kernels.magnitude_cotangent_frames(task_array("spectra", first, last, complex_),
+                                                task_array("terms", first, last, real), slope, offset, p,
+                                                first, cotangent)
+            g = _fft("irfft", cotangent, _scratch("g", (n_batch, last - first, 1, plan.n_fft), real),
+                     n=plan.n_fft, norm="forward")
+            _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
+                                first, g, grad_win[:, 0, :], grad_pos)
+
+        _for_each_chunk(second_pass, n_frames, chunk_size)
+    if not (np.all(np.isfinite(grad_win)) and np.all(np.isfinite(grad_pos))):
+        return None
+    return value, grad_win, grad_pos
+
+
+
+def _as_frames(a):
+    """`a` (..., F, T) as (B, T', F') frames for the loss kernels: the swap of its last two axes when that is
+    frame-major memory (what stft returns), else `a` itself; batch axes flattened, contiguous."""
+    frames = _frame_major(a)(a)
+    frames = np.ascontiguousarray(frames.reshape((1,) * (2 - frames.ndim) + frames.shape))
+    return frames.reshape((-1,) + frames.shape[-2:])
+
+
 def raised_magnitude(S, p):
-    """Y = |S|^p."""
-    mag = np.abs(S)
-    return mag if p == 1.0 else mag**p
+    """Y = |S|^p, |S| computed as in a fit's fused passes (``raised_magnitudes``), S of any shape."""
+    swap = _frame_major(S)
+    frames = _as_frames(S)
+    Y = np.empty(frames.shape, dtype=np.finfo(S.dtype).dtype)
+    _kernels.raised_magnitudes(frames, p, Y)
+    return swap(Y.reshape(swap(S).shape))
+
+
+def frame_sums(form, Y):
+    """The terms a = form.terms(Y) and the per-frame sums (Σ Y, Σ Y·a) of Y (..., F, T), by a fit's kernels.
+
+    Returns a (..., T, F) and the sums (..., T, 2), frames along the second last axis.
+    """
+    frames = np.ascontiguousarray(np.swapaxes(Y, -1, -2))
+    batch = frames.reshape((-1,) + frames.shape[-2:])
+    terms = form.terms(batch, np.empty_like(batch))
+    sums = np.empty(batch.shape[:2] + (2,))
+    _kernels.frame_sums(batch, terms, 0, sums)
+    return terms.reshape(frames.shape), sums.reshape(frames.shape[:-1] + (2,))
 
 
 def raised_magnitude_vjp(S, dL_dY, p):

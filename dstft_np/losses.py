@@ -58,6 +58,12 @@ def _scaled(Y, axes):
     return np.divide(Y, peak, out=np.zeros_like(Y), where=peak > 0), peak
 
 
+def _within_range(total):
+    """Every sum ΣY below max/1024 and none of them in (0, 1/max): no 1/ΣY or Σ Y log Y overflows."""
+    largest = np.finfo(np.float64).max
+    return bool(np.all(total < largest / 1024) and not np.any((total > 0) & (total < 1.0 / largest)))
+
+
 def _summed(Y, axes):
     """(Y, 1, ΣY), or (Y / max Y, max Y, Σ Y / max Y) per group when ΣY or 1/ΣY is near the float64 limits.
 
@@ -69,11 +75,131 @@ def _summed(Y, axes):
     """
     with np.errstate(over="ignore"):
         total = Y.sum(axis=axes, keepdims=True)
-    largest = np.finfo(np.float64).max
-    if np.all(total < largest / 1024) and not np.any((total > 0) & (total < 1.0 / largest)):
+    if _within_range(total):
         return Y, 1.0, total
     Z, peak = _scaled(Y, axes)
     return Z, np.where(peak > 0, peak, 1.0), Z.sum(axis=axes, keepdims=True)
+
+
+# ------------------------------------------------------- the forms a fit fuses with the transform
+
+
+class _FrameSums:
+    """A loss evaluated from per-frame sums: the form ``_engine.loss_value_and_grad`` runs inside its passes.
+
+    The engine forms, frame by frame and while the frame is in the cache,
+    Y = |S|^p, the per-entry term a = ``terms(Y)`` and the sums s = Σ_m Y
+    and w = Σ_m Y·a over the bins (entries Y = 0 left out of w);
+    ``finish`` turns the (..., T, 2) sums into the value and the gradient
+    ∂L/∂Y = slope·a + offset with one slope and offset per frame ((..., T)
+    each). Distributions are the frames (per_frame) or whole spectrograms,
+    and the value is averaged over them and the batch, as the loss
+    functions above do. ``finish`` returns None when a sum lies where the
+    loss function would rescale Y (``_within_range``) or is not finite: the
+    caller then takes the loss function's own route.
+    """
+
+    #: ∂L/∂Y at Y = 0 is 0 rather than slope·a + offset (the entropy's convention).
+    zero_at_zero = False
+
+    def __init__(self, per_frame):
+        self.per_frame = per_frame
+
+    def finish(self, sums):
+        """(value, slope, offset (..., T)) from the per-frame sums (..., T, 2); None outside the formulas' range.
+
+        The formulas of a subclass (``_formulas``) take the distributions'
+        sums s > 0 and w; silent distributions (s = 0) count 0 and get a
+        zero gradient; everything is averaged over the n distributions.
+        """
+        s, w = sums[..., 0], sums[..., 1]
+        if not self.per_frame:
+            with np.errstate(over="ignore", invalid="ignore"):   # an infinite sum is declined below
+                s, w = s.sum(axis=-1, keepdims=True), w.sum(axis=-1, keepdims=True)
+        if not (_within_range(s) and np.all(np.isfinite(w))):
+            return None
+        live = s > 0
+        formulas = self._formulas(np.where(live, s, 1.0), np.where(live, w, 1.0), live)
+        if formulas is None:
+            return None
+        value, slope, offset = (np.where(live, f, 0.0) for f in formulas)
+        n = value.size
+        per_frame = sums.shape[:-1]
+        return (float(value.sum() / n), np.broadcast_to(slope / n, per_frame).copy(),
+                np.broadcast_to(offset / n, per_frame).copy())
+
+
+class _EntropySums(_FrameSums):
+    """``shannon_entropy`` from sums: a = log Y, H = log s - w/s, slope = -1/s, offset = (log s - H)/s.
+
+    (``shannon_entropy``'s Notes: ∂H/∂Y = -(log P + H)/s with log P = log Y - log s.)
+    """
+
+    zero_at_zero = True
+
+    def terms(self, Y, out):
+        with np.errstate(divide="ignore"):   # log 0 = -inf: those entries are left out of the sums
+            return np.log(Y, out=out)
+
+    @staticmethod
+    def _formulas(s, w, live):
+        log_s = np.log(s)
+        H = log_s - w / s
+        return H, -1.0 / s, (log_s - H) / s
+
+
+class _RenyiSums(_FrameSums):
+    """``renyi_entropy`` from sums: a = Y^{α-1}, w = Σ Y^α, H_α = (log w - α log s)/(1 - α).
+
+    With A = w/s^α, ∂H_α/∂Y = α/((1-α) s) (P^{α-1}/A - 1) = slope·Y^{α-1} + offset,
+    slope = α/((1-α) w), offset = -α/((1-α) s).
+    """
+
+    def __init__(self, alpha, per_frame):
+        super().__init__(per_frame)
+        self.alpha = alpha
+
+    def terms(self, Y, out):
+        if self.alpha == 2.0:
+            out[...] = Y
+        elif self.alpha == 3.0:
+            np.multiply(Y, Y, out=out)
+        else:
+            out[...] = 0.0
+            np.power(Y, self.alpha - 1.0, out=out, where=Y > 0)
+        return out
+
+    def _formulas(self, s, w, live):
+        if np.any(live & ~(w > 0)):   # Σ Y^α underflowed: renyi_entropy works on P = Y/s instead
+            return None
+        alpha = self.alpha
+        return ((np.log(w) - alpha * np.log(s)) / (1.0 - alpha), alpha / ((1.0 - alpha) * w),
+                -alpha / ((1.0 - alpha) * s))
+
+
+def _through_sums(form, Y):
+    """(value, ∂L/∂Y) of a ``_FrameSums`` loss on a checked Y, by the operations of a fit's fused passes.
+
+    Y is rescaled per distribution where ``_summed`` says so, or by its
+    largest entry when ``form.finish`` declines (Σ Y^α beyond float64): the
+    losses are scale invariant and their gradients scale like 1/Y.
+    """
+    axes = _group_axes(form.per_frame)
+    Z, peak, _ = _summed(Y, axes)
+    terms, sums = _engine.frame_sums(form, Z)
+    finished = form.finish(sums)
+    if finished is None:
+        Z, peak = _scaled(Y, axes)
+        peak = np.where(peak > 0, peak, 1.0)
+        terms, sums = _engine.frame_sums(form, Z)
+        finished = form.finish(sums)
+    value, slope, offset = finished
+    with np.errstate(over="ignore", invalid="ignore"):  # a gradient beyond float64 is reported below
+        dL_dY = np.swapaxes(slope[..., None] * terms + offset[..., None], -1, -2) / peak
+    if form.zero_at_zero:
+        dL_dY[Z == 0] = 0.0
+    check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
+    return value, dL_dY
 
 
 def magnitude(S, p=1.0):
@@ -204,25 +330,7 @@ def shannon_entropy(Y, *, per_frame=False):
     >>> float(abs(dL_dY).max())   # the uniform distribution is stationary
     0.0
     """
-    Y = check_spectrogram(Y)
-    axes = _group_axes(per_frame)
-    Y, peak, total = _summed(Y, axes)
-    live = total > 0
-    inv_total = np.divide(1.0, total, out=np.zeros_like(total), where=live)
-    log_total = np.log(total, out=np.zeros_like(total), where=live)
-    nonzero = Y > 0
-    log_Y = np.log(Y, out=np.zeros_like(Y), where=nonzero)
-    # with P = Y/s: H = -Σ P log P = log s - Σ Y log Y / s, and
-    # ∂H/∂Y = -(log P + H)/s = (log s - H - log Y)/s, set to 0 where Y = 0
-    sum_y_log_y = np.einsum("...ft,...ft->..." + ("t" if per_frame else ""), Y, log_Y)
-    H = log_total - np.expand_dims(sum_y_log_y, axes) * inv_total
-    n_groups = H.size
-    with np.errstate(over="ignore", invalid="ignore"):  # a gradient beyond float64 is reported below
-        dL_dY = np.subtract(log_total - H, log_Y, out=log_Y)   # log_Y is not needed any more
-        dL_dY *= inv_total / (n_groups * peak)
-        dL_dY *= nonzero
-    check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
-    return float(H.sum() / n_groups), dL_dY
+    return _through_sums(_EntropySums(check_flag(per_frame, "per_frame")), check_spectrogram(Y))
 
 
 def frame_entropy(Y):
@@ -305,21 +413,7 @@ def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     alpha = check_positive(alpha, "alpha")
     if alpha == 1:
         raise ValueError("alpha must be != 1 (the limit α → 1 is shannon_entropy), got 1.0")
-    Y = check_spectrogram(Y)
-    axes = _group_axes(per_frame)
-    Y, peak, total = _summed(Y, axes)
-    P = np.divide(Y, total, out=np.zeros_like(Y), where=total > 0)
-    P_alpha_1 = np.power(P, alpha - 1.0, out=np.zeros_like(P), where=P > 0)
-    A = np.sum(P_alpha_1 * P, axis=axes, keepdims=True)
-    live = A > 0
-    H = np.divide(np.log(A, out=np.zeros_like(A), where=live), 1.0 - alpha)
-    n_groups = H.size
-    ratio = np.divide(P_alpha_1, A, out=np.zeros_like(P), where=live) - 1.0
-    with np.errstate(over="ignore"):  # a gradient beyond float64 is reported below
-        dL_dY = np.divide(alpha * ratio / ((1.0 - alpha) * n_groups * peak), total, out=np.zeros_like(Y),
-                          where=np.broadcast_to(total > 0, Y.shape))
-    check_finite_output(dL_dY, "dL_dY", _LOSS_ADVICE)
-    return float(H.sum() / n_groups), dL_dY
+    return _through_sums(_RenyiSums(alpha, check_flag(per_frame, "per_frame")), check_spectrogram(Y))
 
 
 def kurtosis(Y, *, per_frame=True):
@@ -425,9 +519,11 @@ def smoothness(win_length, *, scale=1.0):
     for axis in range(theta.ndim):
         if theta.shape[axis] < 2:
             continue
-        diff = np.diff(theta, axis=axis) / scale
-        value += np.mean(diff**2)
-        d_diff = 2.0 * diff / (diff.size * scale)
+        # in place: a map of F·T cells costs two arrays of its size here, not six
+        d_diff = np.diff(theta, axis=axis)
+        d_diff /= scale
+        value += np.vdot(d_diff, d_diff) / d_diff.size
+        d_diff *= 2.0 / (d_diff.size * scale)
         upper = [slice(None)] * theta.ndim
         lower = [slice(None)] * theta.ndim
         upper[axis] = slice(1, None)
@@ -547,6 +643,13 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
     grad_win = _engine.sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
     return float(value), grad_pos, grad_win
 
+
+# The loss functions a fit can fuse with the transform carry their form (the
+# objective reads ``loss.frame_sums``); other losses, such as kurtosis and
+# user functions, take the route through Y.
+shannon_entropy.frame_sums = _EntropySums(per_frame=False)
+frame_entropy.frame_sums = _EntropySums(per_frame=True)
+renyi_entropy.frame_sums = _RenyiSums(renyi_entropy.__defaults__[0], per_frame=False)   # its default α
 
 #: The spectrogram losses by name; its keys are ``_options.LOSSES``.
 _LOSS_FUNCTIONS = {

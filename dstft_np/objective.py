@@ -121,6 +121,10 @@ class Objective:
         self.n_samples = self._signal.n_samples
         self.loss = DEFAULT_LOSS[model.win_mode] if loss is None else loss
         self._loss_fn = self.loss if callable(self.loss) else losses.get_loss(self.loss)
+        # the loss functions of dstft_np.losses that have one carry the form a fit fuses with the
+        # transform (per-frame sums); its work arrays serve every evaluation of this objective
+        self._frame_sums = getattr(self._loss_fn, "frame_sums", None)
+        self._work = _engine.Workspace()
         self.smoothness = check_positive(DEFAULT_SMOOTHNESS[model.win_mode] if smoothness is None else smoothness,
                                          "smoothness", allow_zero=True)
         if model.hop_mode == "fixed":
@@ -147,25 +151,45 @@ class Objective:
         """L and ∂L/∂(each parameter), shaped like the parameters; grads None when not finite."""
         return self._evaluate(params, need_grad=True)
 
+    def _spectrogram_loss(self, plan, need_grad):
+        """(value, grad_win, grad_pos, finite) of the loss of Y = |S|^p, gradients in the kernels' layout.
+
+        Through the per-frame sums of the loss's form when it has one and
+        they are in range (``_engine.loss_value_and_grad``: no Y, ∂L/∂Y or G
+        is formed), else through Y and the loss function. finite is False
+        when the loss or ∂L/∂Y is not finite (the gradients are then None).
+        """
+        p = self.model.p
+        if self._frame_sums is not None:
+            fused = _engine.loss_value_and_grad(plan, self._frame_sums, p, self._work, need_grad)
+            if fused is not None:
+                return (*fused, True)
+        S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
+        Y = _engine.raised_magnitude(S, p)
+        value, dL_dY = _check_loss_result(self._loss_fn(Y), Y.shape)
+        if not (np.isfinite(value) and all_finite(dL_dY)):
+            return value, None, None, False
+        if not need_grad:
+            return value, None, None, True
+        return (value, *_engine.vjp(plan, _engine.raised_magnitude_vjp(S, dL_dY, p)), True)
+
     def _evaluate(self, params, need_grad):
         theta = params["win_length"]
         positions = self.positions(params)
         # per cell only for the VJP: a forward with equal rows takes the frame path
         plan = _engine.set_frames(self._signal, theta, positions, keep_cells=need_grad)
-        S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
-        Y = _engine.raised_magnitude(S, self.model.p)
-        value, dL_dY = _check_loss_result(self._loss_fn(Y), Y.shape)
-        if not (np.isfinite(value) and all_finite(dL_dY)):   # also an S that overflowed
+        value, grad_win, grad_pos, finite = self._spectrogram_loss(plan, need_grad)
+        if not finite:   # also an S that overflowed
             return value, None
         if need_grad:
-            grad_win, grad_pos = _engine.vjp(plan, _engine.raised_magnitude_vjp(S, dL_dY, self.model.p))
             grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
             grad_pos = _engine.reduce_to(grad_pos, plan, positions.shape)
         if self.smoothness:
             smooth_value, smooth_grad = losses.smoothness(theta, scale=self.model.n_fft)
             value += self.smoothness * smooth_value
-            if need_grad:
-                grad_win = grad_win + self.smoothness * smooth_grad
+            if need_grad:   # in place: grad_win is this evaluation's own array
+                smooth_grad *= self.smoothness
+                grad_win += smooth_grad
         if self.coverage:
             cover_value, cover_pos, cover_win = losses.coverage(positions, theta, self.n_samples,
                                                                 scale=self.model.n_fft)

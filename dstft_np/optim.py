@@ -276,8 +276,9 @@ def _lbfgsb(run, params, bounds, typical_step, tol):
         previous["x"] = current
 
     try:
+        # bounds as two arrays: a list of (low, high) pairs costs ~100 bytes per parameter
         result = scipy.optimize.minimize(fun, z0, jac=True, method="L-BFGS-B",
-                                         bounds=list(zip(low / scale, high / scale)), callback=on_iteration,
+                                         bounds=scipy.optimize.Bounds(low / scale, high / scale), callback=on_iteration,
                                          options=dict(maxfun=10 * run.max_evaluations,
                                                       maxiter=10 * run.max_evaluations, ftol=0.0, gtol=0.0))
     except _Bracketed:

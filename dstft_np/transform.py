@@ -73,9 +73,7 @@ def stft(x, win_length, positions=None, *, hop_length=None, n_fft, window="hann"
     """
     plan = _engine.prepare(x, win_length, positions, hop_length, n_fft=n_fft, window=window, norm=norm,
                            phase=phase)
-    S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
-    check_finite_output(S, "S")
-    return S
+    return _engine.unbatch(_engine.transform(plan, VALUE, check="S"), plan)
 
 
 def stft_partials(x, win_length, positions=None, *, hop_length=None, n_fft, window="hann", norm="area",

@@ -27,17 +27,23 @@ The package is split by family; every kernel is reachable from here:
   -∂ω/∂u (``window_term``, ``fill_window``) the other kernels build on.
 - ``frames`` (θ constant along frequency): ``fill_frames`` writes the
   windowed, folded frames that one rfft per frame turns into S (or into a
-  partial derivative); ``frames_vjp`` takes the irfft of the cotangent and
-  forms the dot products of the VJP, including the phase term;
+  partial derivative); ``cotangent_frames`` lays the cotangent out as the
+  spectra of one irfft per frame, and ``frames_vjp`` forms the dot
+  products of the VJP from that irfft, including the phase term;
   ``rotate_bins`` applies the residual phase.
-- ``cells`` (θ varies along frequency): ``cell_transform`` and ``cell_vjp``
-  sum over (m, n, k) directly, O(F·T·N) time and O(F·T) memory. For each
-  frame the bins are the inner loop (vectorised by LLVM) and the samples
-  the outer one, in blocks of bins of similar θ.
+- ``cells`` (θ varies along frequency): ``cell_transform`` and
+  ``cell_partials`` sum over (m, n, k) directly, O(F·T·N) time and O(F·T)
+  memory; ``cell_partials`` forms S, ∂S/∂θ and ∂S/∂t_n in one pass, and
+  ``cell_vjp`` contracts them with a cotangent. For each frame the bins
+  are the inner loop (vectorised by LLVM) and the samples the outer one, in
+  blocks of bins of similar θ.
 - ``adjoints``: the transposes ``overlap_add``, ``cell_adjoint`` and
   ``add_frames`` (``inverse``).
 - ``loss_chain``: ``magnitude_cotangent``, the chain from Y = |S|^p to the
-  cotangent G (``losses``).
+  cotangent G (``losses``), and the kernels of a fit's fused value and
+  gradient (``_engine.loss_value_and_grad``): ``raised_magnitudes``,
+  ``magnitude_partials``, ``frame_sums``, ``magnitude_cotangent_frames``,
+  ``cell_loss_vjp``.
 
 The family modules import ``window_terms`` and nothing else of the package
 (besides ``_jit`` and ``_options``), so there is no cycle. Numba caches each kernel under the file that defines
@@ -47,9 +53,10 @@ cache folder by a hash of the package's sources for that reason
 """
 
 from .adjoints import add_frames, cell_adjoint, overlap_add
-from .cells import cell_transform, cell_vjp
-from .frames import fill_frames, frames_vjp, rotate_bins
-from .loss_chain import magnitude_cotangent
+from .cells import cell_partials, cell_transform, cell_vjp
+from .frames import cotangent_frames, fill_frames, frames_vjp, rotate_bins
+from .loss_chain import (cell_loss_vjp, frame_sums, magnitude_cotangent, magnitude_cotangent_frames,
+                         magnitude_partials, raised_magnitudes)
 from .window_terms import base_terms, fill_window, window_term
 
 __all__ = [
@@ -57,12 +64,19 @@ __all__ = [
     "window_term",
     "fill_window",
     "fill_frames",
+    "cotangent_frames",
     "frames_vjp",
     "rotate_bins",
     "cell_transform",
+    "cell_partials",
     "cell_vjp",
     "overlap_add",
     "cell_adjoint",
     "add_frames",
     "magnitude_cotangent",
+    "raised_magnitudes",
+    "magnitude_partials",
+    "frame_sums",
+    "magnitude_cotangent_frames",
+    "cell_loss_vjp",
 ]

@@ -83,6 +83,9 @@ _N_TERMS = max(len(a) for a in COSINE_SUM.values())
 _COSINE_SUM = np.array([COSINE_SUM.get(name, ()) + (0.0,) * (_N_TERMS - len(COSINE_SUM.get(name, ())))
                         for name in WINDOWS])
 _IS_COSINE_SUM = np.array([FAMILIES[name] == "cosine sum" for name in WINDOWS])
+#: The rows of _COSINE_SUM as tuples, for the inner loops: a tuple's length is known when
+#: the kernel compiles, so cosine_sum_terms unrolls (with an array row it ran 8x slower).
+_COSINE_SUM_TUPLES = tuple(tuple(float(a) for a in row) for row in _COSINE_SUM)
 
 
 @njit(cache=True)
@@ -156,30 +159,46 @@ def _support(t, theta, n_samples):
     return k_lo, j0, j1
 
 
-#: Independent rotations interleaved along a run (v_j, v_{j+L}, ...): their products overlap in the pipeline.
-_LANES = 4
+#: Samples per block of ``_base_run``: e^{j2πv_j} = e^{j2πv_q} · e^{j2πL r/θ} for j = L r + q.
+_LANES = 16
 
 
 @njit(cache=True)
 def _base_run(code, u0, theta, count, h, dh):
     """h[j], dh[j] = h(v_j), h'(v_j) for v_j = (u0 + j)/θ, j < count; cosine sums by rotating e^{j2πv_j}.
 
-    Lane q takes the samples j = q, q + L, q + 2L, ... with the step
-    e^{j2πL/θ}, L = _LANES.
+    With j = L r + q (L = _LANES): z_j = e^{j2πv_j} = a_q b_r, a_q = e^{j2πv_q}
+    rotated from a_0 by e^{j2π/θ}, b_r = e^{j2πL r/θ} advanced by one
+    rotation per block. A block's L products are independent (LLVM
+    vectorises them) and each z_j carries at most L + count/L rotations'
+    rounding.
     """
     if not _IS_COSINE_SUM[code]:
         for j in range(count):
             h[j], dh[j] = base_terms(code, (u0 + j) / theta)
         return
-    coefficients = _COSINE_SUM[code]
-    c = np.empty(_LANES)
-    s = np.empty(_LANES)
-    for q in range(_LANES):
-        c[q] = math.cos(2.0 * math.pi * (u0 + q) / theta)
-        s[q] = math.sin(2.0 * math.pi * (u0 + q) / theta)
+    coefficients = _COSINE_SUM_TUPLES[code]
+    # a_q = a_0 e^{j2πq/θ}: six calls of cos and sin per run, then rotations
+    first_c = np.empty(_LANES)
+    first_s = np.empty(_LANES)
+    first_c[0] = math.cos(2.0 * math.pi * u0 / theta)
+    first_s[0] = math.sin(2.0 * math.pi * u0 / theta)
+    sample_c = math.cos(2.0 * math.pi / theta)
+    sample_s = math.sin(2.0 * math.pi / theta)
+    for q in range(1, _LANES):
+        first_c[q] = first_c[q - 1] * sample_c - first_s[q - 1] * sample_s
+        first_s[q] = first_c[q - 1] * sample_s + first_s[q - 1] * sample_c
     step_c = math.cos(2.0 * math.pi * _LANES / theta)
     step_s = math.sin(2.0 * math.pi * _LANES / theta)
-    for first in range(0, count, _LANES):
-        for q in range(min(_LANES, count - first)):
-            h[first + q], dh[first + q] = _cosine_sum_terms(coefficients, c[q], s[q])
-            c[q], s[q] = c[q] * step_c - s[q] * step_s, c[q] * step_s + s[q] * step_c
+    block_c, block_s = 1.0, 0.0
+    full = count - count % _LANES
+    for j0 in range(0, full, _LANES):
+        for q in range(_LANES):
+            c = first_c[q] * block_c - first_s[q] * block_s
+            s = first_c[q] * block_s + first_s[q] * block_c
+            h[j0 + q], dh[j0 + q] = _cosine_sum_terms(coefficients, c, s)
+        block_c, block_s = block_c * step_c - block_s * step_s, block_c * step_s + block_s * step_c
+    for q in range(count - full):
+        c = first_c[q] * block_c - first_s[q] * block_s
+        s = first_c[q] * block_s + first_s[q] * block_c
+        h[full + q], dh[full + q] = _cosine_sum_terms(coefficients, c, s)
