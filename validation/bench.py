@@ -652,12 +652,13 @@ def run_scaling(repeat, seed=0):
     return results
 
 
-def fitted_exponents(results):
-    """{(kind, varied): b} of time ∝ size^b, a least-squares line through log time against log size."""
+def fitted_exponents(results, key="seconds"):
+    """{(kind, varied): b} of time ∝ size^b, a least-squares line through log time (`key`: "seconds" or "cpu")
+    against log size; the size is the varied quantity (K, N or T)."""
     exponents = {}
     for kind in dict.fromkeys(r["kind"] for r in results):
         for vary in ("K", "N", "T"):
-            points = [(r[vary], r["seconds"]) for r in results if r["kind"] == kind and r["vary"] == vary]
+            points = [(r[vary], r[key]) for r in results if r["kind"] == kind and r["vary"] == vary]
             if len(points) >= 2:
                 sizes, seconds = np.log(np.array(points)).T
                 exponents[kind, vary] = float(np.polyfit(sizes, seconds, 1)[0])
@@ -701,11 +702,12 @@ def format_scaling(results):
     for r in results:
         lines.append(f"| {r['kind']} | {r['vary']} | {r['K']} | {r['N']} | {r['hop']} | {r['T']} | "
                      f"{_format(r['seconds'], 's')} | {_format(r['cpu'], 's')} |")
-    exponents = fitted_exponents(results)
-    lines += ["", "| cost | exponent in K (T ∝ K) | in N | in T (K fixed) |", "|---|---|---|---|"]
+    wall, cpu = fitted_exponents(results), fitted_exponents(results, "cpu")
+    lines += ["", "| cost | exponent in K (T ∝ K), wall / CPU | in N | in T (K fixed) |", "|---|---|---|---|"]
     for kind in dict.fromkeys(r["kind"] for r in results):
-        lines.append(f"| {kind} | " + " | ".join(f"{exponents.get((kind, vary), float('nan')):.2f}"
-                                                 for vary in ("K", "N", "T")) + " |")
+        lines.append(f"| {kind} | " + " | ".join(
+            f"{wall.get((kind, vary), float('nan')):.2f} / {cpu.get((kind, vary), float('nan')):.2f}"
+            for vary in ("K", "N", "T")) + " |")
     return "\n".join(lines)
 
 
@@ -748,8 +750,9 @@ def main(argv=None):
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(dict(machine=info, command=" ".join(sys.argv), repeat=args.repeat,
                                          cases=rows, scaling=scaling,
-                                         exponents={f"{kind}, {vary}": b for (kind, vary), b
-                                                    in fitted_exponents(scaling).items()}), indent=2))
+                                         exponents={key: {f"{kind}, {vary}": b for (kind, vary), b
+                                                          in fitted_exponents(scaling, key).items()}
+                                                    for key in ("seconds", "cpu")}), indent=2))
     print(f"wrote {args.json}", file=sys.stderr)
     return 0
 
