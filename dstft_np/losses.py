@@ -21,7 +21,7 @@ Conventions where the formulas are undefined (all documented per function):
 
 import numpy as np
 
-from . import _engine
+from . import _engine, _kernels
 from ._options import LOSSES, document_choices, option_code
 from ._validation import (check_complex, check_finite_output, check_flag, check_integer, check_positive,
                           check_real, check_spectrogram, check_win_length)
@@ -514,22 +514,12 @@ def smoothness(win_length, *, scale=1.0):
     theta = check_real(win_length, "win_length")
     if theta.ndim > 2:
         raise ValueError(f"win_length must have at most two axes (F, T), got shape {theta.shape}")
-    value = 0.0
-    grad = np.zeros(theta.shape)
-    for axis in range(theta.ndim):
-        if theta.shape[axis] < 2:
-            continue
-        # in place: a map of F·T cells costs two arrays of its size here, not six
-        d_diff = np.diff(theta, axis=axis)
-        d_diff /= scale
-        value += np.vdot(d_diff, d_diff) / d_diff.size
-        d_diff *= 2.0 / (d_diff.size * scale)
-        upper = [slice(None)] * theta.ndim
-        lower = [slice(None)] * theta.ndim
-        upper[axis] = slice(1, None)
-        lower[axis] = slice(None, -1)
-        grad[tuple(upper)] += d_diff
-        grad[tuple(lower)] -= d_diff
+    grid = theta.reshape((1,) * (2 - theta.ndim) + theta.shape)   # (), (T,) -> (1, 1), (1, T): rows of length 1 add 0
+    grad = np.zeros(grid.shape)
+    # one pass per axis in a kernel: a map of F·T cells costs its gradient here and nothing more
+    value = sum(_kernels.squared_differences(np.ascontiguousarray(grid), axis, scale, grad)
+                for axis in range(2) if grid.shape[axis] > 1)
+    grad = grad.reshape(theta.shape)
     return float(value), grad
 
 

@@ -289,9 +289,14 @@ def case_forward(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
     def floor():
         return scipy.fft.rfft(windowed_frames, axis=-1, workers=-1)
 
+    windowed_frames32 = windowed_frames.astype(np.float32)
+
+    def floor32():
+        return scipy.fft.rfft(windowed_frames32, axis=-1, workers=-1)
+
     error = _rel_error(ours(), scipy_stft())
     error32 = _rel_error(ours32(), ours())
-    t_ours, t_floor, t_scipy, t_ours32 = timings([ours, floor, scipy_stft, ours32], repeat)
+    t_ours, t_floor, t_scipy, t_ours32, t_floor32 = timings([ours, floor, scipy_stft, ours32, floor32], repeat)
     size = f"K={n_samples}, N={n_fft}, hop {hop}, T={p.size}"
     rows = [
         _row(f"forward, constant θ = N ({size})", t_ours, "batched rfft of the same frames", t_floor,
@@ -301,6 +306,8 @@ def case_forward(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
              note=f"max rel. difference to scipy {error:.1e}"),
         _row("  the same, float32 x", t_ours32, "float64 x", t_ours, ("ratio", 0.6),
              note=f"max |S32 - S64| / max |S64| = {error32:.1e} (float32 tolerance 1e-5, tests/test_transform.py)"),
+        _row("  the floor, float32 frames", t_floor32, "float64 frames", t_floor, None,
+             note="what float32 can gain: the rfft alone (scipy.fft, pocketfft), same frames"),
     ]
     try:
         import torch
@@ -645,12 +652,13 @@ def run_scaling(repeat, seed=0):
     return results
 
 
-def fitted_exponents(results):
-    """{(kind, varied): b} of time ∝ size^b, a least-squares line through log time against log size."""
+def fitted_exponents(results, key="seconds"):
+    """{(kind, varied): b} of time ∝ size^b, a least-squares line through log time (`key`: "seconds" or "cpu")
+    against log size; the size is the varied quantity (K, N or T)."""
     exponents = {}
     for kind in dict.fromkeys(r["kind"] for r in results):
         for vary in ("K", "N", "T"):
-            points = [(r[vary], r["seconds"]) for r in results if r["kind"] == kind and r["vary"] == vary]
+            points = [(r[vary], r[key]) for r in results if r["kind"] == kind and r["vary"] == vary]
             if len(points) >= 2:
                 sizes, seconds = np.log(np.array(points)).T
                 exponents[kind, vary] = float(np.polyfit(sizes, seconds, 1)[0])
@@ -694,11 +702,12 @@ def format_scaling(results):
     for r in results:
         lines.append(f"| {r['kind']} | {r['vary']} | {r['K']} | {r['N']} | {r['hop']} | {r['T']} | "
                      f"{_format(r['seconds'], 's')} | {_format(r['cpu'], 's')} |")
-    exponents = fitted_exponents(results)
-    lines += ["", "| cost | exponent in K (T ∝ K) | in N | in T (K fixed) |", "|---|---|---|---|"]
+    wall, cpu = fitted_exponents(results), fitted_exponents(results, "cpu")
+    lines += ["", "| cost | exponent in K (T ∝ K), wall / CPU | in N | in T (K fixed) |", "|---|---|---|---|"]
     for kind in dict.fromkeys(r["kind"] for r in results):
-        lines.append(f"| {kind} | " + " | ".join(f"{exponents.get((kind, vary), float('nan')):.2f}"
-                                                 for vary in ("K", "N", "T")) + " |")
+        lines.append(f"| {kind} | " + " | ".join(
+            f"{wall.get((kind, vary), float('nan')):.2f} / {cpu.get((kind, vary), float('nan')):.2f}"
+            for vary in ("K", "N", "T")) + " |")
     return "\n".join(lines)
 
 
@@ -734,15 +743,16 @@ def main(argv=None):
           f"numba {info['numba']}; load {os.getloadavg()[0]:.1f}", file=sys.stderr)
     rows = run_cases(args.repeat, args.only)
     print(format_table(rows))
-    scaling = [] if args.no_scaling or args.only else run_scaling(max(1, args.repeat // 2 + 1))
+    scaling = [] if args.no_scaling or args.only else run_scaling(args.repeat)
     if scaling:
         print()
         print(format_scaling(scaling))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(dict(machine=info, command=" ".join(sys.argv), repeat=args.repeat,
                                          cases=rows, scaling=scaling,
-                                         exponents={f"{kind}, {vary}": b for (kind, vary), b
-                                                    in fitted_exponents(scaling).items()}), indent=2))
+                                         exponents={key: {f"{kind}, {vary}": b for (kind, vary), b
+                                                          in fitted_exponents(scaling, key).items()}
+                                                    for key in ("seconds", "cpu")}), indent=2))
     print(f"wrote {args.json}", file=sys.stderr)
     return 0
 

@@ -43,7 +43,7 @@ The package is split by family; every kernel is reachable from here:
   cotangent G (``losses``), and the kernels of a fit's fused value and
   gradient (``_engine.loss_value_and_grad``): ``raised_magnitudes``,
   ``magnitude_partials``, ``frame_sums``, ``magnitude_cotangent_frames``,
-  ``cell_loss_vjp``.
+  ``cell_loss_vjp``; and ``squared_differences``, the smoothness of a θ map.
 
 The family modules import ``window_terms`` and nothing else of the package
 (besides ``_jit`` and ``_options``), so there is no cycle. Numba caches each kernel under the file that defines
@@ -56,7 +56,7 @@ from .adjoints import add_frames, cell_adjoint, overlap_add
 from .cells import cell_partials, cell_transform, cell_vjp
 from .frames import cotangent_frames, fill_frames, frames_vjp, rotate_bins
 from .loss_chain import (cell_loss_vjp, frame_sums, magnitude_cotangent, magnitude_cotangent_frames,
-                         magnitude_partials, raised_magnitudes)
+                         magnitude_partials, raised_magnitudes, squared_differences)
 from .window_terms import base_terms, fill_window, window_term
 
 __all__ = [
@@ -79,4 +79,5 @@ __all__ = [
     "frame_sums",
     "magnitude_cotangent_frames",
     "cell_loss_vjp",
+    "squared_differences",
 ]

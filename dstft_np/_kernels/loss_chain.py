@@ -25,7 +25,7 @@ import numpy as np
 from .._jit import njit
 
 __all__ = ["magnitude_cotangent", "raised_magnitudes", "magnitude_partials", "frame_sums",
-           "magnitude_cotangent_frames", "cell_loss_vjp"]
+           "magnitude_cotangent_frames", "cell_loss_vjp", "squared_differences"]
 
 #: Squared magnitudes that ``_cotangent`` takes by one square root (float64).
 _SAFE_LOW, _SAFE_HIGH = 1e-300, 1e300
@@ -219,3 +219,29 @@ def cell_loss_vjp(mag, dmag_dwin, dmag_dpos, a, slope, offset, p, first, grad_wi
                 grad_win[b, m, n] = chain * dmag_dwin[b, i, m]
                 acc_pos += chain * dmag_dpos[b, i, m]
             grad_pos[b, n] = acc_pos
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def squared_differences(theta, axis, scale, grad):
+    """Σ_j (Δθ_j / scale)² / |D| along `axis` of a 2-D θ, Δθ_j = θ_{j+1} - θ_j over the |D| differences;
+    its gradient 2 (Δθ_{j-1} - Δθ_j) / (|D| scale²) added into grad (2-D, the shape of θ). One pass.
+    """
+    rows, cols = theta.shape
+    count = (rows - 1) * cols if axis == 0 else rows * (cols - 1)
+    unit = 1.0 / (count * scale * scale)
+    total = 0.0
+    if axis == 0:
+        for i in range(rows - 1):
+            for j in range(cols):
+                diff = theta[i + 1, j] - theta[i, j]
+                total += diff * diff
+                grad[i + 1, j] += 2.0 * unit * diff
+                grad[i, j] -= 2.0 * unit * diff
+    else:
+        for i in range(rows):
+            for j in range(cols - 1):
+                diff = theta[i, j + 1] - theta[i, j]
+                total += diff * diff
+                grad[i, j + 1] += 2.0 * unit * diff
+                grad[i, j] -= 2.0 * unit * diff
+    return total * unit
