@@ -514,13 +514,7 @@ def smoothness(win_length, *, scale=1.0):
     theta = check_real(win_length, "win_length")
     if theta.ndim > 2:
         raise ValueError(f"win_length must have at most two axes (F, T), got shape {theta.shape}")
-    grid = theta.reshape((1,) * (2 - theta.ndim) + theta.shape)   # (), (T,) -> (1, 1), (1, T): rows of length 1 add 0
-    grad = np.zeros(grid.shape)
-    # one pass per axis in a kernel: a map of F·T cells costs its gradient here and nothing more
-    value = sum(_kernels.squared_differences(np.ascontiguousarray(grid), axis, scale, grad)
-                for axis in range(2) if grid.shape[axis] > 1)
-    grad = grad.reshape(theta.shape)
-    return float(value), grad
+    return _engine.smoothness_penalty(theta, scale)
 
 
 def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
@@ -607,31 +601,7 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
         raise ValueError(f"win_length of shape {theta.shape} does not broadcast to (R, T={t.size})") from None
     if rows.ndim != 2:
         raise ValueError(f"win_length must have at most two axes (R, T), got shape {theta.shape}")
-    half = 0.5 * reach * rows                             # r_n, (R, T)
-    gaps = np.maximum((t[1:] - half[:, 1:]) - (t[:-1] + half[:, :-1]), 0.0)
-    start = np.maximum(t[0] - half[:, 0], 0.0)
-    end = np.maximum((n_samples - 1) - (t[-1] + half[:, -1]), 0.0)
-    before = max(-t[0], 0.0)
-    after = max(t[-1] - n_samples, 0.0)
-    n_rows = rows.shape[0]
-    unit = 1.0 / (scale**2 * n_rows)
-    value = unit * (np.sum(gaps**2) + np.sum(start**2) + np.sum(end**2) + n_rows * (before**2 + after**2))
-
-    grad_t = np.zeros((n_rows, t.size))
-    grad_half = np.zeros((n_rows, t.size))
-    grad_t[:, 1:] += 2 * gaps
-    grad_t[:, :-1] -= 2 * gaps
-    grad_half[:, 1:] -= 2 * gaps
-    grad_half[:, :-1] -= 2 * gaps
-    grad_t[:, 0] += 2 * start
-    grad_half[:, 0] -= 2 * start
-    grad_t[:, -1] -= 2 * end
-    grad_half[:, -1] -= 2 * end
-    grad_t[:, 0] -= 2 * before
-    grad_t[:, -1] += 2 * after
-    grad_pos = unit * grad_t.sum(axis=0)
-    grad_win = _engine.sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
-    return float(value), grad_pos, grad_win
+    return _engine.coverage_penalty(t, theta, n_samples, reach, scale)
 
 
 # The loss functions a fit can fuse with the transform carry their form (the

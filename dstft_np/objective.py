@@ -6,8 +6,10 @@ with S = stft(x, θ, t(d)) and t(d) the frame positions of the hops
 (docs/derivation.md §8). ``Objective`` checks x, the loss and the weights
 when it is built (x once, into the engine's Signal); ``value`` and
 ``value_and_grad`` then take only the parameters, a dict like
-``DSTFT.parameters()`` returns, check nothing and call the engine directly,
-so that an optimiser can call them once per step. The chain rule back from
+``DSTFT.parameters()`` returns, check nothing and call the engine directly
+(the regularisers too: ``_engine.smoothness_penalty`` and
+``_engine.coverage_penalty`` are ``losses.smoothness`` and ``losses.coverage``
+without their checks), so that an optimiser can call them once per step. The chain rule back from
 L, one forward transform and one VJP per call:
 
     ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S → ∂L/∂θ, ∂L/∂t_n (the VJP)
@@ -42,6 +44,10 @@ DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-fr
 #: λ_c with a learnable hop when none is given: gaps of a few percent of
 #: n_fft then cost more than the entropy they save (docs/experiments.md §4).
 DEFAULT_COVERAGE = 10.0
+
+
+#: The part of each window that counts as covering: ``losses.coverage``'s default, the central half.
+_COVERAGE_REACH = losses.coverage.__kwdefaults__["reach"]
 
 
 def _check_loss_result(result, shape):
@@ -185,14 +191,14 @@ class Objective:
             grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
             grad_pos = _engine.reduce_to(grad_pos, plan, positions.shape)
         if self.smoothness:
-            smooth_value, smooth_grad = losses.smoothness(theta, scale=self.model.n_fft)
+            smooth_value, smooth_grad = _engine.smoothness_penalty(theta, self.model.n_fft)
             value += self.smoothness * smooth_value
             if need_grad:   # in place: grad_win is this evaluation's own array
                 smooth_grad *= self.smoothness
                 grad_win += smooth_grad
         if self.coverage:
-            cover_value, cover_pos, cover_win = losses.coverage(positions, theta, self.n_samples,
-                                                                scale=self.model.n_fft)
+            cover_value, cover_pos, cover_win = _engine.coverage_penalty(positions, theta, self.n_samples,
+                                                                         _COVERAGE_REACH, self.model.n_fft)
             value += self.coverage * cover_value
             if need_grad:
                 grad_pos = grad_pos + self.coverage * cover_pos
