@@ -58,7 +58,7 @@ from . import __version__, io, losses, plot, tracking
 from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS
 from .axes import frame_times
 from .model import DSTFT, fit_report, seconds_to_samples
-from .objective import DEFAULT_LOSS, DEFAULT_SMOOTHNESS
+from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_LOSS, DEFAULT_SMOOTHNESS
 from .optim import FitInterrupted
 from .positions import frame_positions
 from .signals import chirp_and_tone
@@ -510,6 +510,9 @@ def _optimize(parser):
     parser.add_argument("--smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
                              "window length, 10 for maps)")
+    parser.add_argument("--hop-smoothness", type=_non_negative,
+                        help="weight of the smoothness penalty mean (Δ log d)² on the hops d of --hop-mode time "
+                             f"(default {DEFAULT_HOP_SMOOTHNESS:g})")
     parser.add_argument("--json", type=pathlib.Path, metavar="OUT.json",
                         help=f"write the settings, the learned parameters (arrays of more than {INLINE_LIMIT} "
                              "entries by reference to --out-npz), the loss history and the rounded parameters")
@@ -533,6 +536,9 @@ def _run_optimize(args, log):
                     "max_evaluations": args.steps, "lr": args.lr,
                     "smoothness": DEFAULT_SMOOTHNESS[args.window_mode] if args.smoothness is None
                     else args.smoothness}
+    if args.hop_mode == "time":
+        fit_settings["hop_smoothness"] = (DEFAULT_HOP_SMOOTHNESS if args.hop_smoothness is None
+                                          else args.hop_smoothness)
     model = DSTFT(**settings)
     initial = model.parameters()
     log(f"fitting {model!r} with {fit_settings}, {frames.describe()}")
@@ -543,7 +549,8 @@ def _run_optimize(args, log):
         history, interrupted = error.history, True
     seconds = history.seconds
     log(f"{history.message}: {history.n_evaluations} evaluations in {seconds:.2f} s")
-    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"])
+    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"],
+                             hop_smoothness=fit_settings.get("hop_smoothness"))
 
     learned = model.parameters()
     hop_text = (plot.length_label(model.hops, sample_rate) + " (per frame)" if model.hop_mode == "time"

@@ -412,7 +412,7 @@ class DSTFT:
     # ------------------------------------------------------------------ objective
 
     @document_choices
-    def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None):
+    def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
         """The objective at the current parameters and its gradient per learnable array.
 
         Parameters
@@ -432,6 +432,10 @@ class DSTFT:
             default 10 with a learnable hop (gaps of a few percent of n_fft
             then cost more than the entropy they save), and the term is
             never applied with hop_mode "fixed".
+        hop_smoothness : float >= 0, optional
+            λ_h, weight of ``losses.smoothness(log d)`` on the hops of
+            hop_mode "time" (default 10: it keeps them from bunching at
+            their lower bound); not applied with the other hop modes.
 
         Returns
         -------
@@ -457,20 +461,20 @@ class DSTFT:
         ``dstft_np.objective.Objective`` is the same function of the
         parameters, for many evaluations on one signal.
         """
-        value, grads = Objective(self, x, loss, smoothness=smoothness, coverage=coverage).value_and_grad(
-            self._params)
+        value, grads = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+                                 hop_smoothness=hop_smoothness).value_and_grad(self._params)
         if grads is None:
             raise FloatingPointError("the loss or its gradient with respect to Y is not finite")
         return value, grads
 
-    def to_fixed(self, x, loss=None, *, smoothness=None, coverage=None):
+    def to_fixed(self, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
         """Round the parameters to whole samples, as a fixed-parameter STFT needs them, and price it.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
             The signal the loss is measured on (normally the one fitted).
-        loss, smoothness, coverage
+        loss, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad`` (same defaults as
             ``fit``).
 
@@ -499,7 +503,8 @@ class DSTFT:
         >>> rounded.win_length, rounded.hop_length, rounded.model.hop_length
         (151, 64, 64.0)
         """
-        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage)
+        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+                              hop_smoothness=hop_smoothness)
         win_length = _round_samples(self.win_length)
         if self.hop_mode == "time":
             hop_length = np.maximum(np.diff(_round_samples(positions_from_hops(self.hops), -np.inf)), 1.0)
@@ -529,14 +534,15 @@ class DSTFT:
 
     @document_choices
     def fit(self, x, loss=None, *, method="l-bfgs-b", max_evaluations=None, tol=0.01, smoothness=None,
-            coverage=None, lr=None, factor=None, patience=None, min_lr=None, callback=None, progress=False):
+            coverage=None, hop_smoothness=None, lr=None, factor=None, patience=None, min_lr=None, callback=None,
+            progress=False):
         """Fit the learnable parameters to x: the lowest objective found, set on the model.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
             Checked once; leading batch axes share the parameters.
-        loss, smoothness, coverage
+        loss, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad``. Defaults by win_mode:
             one window length minimises the entropy of the whole
             spectrogram (the papers'); maps minimise the frame-mean entropy
@@ -614,7 +620,8 @@ class DSTFT:
         >>> round(float(model.win_length)), history.status, history.n_evaluations <= 40
         (496, 'converged', True)
         """
-        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage)
+        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+                              hop_smoothness=hop_smoothness)
         scalar_only = self.win_mode == "constant" and self.hop_mode != "time"
         if max_evaluations is None:
             max_evaluations = 100 if scalar_only or method == "adam" else 500
@@ -657,7 +664,8 @@ class DSTFT:
                 continue
             fixes = []
             if name != "win_length" and value.ndim and near_low:
-                fixes.append("frames bunch: a higher lower bound in bounds['hop_length'] keeps them apart")
+                fixes.append(f"frames bunch: raise hop_smoothness (now {objective.hop_smoothness:g}) or the lower "
+                             "bound in bounds['hop_length']")
             elif name != "win_length":
                 fixes.append("widen bounds['hop_length']")
             if name == "win_length" and near_high:

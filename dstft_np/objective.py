@@ -1,6 +1,6 @@
 """The objective of a fit: a function of the learnable parameters over one signal, checked once.
 
-    L(θ, d) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ)
+    L(θ, d) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ) + λ_h R_smooth(log d)
 
 with S = stft(x, θ, t(d)) and t(d) the frame positions of the hops
 (docs/derivation.md §8). ``Objective`` checks x, the loss and the weights
@@ -26,7 +26,7 @@ from ._options import VALUE, document_choices
 from ._validation import all_finite, check_pair, check_positive, check_real
 from .positions import frame_positions_vjp, positions_from_hops_vjp
 
-__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE"]
+__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE", "DEFAULT_HOP_SMOOTHNESS"]
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
@@ -44,6 +44,13 @@ DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-fr
 #: λ_c with a learnable hop when none is given: gaps of a few percent of
 #: n_fft then cost more than the entropy they save (docs/experiments.md §4).
 DEFAULT_COVERAGE = 10.0
+
+#: λ_h with hop_mode "time" when none is given: the weight of the smoothness
+#: of the log-hops, mean (Δ log d)². Without it the hops bunch at their lower
+#: bound where the signal is cleanest (a frame mean or a whole-spectrogram
+#: entropy counts a frame once however little time it spans);
+#: docs/experiments.md §8.
+DEFAULT_HOP_SMOOTHNESS = 10.0
 
 
 #: The part of each window that counts as covering: ``losses.coverage``'s default, the central half.
@@ -85,10 +92,15 @@ class Objective:
     coverage : float >= 0, optional
         λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``; default
         10 with a learnable hop; never applied with hop_mode "fixed".
+    hop_smoothness : float >= 0, optional
+        λ_h, weight of ``losses.smoothness(log d)`` on the hops d of
+        hop_mode "time" (mean squared difference of neighbouring log-hops,
+        scale free); default ``DEFAULT_HOP_SMOOTHNESS``, 10; never applied
+        otherwise.
 
     Attributes
     ----------
-    loss, smoothness, coverage
+    loss, smoothness, coverage, hop_smoothness
         As resolved from the arguments (loss: the name or the callable).
     n_samples : int
         K.
@@ -119,7 +131,7 @@ class Objective:
     ('entropy', ())
     """
 
-    def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None):
+    def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
         self.model = model
         self._signal = _engine.prepare_signal(x, n_fft=model.n_fft, window=model.window, norm=model.norm,
                                               phase=model.phase, n_samples=model.n_samples)
@@ -139,6 +151,8 @@ class Objective:
         else:
             self.coverage = check_positive(DEFAULT_COVERAGE if coverage is None else coverage, "coverage",
                                            allow_zero=True)
+        self.hop_smoothness = 0.0 if model.hop_mode != "time" else check_positive(
+            DEFAULT_HOP_SMOOTHNESS if hop_smoothness is None else hop_smoothness, "hop_smoothness", allow_zero=True)
 
     def positions(self, params):
         """t_n of the parameters, shape (T,)."""
@@ -203,6 +217,10 @@ class Objective:
             if need_grad:
                 grad_pos = grad_pos + self.coverage * cover_pos
                 grad_win = grad_win + self.coverage * cover_win
+        if self.hop_smoothness:
+            hops = params["hops"]
+            hop_value, grad_log_hops = _engine.smoothness_penalty(np.log(hops), 1.0)
+            value += self.hop_smoothness * hop_value
         if not need_grad:
             return value, None
         grads = {"win_length": grad_win}
@@ -210,4 +228,6 @@ class Objective:
             grads["hop_length"] = frame_positions_vjp(grad_pos)
         elif self.model.hop_mode == "time":
             grads["hops"] = positions_from_hops_vjp(grad_pos)
+            if self.hop_smoothness:   # ∂/∂d = ∂/∂(log d) / d
+                grads["hops"] += self.hop_smoothness * grad_log_hops / hops
         return value, grads
