@@ -498,7 +498,7 @@ def _optimize(parser):
                         help="fixed hop, one learnable hop, or one per frame (default fixed)")
     parser.add_argument("--loss", choices=LOSSES,
                         help="spectrogram loss on |S| (default entropy with --window-mode constant, "
-                             "frame-entropy for maps)")
+                             "bin-entropy per bin, frame-entropy per frame and per cell)")
     parser.add_argument("--method", choices=FIT_METHODS, default="l-bfgs-b",
                         help="optimiser (default l-bfgs-b; adam for comparison)")
     parser.add_argument("--steps", type=_positive_int,

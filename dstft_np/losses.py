@@ -31,6 +31,7 @@ __all__ = [
     "magnitude_vjp",
     "shannon_entropy",
     "frame_entropy",
+    "bin_entropy",
     "renyi_entropy",
     "kurtosis",
     "smoothness",
@@ -368,6 +369,52 @@ def frame_entropy(Y):
     return shannon_entropy(Y, per_frame=True)
 
 
+def bin_entropy(Y):
+    """Mean over bins of each bin's Shannon entropy over time: the loss for per-bin window lengths.
+
+    Each row Y[m, :] is one distribution over the T frames, so a bin's
+    weight in the loss does not depend on its level. This is the default
+    loss of ``DSTFT(win_mode="frequency")``: θ_m sets how row m is smeared
+    along time, and with the "area" norm a longer window also lowers the
+    level of a row that holds only noise, which the frame-mean entropy
+    rewards by sending such bins to the upper bound (docs/experiments.md §8).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(..., F, T)], real, >= 0
+
+    Returns
+    -------
+    value : float
+        (1/F) Σ_m H_m in nats, H_m the entropy of P_m,n = Y_m,n / Σ_n Y_m,n,
+        averaged over the leading batch axes.
+    dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``shannon_entropy``.
+
+    Notes
+    -----
+    ``frame_entropy`` of the transposed Y: for row m with s_m = Σ_n Y_m,n,
+
+        ∂H_m/∂Y_m,n = -(log P_m,n + H_m) / s_m
+
+    divided by F; silent rows count 0 with a zero gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import bin_entropy
+    >>> Y = np.array([[1.0, 1.0], [2.0, 0.0]])     # bin 0 uniform over 2 frames, bin 1 in one frame
+    >>> bool(np.isclose(bin_entropy(Y)[0], np.log(2) / 2))
+    True
+    """
+    value, dL_dY = shannon_entropy(np.swapaxes(check_spectrogram(Y), -1, -2), per_frame=True)
+    return value, np.swapaxes(dL_dY, -1, -2)
+
+
 def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     """Rényi entropy of order α of P = Y / ΣY (lower = more concentrated).
 
@@ -615,6 +662,7 @@ renyi_entropy.frame_sums = _RenyiSums(renyi_entropy.__defaults__[0], per_frame=F
 _LOSS_FUNCTIONS = {
     "entropy": shannon_entropy,
     "frame-entropy": frame_entropy,
+    "bin-entropy": bin_entropy,
     "renyi": renyi_entropy,
     "kurtosis": kurtosis,
 }

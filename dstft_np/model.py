@@ -423,7 +423,8 @@ class DSTFT:
             Y -> (value, dL_dY) such as
             ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.
             Default: "entropy" (of the whole spectrogram) for win_mode
-            "constant", "frame-entropy" for maps.
+            "constant", "bin-entropy" for "frequency", "frame-entropy" for
+            "time" and "time-frequency".
         smoothness : float >= 0, optional
             λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``; default 0
             for win_mode "constant", 10 for maps.
@@ -545,8 +546,11 @@ class DSTFT:
         loss, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad``. Defaults by win_mode:
             one window length minimises the entropy of the whole
-            spectrogram (the papers'); maps minimise the frame-mean entropy
-            ("frame-entropy") with smoothness 10 (docs/experiments.md §3).
+            spectrogram (the papers'); per-frame and per-cell maps the
+            frame-mean entropy ("frame-entropy"), per-bin maps the bin-mean
+            entropy over time ("bin-entropy"), with smoothness 10
+            (docs/experiments.md §3, §8); per-frame hops get
+            hop_smoothness 10.
         method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
             the full signal. With win_mode "constant" a global scan comes
@@ -677,6 +681,9 @@ class DSTFT:
             if name == "win_length" and value.ndim and objective.loss == "entropy":
                 fixes.append("use loss='frame-entropy' (the entropy of the whole spectrogram rewards moving energy "
                              "between frames)")
+            if name == "win_length" and self.win_mode == "frequency" and objective.loss == "frame-entropy":
+                fixes.append("use loss='bin-entropy' (the frame-mean entropy rewards lowering the level of bins "
+                             "that hold only noise)")
             if value.ndim == 0:
                 side, edge = ("upper", high) if near_high else ("lower", low)
                 messages.append(f"the fitted {name} {float(value):g} is at its {side} bound {edge:g}: the loss "

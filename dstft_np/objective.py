@@ -33,9 +33,11 @@ def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
 
 #: The loss of each win_mode when none is given. One window length: the
-#: papers' entropy of the whole spectrogram. Maps: the frame-mean entropy,
-#: whose optimum keeps θ inside its bounds (docs/experiments.md §3).
-DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "frame-entropy",
+#: papers' entropy of the whole spectrogram. Per frame and per cell: the
+#: frame-mean entropy, whose optimum keeps θ inside its bounds
+#: (docs/experiments.md §3). Per bin: the bin-mean entropy over time, which
+#: does not reward lowering the level of noise-only bins (§8).
+DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "bin-entropy",
                 "time-frequency": "frame-entropy"}
 
 #: λ_s of each win_mode when none is given (docs/experiments.md §3).
@@ -84,7 +86,8 @@ class Objective:
     loss : {LOSSES} or callable, optional
         A name from ``dstft_np.losses`` (default options) or any function
         Y -> (value, dL_dY). Default ``DEFAULT_LOSS[model.win_mode]``:
-        "entropy" for one window length, "frame-entropy" for maps.
+        "entropy" for one window length, "bin-entropy" per bin,
+        "frame-entropy" per frame and per cell.
     smoothness : float >= 0, optional
         λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``. Default
         ``DEFAULT_SMOOTHNESS[model.win_mode]``: 0 for one window length, 10
