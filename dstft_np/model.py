@@ -180,10 +180,10 @@ class DSTFT:
     >>> import numpy as np, dstft_np
     >>> k = np.arange(4000)
     >>> x = np.sin(2 * np.pi * 0.05 * k) + np.sin(2 * np.pi * (0.1 + 0.2 * k / 4000) * k)
-    >>> model = dstft_np.DSTFT(n_fft=256, hop_length=64, win_length=200.0)
+    >>> model = dstft_np.DSTFT(n_fft=512, hop_length=64, win_length=200.0)
     >>> history = model.fit(x)
-    >>> history.status, bool(history.loss[history.best] < history.loss[0]), model.win_length.shape
-    ('converged', True, ())
+    >>> history.status, round(float(model.win_length)), model.win_length.shape
+    ('converged', 284, ())
     """
 
     def __init__(self, n_fft, hop_length, win_length, *, window="hann", win_mode="constant",
