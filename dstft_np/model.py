@@ -435,7 +435,7 @@ class DSTFT:
             never applied with hop_mode "fixed".
         hop_smoothness : float >= 0, optional
             λ_h, weight of ``losses.smoothness(log d)`` on the hops of
-            hop_mode "time" (default 10: it keeps them from bunching at
+            hop_mode "time" (default 30: it keeps them from bunching at
             their lower bound); not applied with the other hop modes.
 
         Returns
@@ -550,7 +550,7 @@ class DSTFT:
             frame-mean entropy ("frame-entropy"), per-bin maps the bin-mean
             entropy over time ("bin-entropy"), with smoothness 10
             (docs/experiments.md §3, §8); per-frame hops get
-            hop_smoothness 10.
+            hop_smoothness 30.
         method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
             the full signal. With win_mode "constant" a global scan comes

@@ -52,7 +52,7 @@ DEFAULT_COVERAGE = 10.0
 #: bound where the signal is cleanest (a frame mean or a whole-spectrogram
 #: entropy counts a frame once however little time it spans);
 #: docs/experiments.md §8.
-DEFAULT_HOP_SMOOTHNESS = 10.0
+DEFAULT_HOP_SMOOTHNESS = 30.0
 
 
 #: The part of each window that counts as covering: ``losses.coverage``'s default, the central half.
@@ -98,7 +98,7 @@ class Objective:
     hop_smoothness : float >= 0, optional
         λ_h, weight of ``losses.smoothness(log d)`` on the hops d of
         hop_mode "time" (mean squared difference of neighbouring log-hops,
-        scale free); default ``DEFAULT_HOP_SMOOTHNESS``, 10; never applied
+        scale free); default ``DEFAULT_HOP_SMOOTHNESS``, 30; never applied
         otherwise.
 
     Attributes
