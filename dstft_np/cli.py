@@ -509,7 +509,7 @@ def _optimize(parser):
                              "for hops)")
     parser.add_argument("--smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
-                             "window length, 10 for maps)")
+                             "window length, 10 per frame and per bin, 10000 per cell)")
     parser.add_argument("--hop-smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δ log d)² on the hops d of --hop-mode time "
                              f"(default {DEFAULT_HOP_SMOOTHNESS:g})")

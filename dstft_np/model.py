@@ -427,7 +427,7 @@ class DSTFT:
             "time" and "time-frequency".
         smoothness : float >= 0, optional
             λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``; default 0
-            for win_mode "constant", 10 for maps.
+            for win_mode "constant", 10 per frame and per bin, 10000 per cell.
         coverage : float >= 0, optional
             λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
             default 10 with a learnable hop (gaps of a few percent of n_fft
@@ -548,16 +548,18 @@ class DSTFT:
             one window length minimises the entropy of the whole
             spectrogram (the papers'); per-frame and per-cell maps the
             frame-mean entropy ("frame-entropy"), per-bin maps the bin-mean
-            entropy over time ("bin-entropy"), with smoothness 10
+            entropy over time ("bin-entropy"), with smoothness 10 (per cell 10000)
             (docs/experiments.md §3, §8); per-frame hops get
             hop_smoothness 30.
         method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
-            the full signal. With win_mode "constant" a global scan comes
-            first: the loss at 3 window lengths per octave across the
-            bounds (and at the start), then L-BFGS-B from the best one
-            between its neighbours, so the start cannot trap the fit in a
-            local minimum. "adam": projected Adam with a reduce-on-plateau
+            the full signal. A global scan comes first: the loss at 3
+            window lengths per octave across the bounds (and at the start),
+            then L-BFGS-B from the best one, between its neighbours with
+            win_mode "constant", so the start cannot trap the fit in a
+            local minimum. A map is scanned as a constant map and refined
+            from the best constant (or from the start, when that is
+            lower): it starts no worse than the best single window. "adam": projected Adam with a reduce-on-plateau
             schedule, max_evaluations - 1 updates, no scan; for stochastic
             and joint training.
         max_evaluations : int >= 1, optional
@@ -637,7 +639,7 @@ class DSTFT:
         bounds = {name: self.bounds["win_length" if name == "win_length" else "hop_length"] for name in self._params}
         try:
             history = minimize(objective, self._params, bounds, method=method,
-                               scan="win_length" if self.win_mode == "constant" and method == "l-bfgs-b" else None,
+                               scan="win_length" if method == "l-bfgs-b" else None,
                                typical_step=typical_step, tol=tol, max_evaluations=max_evaluations,
                                callback=callback, progress=progress, lr=lr, factor=factor, patience=patience,
                                min_lr=min_lr)

@@ -40,8 +40,11 @@ def __dir__():  # dir(module) and tab completion show the public names only
 DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "bin-entropy",
                 "time-frequency": "frame-entropy"}
 
-#: λ_s of each win_mode when none is given (docs/experiments.md §3).
-DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-frequency": 10.0}
+#: λ_s of each win_mode when none is given (docs/experiments.md §3, §8). Per
+#: cell it is much larger: each cell's θ sets that cell's |S| alone, so any
+#: concentration measure pays each cell for an extreme θ, and only the
+#: smoothness ties a cell to its neighbours.
+DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-frequency": 10000.0}
 
 #: λ_c with a learnable hop when none is given: gaps of a few percent of
 #: n_fft then cost more than the entropy they save (docs/experiments.md §4).
@@ -91,7 +94,7 @@ class Objective:
     smoothness : float >= 0, optional
         λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``. Default
         ``DEFAULT_SMOOTHNESS[model.win_mode]``: 0 for one window length, 10
-        for maps.
+        per frame and per bin, 10000 per cell.
     coverage : float >= 0, optional
         λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``; default
         10 with a learnable hop; never applied with hop_mode "fixed".

@@ -638,14 +638,14 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     if model.hop_mode != "fixed":
         _draw_hops(panels[1], model, initial, path, x.shape[-1])
 
-    _draw_loss_per_evaluation(panels[-1], values, history, loss_name)
+    _draw_loss_per_evaluation(panels[-1], values, history, loss_name, map_scan=model.win_mode != "constant")
     change = entropies["learned"] - entropies["initial"]
     figure.suptitle(f"{title + ': ' if title else ''}entropy of |S| {entropies['initial']:.4f} → "
                     f"{entropies['learned']:.4f} ({change:+.4f})", fontsize=11)
     return figure
 
 
-def _draw_loss_per_evaluation(ax, values, history, loss_name):
+def _draw_loss_per_evaluation(ax, values, history, loss_name, map_scan):
     """The loss of every evaluation, the scan's in grey, with the y-range of the refinement only.
 
     The scan's far points and the line searches' probes can lie orders of
@@ -654,7 +654,8 @@ def _draw_loss_per_evaluation(ax, values, history, loss_name):
     refinement starts (the best scan point, or the start), and points above
     are clipped, as the title says.
     """
-    n_scan = 0 if history.scan is None else history.scan.grid.size
+    # the scan's evaluations: the start and the grid (a map's start is not on the grid)
+    n_scan = 0 if history.scan is None else history.scan.grid.size + map_scan
     steps = np.arange(values.size)
     if n_scan:
         ax.plot(steps[:n_scan], values[:n_scan], color="0.6", linestyle="none", marker=".", label="scan")
