@@ -15,6 +15,8 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(_ROOT / ".pytest_cache" / "numba" /
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import dstft_np  # noqa: E402
+
 DATA_DIR = _ROOT.parent / "shared" / "data"
 
 
@@ -30,3 +32,11 @@ def data_dir():
     if not DATA_DIR.is_dir():
         pytest.skip(f"paper data not found at {DATA_DIR}")
     return DATA_DIR
+
+
+@pytest.fixture
+def memory_limit():
+    """Restore the process-wide memory limit whatever the test sets."""
+    previous = dstft_np.get_memory_limit()
+    yield
+    dstft_np.set_memory_limit(previous)

@@ -26,6 +26,7 @@ from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from . import naive
 from . import wrong_implementations as wrong
+from .inputs import expect
 from .markdown import code_blocks
 from .test_transform import assert_close_to
 
@@ -880,3 +881,28 @@ def test_authors_v3_validation_script_states_what_docs_claim(tmp_path):
     for family_counts in (theirs, definition):
         row = " | ".join(f"{c['passed']}/{c['failed']}/{c['unsupported']}" for c in family_counts.values())
         assert row in docs, row
+
+
+# ---------------------------------------------------------------- bad input
+
+CHECK_CASES = [
+    ({"stft_fn": None}, TypeError, r"stft_fn must be callable, got None"),
+    ({"stft_fn": 3}, TypeError, r"stft_fn must be callable or None, got 3"),
+    ({"vjp_fn": "dstft_np:stft_vjp"}, TypeError, r"vjp_fn must be callable or None"),
+    ({"rtol": -1.0}, ValueError, r"rtol must be a finite real number >= 0, got -1\.0"),
+    # an infinite tolerance passes every implementation: a check that cannot fail
+    ({"rtol": np.inf}, ValueError, r"rtol must be a finite real number >= 0, got inf"),
+    ({"atol": "0"}, TypeError, r"atol must be a finite real number >= 0, got '0'"),
+    ({"cases": "no-such-case-*"}, ValueError, r"match no golden case"),
+    ({"families": ["interior", "outer"]}, ValueError, r"families must be names among 'interior', 'edge'"),
+    ({"profile": "float16"}, ValueError, r"profile must be one of 'float64', 'float32'; got 'float16'"),
+    ({"supported": {"phase": ["begin"]}}, ValueError,
+     r"supported\['phase'\] values must be one of 'absolute', 'center', 'start'; got 'begin'"),
+    ({"supported": "hann"}, TypeError, r"supported must be a mapping"),
+]
+
+
+@pytest.mark.parametrize("options, error, match", CHECK_CASES)
+def test_conformance_check_rejects(options, error, match):
+    args = {"stft_fn": dstft_np.stft, **options}
+    expect(error, match, lambda: dstft_np.conformance.check(args.pop("stft_fn"), **args))

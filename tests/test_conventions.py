@@ -20,8 +20,10 @@ import scipy.signal
 
 import dstft_np
 from dstft_np._options import CONVENTION_WINDOWS
+from dstft_np import conventions
 from dstft_np.conventions import preset
 
+from .inputs import expect
 from .test_transform import assert_close_to
 
 # (K, n_fft, hop, win_length): W = N and W < N, hop 1 and hop = N, odd and even K
@@ -168,3 +170,30 @@ def test_preset_rejects_bad_arguments(kwargs, error, match):
     arguments.update(kwargs)
     with pytest.raises(error, match=match):
         preset(**arguments)
+
+
+# ---------------------------------------------------------------- bad input
+
+PRESET_CASES = [
+    ({"convention": "numpy"}, ValueError, r"convention must be one of 'torch', 'librosa', 'scipy'; got 'numpy'"),
+    ({"x": np.zeros((3, 0))}, ValueError, r"x must hold at least one sample along its last axis"),
+    ({"x": [1, "a"]}, TypeError, r"x must be"),
+    ({"n_fft": 15}, ValueError, r"n_fft must be an even integer >= 2, got 15"),
+    ({"n_fft": 16.0}, TypeError, r"n_fft must be an even integer >= 2, got 16\.0"),
+    ({"hop_length": 0}, ValueError, r"hop_length must be an integer >= 1, got 0"),
+    ({"hop_length": 4.0}, TypeError, r"hop_length must be an integer >= 1, got 4\.0"),
+    ({"win_length": 7}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\] for convention 'torch'"),
+    ({"win_length": 18}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\]"),
+    ({"window": "gaussian"}, ValueError,
+     rf"window must be one of {', '.join(map(repr, CONVENTION_WINDOWS))}; got 'gaussian'"),
+    ({"convention": "scipy", "x": np.ones(3)}, ValueError,
+     r"x must hold at least win_length - win_length // 2 = 8 samples for convention 'scipy'"),
+    ({"pad_mode": "wrap"}, ValueError, r"pad_mode for convention 'torch' must be one of 'constant', 'reflect'"),
+]
+
+
+@pytest.mark.parametrize("options, error, match", PRESET_CASES)
+def test_preset_rejects(options, error, match):
+    args = {"convention": "torch", "x": np.ones(100), "n_fft": 16, "hop_length": 4, **options}
+    window = args.pop("window", "hann")
+    expect(error, match, lambda: conventions.preset(**args, window=window))

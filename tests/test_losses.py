@@ -6,6 +6,7 @@ rtol = 1e-6.
 """
 
 import doctest
+import warnings
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from dstft_np import losses
 
 from . import naive
 from .gradcheck import assert_gradient
+from .inputs import assert_accepts_layouts, assert_same_results, expect, with_value
 
 STEP = 1e-5
 RTOL = 1e-6
@@ -218,3 +220,117 @@ def test_bad_inputs_are_rejected():
 def test_docstring_examples_run():
     failures, attempted = doctest.testmod(losses, globs={})
     assert attempted > 0 and failures == 0
+
+
+# ---------------------------------------------------------------- bad input
+
+SPECTROGRAM_LOSSES = ("shannon_entropy", "renyi_entropy", "kurtosis")
+
+BAD_Y_CASES = [
+    ("nan", with_value(np.ones((3, 4)), (1, 1), np.nan), ValueError, r"Y must be finite"),
+    ("inf", np.full((3, 4), np.inf), ValueError, r"Y must be finite"),
+    ("negative", with_value(np.ones((3, 4)), (0, 2), -0.5), ValueError, r"Y must be >= 0 .*got -0\.5"),
+    ("complex", np.ones((3, 4)) + 0j, TypeError, r"Y must be real, got complex"),
+    ("strings", np.full((3, 4), "a"), TypeError, r"Y must be a real numeric array, got dtype <U1"),
+    ("objects", np.full((3, 4), None), TypeError, r"Y must be a real numeric array, got dtype object"),
+    ("ragged", [[1.0], [1.0, 2.0]], TypeError, r"Y must be a real numeric array, got list"),
+    ("0d", 1.0, ValueError, r"Y must have shape \(\.\.\., F, T\) with F, T >= 1, got \(\)"),
+    ("1d", np.ones(5), ValueError, r"Y must have shape \(\.\.\., F, T\) with F, T >= 1, got \(5,\)"),
+    ("empty", np.zeros((0, 5)), ValueError, r"Y must have shape \(\.\.\., F, T\) with F, T >= 1, got \(0, 5\)"),
+    # subnormal Y: the gradient ~ 1/ΣY exceeds float64; an error, not inf
+    ("gradient-overflows", np.array([[1e-320, 5e-321], [0.0, 2e-321]]), ValueError,
+     r"dL_dY overflowed float64 although every input is finite.*scale Y up"),
+]
+
+
+@pytest.mark.parametrize("case, Y, error, match", BAD_Y_CASES, ids=[c[0] for c in BAD_Y_CASES])
+@pytest.mark.parametrize("name", SPECTROGRAM_LOSSES)
+def test_spectrogram_losses_reject(name, case, Y, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect(error, match, lambda: getattr(losses, name)(Y))
+
+
+@pytest.mark.parametrize("name", SPECTROGRAM_LOSSES)
+def test_per_frame_must_be_a_bool(name):
+    expect(TypeError, r"per_frame must be True or False, got 'yes'",
+           lambda: getattr(losses, name)(np.ones((3, 4)), per_frame="yes"))
+
+
+OTHER_LOSS_CASES = [
+    ("renyi-alpha-nan", lambda: losses.renyi_entropy(np.ones((2, 2)), alpha=np.nan), ValueError,
+     r"alpha must be finite"),
+    ("renyi-alpha-zero", lambda: losses.renyi_entropy(np.ones((2, 2)), alpha=0), ValueError,
+     r"alpha must be a positive finite number, got 0\.0"),
+    ("renyi-alpha-string", lambda: losses.renyi_entropy(np.ones((2, 2)), alpha="3"), TypeError,
+     r"alpha must be a real number, got '3'"),
+    ("magnitude-S-nan", lambda: losses.magnitude(np.full((2, 2), np.nan)), ValueError, r"S must be finite"),
+    ("magnitude-S-strings", lambda: losses.magnitude(np.full((2, 2), "a")), TypeError,
+     r"S must be a numeric \(complex\) array"),
+    ("magnitude-p-complex", lambda: losses.magnitude(np.ones((2, 2)), p=1j), TypeError, r"p must be a real number"),
+    ("magnitude-p-negative", lambda: losses.magnitude(np.ones((2, 2)), p=-1), ValueError,
+     r"p must be a positive finite number"),
+    ("magnitude_vjp-shape", lambda: losses.magnitude_vjp(np.ones((2, 3)), np.ones((3, 2))), ValueError,
+     r"dL_dY must have the shape of S, \(2, 3\), got \(3, 2\)"),
+    ("magnitude_vjp-dL-nan", lambda: losses.magnitude_vjp(np.ones((2, 2)), np.full((2, 2), np.nan)), ValueError,
+     r"dL_dY must be finite"),
+    ("magnitude_vjp-dL-complex", lambda: losses.magnitude_vjp(np.ones((2, 2)), np.ones((2, 2)) * 1j), TypeError,
+     r"dL_dY must be real, got complex"),
+    ("magnitude_vjp-dL-strings", lambda: losses.magnitude_vjp(np.ones((2, 2)), np.full((2, 2), "a")), TypeError,
+     r"dL_dY must be a real numeric array"),
+    ("magnitude_vjp-S-inf", lambda: losses.magnitude_vjp(np.full((2, 2), np.inf), np.ones((2, 2))), ValueError,
+     r"S must be finite"),
+    ("magnitude_vjp-overflow", lambda: losses.magnitude_vjp(np.full((1, 1), 1e200), np.ones((1, 1)), p=3),
+     ValueError, r"G overflowed .* although every input is finite"),
+    ("smoothness-nan", lambda: losses.smoothness([1.0, np.nan]), ValueError, r"win_length must be finite"),
+    ("smoothness-complex", lambda: losses.smoothness([1.0, 1j]), TypeError, r"win_length must be real"),
+    ("smoothness-3d", lambda: losses.smoothness(np.ones((2, 2, 2))), ValueError,
+     r"win_length must have at most two axes"),
+    ("smoothness-scale-zero", lambda: losses.smoothness([1.0, 2.0], scale=0), ValueError,
+     r"scale must be a positive finite number"),
+    ("coverage-positions-nan", lambda: losses.coverage([0.0, np.nan], 12.0, 20), ValueError,
+     r"positions must be finite"),
+    ("coverage-positions-complex", lambda: losses.coverage([0.0, 1j], 12.0, 20), TypeError,
+     r"positions must be real, got complex"),
+    ("coverage-positions-strings", lambda: losses.coverage(["a", "b"], 12.0, 20), TypeError,
+     r"positions must be a real numeric array"),
+    ("coverage-positions-2d", lambda: losses.coverage(np.zeros((2, 2)), 12.0, 20), ValueError,
+     r"positions must have shape \(T,\) with T >= 1, got \(2, 2\)"),
+    ("coverage-theta-negative", lambda: losses.coverage([0.0, 10.0], -12.0, 20), ValueError,
+     r"win_length must be > 0, got -12\.0"),
+    ("coverage-theta-string", lambda: losses.coverage([0.0, 10.0], "12", 20), TypeError,
+     r"win_length must be a real numeric array"),
+    ("coverage-theta-shape", lambda: losses.coverage([0.0, 10.0], np.ones(3), 20), ValueError,
+     r"win_length of shape \(3,\) does not broadcast to \(R, T=2\)"),
+    ("coverage-n_samples-zero", lambda: losses.coverage([0.0, 10.0], 12.0, 0), ValueError,
+     r"n_samples must be an integer >= 1, got 0"),
+    ("coverage-n_samples-float", lambda: losses.coverage([0.0, 10.0], 12.0, 20.0), TypeError,
+     r"n_samples must be an integer >= 1, got 20\.0"),
+    ("coverage-reach", lambda: losses.coverage([0.0, 10.0], 12.0, 20, reach=1.5), ValueError,
+     r"reach must be in \(0, 1\]"),
+    ("get_loss-unknown", lambda: losses.get_loss("l2"), ValueError,
+     r"loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'; got 'l2'"),
+    ("get_loss-None", lambda: losses.get_loss(None), ValueError, r"loss must be one of .*; got None"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, match", OTHER_LOSS_CASES, ids=[c[0] for c in OTHER_LOSS_CASES])
+def test_other_losses_reject(case, call, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect(error, match, call)
+
+
+def test_losses_accept_any_layout_and_never_modify_it(rng):
+    Y = rng.uniform(0.0, 2.0, (2, 5, 7))
+    for name in SPECTROGRAM_LOSSES:
+        def func(arr, loss=getattr(losses, name)):
+            return tuple(np.asarray(result) for result in loss(arr))   # (value as a 0-d array, dL_dY)
+
+        assert_accepts_layouts(func, Y, func(Y), f"{name}: Y")
+        counts = rng.integers(0, 9, (5, 7))
+        assert_same_results(func(counts), func(counts.astype(float)), f"{name}: integer Y")
+    S = rng.standard_normal((5, 7)) + 1j * rng.standard_normal((5, 7))
+    dL_dY = rng.standard_normal((5, 7))
+    assert_accepts_layouts(lambda arr: losses.magnitude_vjp(arr, dL_dY, p=2.0), S,
+                           losses.magnitude_vjp(S, dL_dY, p=2.0), "magnitude_vjp: S")

@@ -1,4 +1,4 @@
-"""Bad input to every core public function: a clear error, never a Numba traceback or a silent NaN.
+"""Bad input to stft, stft_partials and stft_vjp: a clear error, never a Numba traceback or a silent NaN.
 
 Each case pins the exception type and a message that names the argument
 and its allowed range. Legal but unusual layouts (integer, strided,
@@ -6,16 +6,12 @@ Fortran-order, negative strides, read-only, big-endian) are accepted, left
 bit-identical, and give the results of the plain contiguous float array.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import dstft_np
-from dstft_np._options import WINDOWS
 
-#: How an option error lists the windows (option_code's message).
-WINDOW_CHOICES = ", ".join(map(repr, WINDOWS))
+from .inputs import WINDOW_CHOICES, assert_same_results, assert_untouched, layouts, snapshot, with_value
 
 N_FFT = 16
 N_BINS = N_FFT // 2 + 1
@@ -30,14 +26,6 @@ def signal(rng):
     return rng.standard_normal(100)
 
 
-@pytest.fixture
-def memory_limit():
-    """Restore the process-wide memory limit whatever the test sets."""
-    previous = dstft_np.get_memory_limit()
-    yield
-    dstft_np.set_memory_limit(previous)
-
-
 def call_transform(name, x, win_length=THETA, positions=POSITIONS, *, grad_S=None, n_fft=N_FFT,
                    **options):
     """stft, stft_partials or stft_vjp; the VJP gets a ones cotangent of the default S shape."""
@@ -47,12 +35,6 @@ def call_transform(name, x, win_length=THETA, positions=POSITIONS, *, grad_S=Non
     if grad_S is None:
         grad_S = np.ones((N_BINS, N_FRAMES), dtype=complex)
     return func(x, win_length, positions, grad_S, n_fft=n_fft, **options)
-
-
-def with_value(arr, index, value):
-    out = np.array(arr, dtype=float)
-    out[index] = value
-    return out
 
 
 # (id, keyword overrides given the valid signal x, exception, message pattern)
@@ -171,55 +153,6 @@ def test_vjp_rejects_bad_cotangent(signal, case, grad_S, error, match):
 
 # --- legal layouts: accepted, never modified, same numbers as the contiguous float array ---
 
-def layouts(arr):
-    """(label, array) pairs holding the values of `arr` in unusual memory layouts."""
-    arr = np.asarray(arr)
-    strided = np.zeros(arr.shape[:-1] + (2 * arr.shape[-1],), dtype=arr.dtype)
-    strided[..., ::2] = arr
-    reversed_copy = np.ascontiguousarray(arr[..., ::-1])
-    read_only = arr.copy()
-    read_only.flags.writeable = False
-    out = [
-        ("strided", strided[..., ::2]),
-        ("negative-strides", reversed_copy[..., ::-1]),
-        ("read-only", read_only),
-        ("big-endian", arr.astype(arr.dtype.newbyteorder(">" if arr.dtype.byteorder != ">" else "<"))),
-        ("broadcast-view", np.broadcast_to(arr, arr.shape)),
-    ]
-    if arr.ndim >= 2:
-        out.append(("fortran-order", np.asfortranarray(arr)))
-    return out
-
-
-def snapshot(arr):
-    """Bytes and layout of an array, to show a call left it untouched."""
-    return np.array(arr, copy=True), arr.strides, arr.flags.writeable
-
-
-def assert_untouched(arr, before, what):
-    values, strides, writeable = before
-    np.testing.assert_array_equal(arr, values, err_msg=f"{what} was modified")
-    assert arr.strides == strides and arr.flags.writeable == writeable, f"{what} layout changed"
-
-
-def assert_same_results(actual, expected, what):
-    """Same values through the same arithmetic, only the layout differs: equal to a few ulps."""
-    actual = actual if isinstance(actual, tuple) else (actual,)
-    expected = expected if isinstance(expected, tuple) else (expected,)
-    for a, e in zip(actual, expected, strict=True):
-        assert a.shape == e.shape and a.dtype == e.dtype, what
-        eps = np.finfo(e.dtype).eps
-        np.testing.assert_allclose(a, e, rtol=0, atol=4 * eps * max(np.max(np.abs(e)), 1.0), err_msg=what)
-
-
-def assert_accepts_layouts(func, arr, expected, what):
-    """func(a) for the values of `arr` in every layout: `a` left untouched, the results those of `expected`."""
-    for label, a in layouts(arr):
-        before = snapshot(a)
-        result = func(a)
-        assert_untouched(a, before, f"{what} ({label})")
-        assert_same_results(result, expected, f"{what}: {label}")
-
 
 def transform_arguments(rng):
     """Valid float64 batch arguments of every kind: x (2, K), per-cell θ (F, T), positions (2, T)."""
@@ -287,179 +220,8 @@ def test_real_cotangent_is_a_complex_one_with_zero_imaginary_part(rng):
 
 # --- the memory limit: a clear error before anything large is allocated ---
 
-def peak_bytes(func):
-    """Peak traced allocation while `func` runs (numpy registers its buffers with tracemalloc)."""
-    tracemalloc.start()
-    try:
-        func()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak
-
-
-MEMORY_CASES = [
-    # (id, call, bytes the call would need at least)
-    ("stft-frames", lambda: dstft_np.stft(np.ones(100), 8.0, np.arange(20000.0), n_fft=4096),
-     20000 * 4096 * 8),
-    ("stft_partials-per-bin", lambda: dstft_np.stft_partials(np.ones(100), np.linspace(2.0, 8.0, 2049)[:, None],
-                                                              np.arange(20000.0), n_fft=4096),
-     2049 * 20000 * 16),
-    ("stft_vjp-frames", lambda: dstft_np.stft_vjp(np.ones(100), 8.0, np.arange(20000.0),
-                                                   np.zeros((2049, 1)), n_fft=4096), 20000 * 4096 * 8),
-    ("stft-batch-copy-of-x", lambda: dstft_np.stft(np.ones(100000), 8.0, np.zeros((2000, 1)), n_fft=N_FFT),
-     2000 * 100000 * 8),
-    ("frame_positions", lambda: dstft_np.frame_positions(10**9, 1), 10**9 * 8),
-    ("frame_positions-tiny-hop", lambda: dstft_np.frame_positions(1000, 1e-300), 10**300),
-]
-
-
-@pytest.mark.parametrize("case, func, needed", MEMORY_CASES, ids=[c[0] for c in MEMORY_CASES])
-def test_memory_limit_raises_before_allocating(memory_limit, case, func, needed):
-    limit = 10 * 2**20
-    dstft_np.set_memory_limit(limit)
-    assert needed > 10 * limit
-
-    def expect_error():
-        with pytest.raises(ValueError, match=r"would need .* MiB, above the memory limit of 10 MiB"):
-            func()
-
-    peak = peak_bytes(expect_error)
-    assert peak < limit / 4, f"{case}: {peak} bytes allocated before the error"
-
-
-def test_memory_limit_is_settable_and_restorable(memory_limit):
-    original = dstft_np.get_memory_limit()
-    assert dstft_np.set_memory_limit(2**20) == original
-    assert dstft_np.get_memory_limit() == 2**20
-    with pytest.raises(ValueError, match=r"above the memory limit of 1 MiB"):
-        dstft_np.stft(np.ones(100), 8.0, np.arange(1000.0), n_fft=512)
-    assert dstft_np.set_memory_limit(original) == 2**20
-    assert dstft_np.stft(np.ones(100), 8.0, np.arange(1000.0), n_fft=512).shape == (257, 1000)
-
-
-@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (np.nan, ValueError),
-                                        ("1 GiB", TypeError), (True, TypeError), (None, TypeError)])
-def test_set_memory_limit_rejects(memory_limit, bad, error):
-    with pytest.raises(error, match=r"memory limit must be a positive number of bytes"):
-        dstft_np.set_memory_limit(bad)
-
 
 # --- window ---
 
-WINDOW_CASES = [
-    ("u-nan", {"u": [0.0, np.nan]}, ValueError, r"u must be finite"),
-    ("u-inf", {"u": [np.inf]}, ValueError, r"u must be finite"),
-    ("u-complex", {"u": [1j]}, TypeError, r"u must be real, got complex"),
-    ("u-strings", {"u": ["a"]}, TypeError, r"u must be a real numeric array"),
-    ("theta-zero", {"win_length": 0.0}, ValueError, r"win_length must be in \(0, n_fft=16\], got 0\.0"),
-    ("theta-negative", {"win_length": -1}, ValueError, r"win_length must be in \(0, n_fft=16\], got -1"),
-    ("theta-above-n_fft", {"win_length": 16.01}, ValueError, r"win_length must be in \(0, n_fft=16\], got 16\.01"),
-    ("theta-nan", {"win_length": np.nan}, ValueError, r"win_length must be finite"),
-    ("theta-inf", {"win_length": np.inf}, ValueError, r"win_length must be finite"),
-    ("theta-complex", {"win_length": 4 + 1j}, TypeError, r"win_length must be a real number"),
-    ("theta-array", {"win_length": np.array([4.0, 5.0])}, TypeError, r"win_length must be a real number"),
-    ("theta-string", {"win_length": "4"}, TypeError, r"win_length must be a real number"),
-    ("n_fft-odd", {"n_fft": 17}, ValueError, r"n_fft must be an even integer >= 2, got 17"),
-    ("n_fft-zero", {"n_fft": 0}, ValueError, r"n_fft must be an even integer >= 2, got 0"),
-    ("n_fft-float", {"n_fft": 16.5}, TypeError, r"n_fft must be an even integer >= 2, got 16\.5"),
-    ("window-unknown", {"window": "kaiser"}, ValueError, rf"window must be one of {WINDOW_CHOICES}"),
-    ("norm-unknown", {"norm": "peak"}, ValueError, r"norm must be one of 'area', None"),
-    ("derivative-unknown", {"derivative": "theta"}, ValueError,
-     r"derivative must be one of None, 'win_length', 'offset'; got 'theta'"),
-]
-
-
-@pytest.mark.parametrize("case, overrides, error, match", WINDOW_CASES, ids=[c[0] for c in WINDOW_CASES])
-def test_window_rejects(case, overrides, error, match):
-    args = {"u": np.arange(-8.0, 9.0), "win_length": 10.0, "n_fft": N_FFT, **overrides}
-    u = args.pop("u")
-    win_length = args.pop("win_length")
-    with pytest.raises(error, match=match):
-        dstft_np.window(u, win_length, **args)
-
-
-def test_window_accepts_any_layout_and_never_modifies_it(rng):
-    u = rng.uniform(-9.0, 9.0, (3, 7))
-    for derivative in (None, "win_length", "offset"):
-        expected = dstft_np.window(u, 10.5, n_fft=N_FFT, derivative=derivative)
-        for label, arr in layouts(u) + [("integer", np.arange(-8, 9))]:
-            before = snapshot(arr)
-            result = dstft_np.window(arr, 10.5, n_fft=N_FFT, derivative=derivative)
-            assert_untouched(arr, before, f"u ({label})")
-            reference = expected if label != "integer" else dstft_np.window(
-                np.arange(-8.0, 9.0), 10.5, n_fft=N_FFT, derivative=derivative)
-            assert_same_results(result, reference, f"window u {label}, {derivative=}")
-
 
 # --- positions ---
-
-FRAME_POSITION_CASES = [
-    ("n_samples-zero", (0, 4), ValueError, r"n_samples must be an integer >= 1, got 0"),
-    ("n_samples-negative", (-10, 4), ValueError, r"n_samples must be an integer >= 1, got -10"),
-    ("n_samples-float", (100.0, 4), TypeError, r"n_samples must be an integer >= 1, got 100\.0"),
-    ("n_samples-fraction", (10.5, 4), TypeError, r"n_samples must be an integer >= 1, got 10\.5"),
-    ("n_samples-bool", (True, 4), TypeError, r"n_samples must be an integer >= 1, got True"),
-    ("hop-zero", (100, 0), ValueError, r"hop_length must be a positive finite number of samples, got 0"),
-    ("hop-negative", (100, -2.5), ValueError, r"hop_length must be a positive finite number of samples, got -2\.5"),
-    ("hop-nan", (100, np.nan), ValueError, r"hop_length must be finite"),
-    ("hop-inf", (100, np.inf), ValueError, r"hop_length must be finite"),
-    ("hop-complex", (100, 4j), TypeError, r"hop_length must be a real number"),
-    ("hop-string", (100, "4"), TypeError, r"hop_length must be a real number"),
-    ("hop-bool", (100, True), TypeError, r"hop_length must be a real number"),
-    ("hop-array", (100, np.array([4, 5])), TypeError, r"hop_length must be a real number"),
-]
-
-
-@pytest.mark.parametrize("case, args, error, match", FRAME_POSITION_CASES, ids=[c[0] for c in FRAME_POSITION_CASES])
-def test_frame_positions_rejects(case, args, error, match):
-    with pytest.raises(error, match=match):
-        dstft_np.frame_positions(*args)
-
-
-HOPS_CASES = [
-    ("hops-nan", ([4.0, np.nan], 0.0), ValueError, r"hops must be finite"),
-    ("hops-inf", ([np.inf], 0.0), ValueError, r"hops must be finite"),
-    ("hops-zero", ([4.0, 0.0], 0.0), ValueError, r"hops must be > 0, got 0\.0"),
-    ("hops-negative", ([-1.5], 0.0), ValueError, r"hops must be > 0, got -1\.5"),
-    ("hops-0d", (4.0, 0.0), ValueError, r"hops must have shape \(\.\.\., T-1\), got a 0-d array"),
-    ("hops-complex", ([4.0 + 1j], 0.0), TypeError, r"hops must be real, got complex"),
-    ("hops-strings", (["4"], 0.0), TypeError, r"hops must be a real numeric array"),
-    ("t0-nan", ([4.0], np.nan), ValueError, r"t0 must be finite"),
-    ("t0-inf", ([4.0], -np.inf), ValueError, r"t0 must be finite"),
-    ("t0-complex", ([4.0], 1j), TypeError, r"t0 must be a real number"),
-    ("t0-string", ([4.0], "0"), TypeError, r"t0 must be a real number"),
-    ("t0-array", ([4.0], np.array([0.0, 1.0])), TypeError, r"t0 must be a real number"),
-]
-
-
-@pytest.mark.parametrize("case, args, error, match", HOPS_CASES, ids=[c[0] for c in HOPS_CASES])
-def test_positions_from_hops_rejects(case, args, error, match):
-    with pytest.raises(error, match=match):
-        dstft_np.positions_from_hops(*args)
-
-
-GRAD_POSITION_CASES = [
-    ("nan", [1.0, np.nan], ValueError, r"grad_positions must be finite"),
-    ("inf", [np.inf, 1.0], ValueError, r"grad_positions must be finite"),
-    ("0d", 1.0, ValueError, r"grad_positions must have shape \(\.\.\., T\), got a 0-d array"),
-    ("no-frames", np.zeros((2, 0)), ValueError, r"grad_positions must hold at least one frame"),
-    ("complex", [1.0 + 1j], TypeError, r"grad_positions must be real, got complex"),
-    ("strings", ["a"], TypeError, r"grad_positions must be a real numeric array"),
-]
-
-
-@pytest.mark.parametrize("case, grad, error, match", GRAD_POSITION_CASES, ids=[c[0] for c in GRAD_POSITION_CASES])
-@pytest.mark.parametrize("func", (dstft_np.positions_from_hops_vjp, dstft_np.frame_positions_vjp))
-def test_hop_vjps_reject(case, grad, error, match, func):
-    with pytest.raises(error, match=match):
-        func(grad)
-
-
-@pytest.mark.parametrize("func", (dstft_np.positions_from_hops, dstft_np.positions_from_hops_vjp,
-                                  dstft_np.frame_positions_vjp))
-def test_positions_accept_any_layout_and_never_modify_it(rng, func):
-    values = rng.uniform(0.5, 10.0, (3, 6))
-    assert_accepts_layouts(func, values, func(values), func.__name__)
-    integer = rng.integers(1, 10, (3, 6))
-    assert_same_results(func(integer), func(integer.astype(float)), f"{func.__name__}: integer")
