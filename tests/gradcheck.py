@@ -18,6 +18,8 @@ derivative), so a direction nearly orthogonal to ∇f does not make the test fla
 
 import numpy as np
 
+import dstft_np
+
 
 def central_difference(f, x, direction, step):
     """(f(x + step·direction) - f(x - step·direction)) / (2 step); f may return an array.
@@ -59,3 +61,9 @@ def assert_gradient(f, x, grad, rng, *, step, rtol, n_directions=3, coordinates=
         label = f"direction {k}" if k < n_directions else f"coordinate {list(indices)[k - n_directions]}"
         np.testing.assert_allclose(numeric, analytic, rtol=0, atol=rtol * scale,
                                    err_msg=f"{what}: {label}, step {step}")
+
+
+def stft_difference(x, win_length, positions, tangent_win, tangent_pos, step, **options):
+    """central_difference of dstft_np.stft along (tangent_win, tangent_pos): S's directional derivative."""
+    return central_difference(lambda theta, t: dstft_np.stft(x, theta, t, **options), (win_length, positions),
+                              (tangent_win, tangent_pos), step)

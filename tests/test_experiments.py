@@ -20,11 +20,9 @@ from validation import (
 )
 from validation.common import TwoToneTask
 
+from .gradcheck import central_difference
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def central_difference(f, x, direction, step):
-    return (f(x + step * direction) - f(x - step * direction)) / (2 * step)
 
 
 def test_one_hidden_layer_gradients_match_central_differences(rng):

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 import dstft_np
-
-from .test_transform import PHASES
+from dstft_np._options import PHASES
 
 jax = pytest.importorskip("jax", reason="jax is not installed (optional extra [jax])")
 jnp = pytest.importorskip("jax.numpy")

@@ -313,3 +313,23 @@ def test_adam_accepts_any_layout_and_never_modifies_it(rng):
     assert_accepts_layouts(lambda arr: one_step(x0, arr), grad, expected, "grads")
     assert_same_results(one_step(np.arange(6).reshape(2, 3), grad),
                         one_step(np.arange(6.0).reshape(2, 3), grad), "integer params")
+
+
+# ---------------------------------------------------------------- edge case: zero gradients
+
+def test_adam_with_zero_gradients_stays_put_then_takes_the_bias_corrected_step():
+    """g = 0: m = v = 0, the update 0 / (0 + ε) = 0 exactly (no 0/0). Then g at step 3:
+    m̂ = (1 - β1) g / (1 - β1³), v̂ = (1 - β2) g² / (1 - β2³), step = lr m̂ / (sqrt(v̂) + ε)."""
+    start = np.array([1.5, -2.0, 0.0])
+    opt = Adam({"x": start}, lr=0.1)
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_array_equal(opt.step({"x": np.zeros(3)})["x"], start)
+    g = np.array([0.5, -3.0, 0.0])
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    m_hat = (1 - beta1) * g / (1 - beta1**3)
+    v_hat = (1 - beta2) * g**2 / (1 - beta2**3)
+    expected = start - 0.1 * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(opt.step({"x": g})["x"], expected, rtol=1e-15, atol=0,
+                               err_msg="first non-zero step after zero gradients")

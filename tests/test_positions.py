@@ -5,7 +5,10 @@ import pytest
 
 import dstft_np
 
+from .gradcheck import central_difference
+from .grids import N_FFT
 from .inputs import assert_accepts_layouts, assert_same_results
+from .tolerance import FD_STEP, tolerance
 
 
 FRAME_POSITION_CASES = [
@@ -77,3 +80,45 @@ def test_positions_accept_any_layout_and_never_modify_it(rng, func):
     assert_accepts_layouts(func, values, func(values), func.__name__)
     integer = rng.integers(1, 10, (3, 6))
     assert_same_results(func(integer), func(integer.astype(float)), f"{func.__name__}: integer")
+
+
+def test_positions_from_hops_is_a_cumulative_sum(rng):
+    hops = rng.uniform(1, 50, (3, 7))
+    positions = dstft_np.positions_from_hops(hops, t0=-4.5)
+    expected = np.empty((3, 8))
+    for b in range(3):
+        expected[b, 0] = -4.5
+        for n in range(1, 8):
+            expected[b, n] = expected[b, n - 1] + hops[b, n - 1]
+    np.testing.assert_allclose(positions, expected, rtol=1e-14)
+
+
+def test_positions_from_hops_vjp_matches_finite_differences(rng):
+    """Linear map, so central differences (step 0.5, width 1) are exact up to rounding."""
+    hops = rng.uniform(1, 50, 6)
+    grad_pos = rng.standard_normal(7)
+    grad_hops = dstft_np.positions_from_hops_vjp(grad_pos)
+    fd = [central_difference(lambda h: dstft_np.positions_from_hops(h) @ grad_pos, hops, unit, 0.5)
+          for unit in np.eye(6)]
+    np.testing.assert_allclose(grad_hops, fd, rtol=1e-12, atol=1e-12)
+
+
+def test_constant_hop_gradient_is_frame_weighted_sum(rng):
+    """t_n = n·h: ∂L/∂h = Σ_n n ∂L/∂t_n (DESIGN.md §3), by finite differences through the transform."""
+    x = rng.standard_normal(400)
+    n_frames = 9
+    hop = 41.3
+
+    def loss(h):
+        S = dstft_np.stft(x, 50.5, np.arange(n_frames) * h, n_fft=N_FFT)
+        return np.sum(np.abs(S) ** 2)
+
+    S = dstft_np.stft(x, 50.5, np.arange(n_frames) * hop, n_fft=N_FFT)
+    _, grad_pos = dstft_np.stft_vjp(x, 50.5, np.arange(n_frames) * hop, 2 * S, n_fft=N_FFT)
+    fd = central_difference(loss, hop, 1.0, FD_STEP)
+    rtol = tolerance("finite-difference")
+    np.testing.assert_allclose(np.sum(np.arange(n_frames) * grad_pos), fd, rtol=rtol)
+    np.testing.assert_allclose(dstft_np.frame_positions_vjp(grad_pos), fd, rtol=rtol,
+                               err_msg="frame_positions_vjp is that weighted sum")
+    batched = dstft_np.frame_positions_vjp(np.stack([grad_pos, 2 * grad_pos]))
+    np.testing.assert_allclose(batched, [fd, 2 * fd], rtol=rtol, err_msg="one hop per leading batch entry")

@@ -17,8 +17,7 @@ import re
 
 import pytest
 
-from .markdown import code_blocks, follows
-from .test_docs_usage import assert_same_output
+from .markdown import assert_same_output, code_blocks, follows
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -20,6 +20,7 @@ import pytest
 
 import dstft_np
 from dstft_np import conventions, losses
+from dstft_np._validation import check_finite
 
 from .inputs import peak_bytes
 
@@ -186,3 +187,12 @@ def test_memory_limit_is_settable_and_restorable(memory_limit):
 def test_set_memory_limit_rejects(memory_limit, bad, error):
     with pytest.raises(error, match=r"memory limit must be a positive number of bytes"):
         dstft_np.set_memory_limit(bad)
+
+
+def test_finite_check_handles_overflowing_sums():
+    """Finite values whose sum overflows pass; a NaN or an inf anywhere is caught."""
+    check_finite(np.array([1e308, 1e308, -1e308]), "x")
+    check_finite(np.array([1e308 + 1e308j, 1e308 + 0j]), "x")
+    for bad in (np.array([1.0, np.nan]), np.array([np.inf, -np.inf]), np.array([0j, complex(0, np.inf)])):
+        with pytest.raises(ValueError, match="x must be finite; it contains NaN or inf"):
+            check_finite(bad, "x")

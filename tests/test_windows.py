@@ -5,15 +5,19 @@ evaluated term by term with numpy's cos and sin (the code under test
 advances e^{j2πiv} by complex products instead).
 """
 
+import itertools
+
 import numpy as np
 import pytest
 
 import dstft_np
 from dstft_np import windows
 from dstft_np._kernels import window_terms
-from dstft_np._options import WINDOWS
+from dstft_np._options import NORMS, WINDOWS
 
+from .gradcheck import central_difference
 from .inputs import WINDOW_CHOICES, assert_same_results, assert_untouched, layouts, snapshot
+from .tolerance import FD_STEP, tolerance
 
 V = np.linspace(-0.5, 0.5, 201)
 N_FFT = 16
@@ -106,3 +110,18 @@ def test_window_accepts_any_layout_and_never_modifies_it(rng):
             reference = expected if label != "integer" else dstft_np.window(
                 np.arange(-8.0, 9.0), 10.5, n_fft=N_FFT, derivative=derivative)
             assert_same_results(result, reference, f"window u {label}, {derivative=}")
+
+
+def test_window_derivatives_match_central_differences(rng):
+    """∂ω/∂θ and ∂ω/∂u of dstft_np.window, inside the support, for every window and norm."""
+    u = rng.uniform(-20, 20, 50)
+    theta = 47.3
+    for window, norm in itertools.product(WINDOWS, NORMS):
+        kw = dict(n_fft=64, window=window, norm=norm)
+        fd_theta = central_difference(lambda w: dstft_np.window(u, w, **kw), theta, 1.0, FD_STEP)
+        fd_u = central_difference(lambda v: dstft_np.window(v, theta, **kw), u, 1.0, FD_STEP)
+        d_theta = dstft_np.window(u, theta, derivative="win_length", **kw)
+        d_u = dstft_np.window(u, theta, derivative="offset", **kw)
+        rtol = tolerance("finite-difference")
+        np.testing.assert_allclose(d_theta, fd_theta, rtol=rtol, atol=1e-9, err_msg=f"{window}, {norm}")
+        np.testing.assert_allclose(d_u, fd_u, rtol=rtol, atol=1e-9, err_msg=f"{window}, {norm}")
