@@ -649,6 +649,7 @@ def float32_reference(fn):
     return computed_in_float32
 
 
+@pytest.mark.slow
 def test_float32_profile_passes_a_float32_implementation_that_float64_fails():
     functions = [float32_reference(fn) for fn in REFERENCE]
     single = conformance.check(*functions, profile="float32")
@@ -755,6 +756,7 @@ def run_cli(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_command_line_passes_the_reference_with_partials_and_vjp(tmp_path):
     out = tmp_path / "report.json"
     done = run_cli("dstft_np:stft", "--partials", "dstft_np:stft_partials",
@@ -768,6 +770,7 @@ def test_command_line_passes_the_reference_with_partials_and_vjp(tmp_path):
     assert saved["counts"] == {"passed": n, "failed": 0, "unsupported": 0}
 
 
+@pytest.mark.slow
 def test_command_line_fails_a_wrong_implementation_and_names_the_case():
     done = run_cli("tests.wrong_implementations:phase_confused_stft", "--cases", "hann-*-per-bin")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -779,6 +782,7 @@ def test_command_line_fails_a_wrong_implementation_and_names_the_case():
     assert "hann-area-center-per-bin" not in done.stdout
 
 
+@pytest.mark.slow
 def test_json_output_is_the_dict_check_returns(tmp_path):
     """--json - prints report.to_dict() of the same check, JSON-encoded; complex values as [re, im]."""
     args = ["tests.wrong_implementations:floor_support_stft", "--family", "edge", "--cases", "*-hann-*",
@@ -797,6 +801,7 @@ def test_json_output_is_the_dict_check_returns(tmp_path):
     assert row["families"] == ["edge", "per-frame"] and row["diagnosis"].startswith("matches a support cut")
 
 
+@pytest.mark.slow
 def test_command_line_exit_status_is_documented_and_kept():
     """0: nothing failed and something passed; 1: a failure, or nothing checked; 2: bad arguments."""
     assert "exit status: 0 when no check failed and at least one passed" in run_cli("--help").stdout

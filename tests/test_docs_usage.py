@@ -30,6 +30,8 @@ import shlex
 import sys
 import tempfile
 
+import pytest
+
 from dstft_np import cli
 
 from .markdown import assert_same_output, code_blocks, follows
@@ -117,6 +119,7 @@ def _tour_environment(workdir):
             sys.modules["matplotlib.pyplot"].close("all")
 
 
+@pytest.mark.slow
 def test_usage_tour_runs_and_prints_what_the_page_shows(tmp_path):
     with _tour_environment(tmp_path):
         _, results = run_tour(tmp_path)

@@ -220,6 +220,7 @@ def explicit_matrix(theta, positions, n_samples, phase):
     return np.stack(columns, axis=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", PHASES)
 def test_adjoint_is_the_conjugate_transpose_of_the_naive_matrix(rng, phase):
     """S*(G) = Re(Aᴴ g) with A built column by column by the naive transform."""

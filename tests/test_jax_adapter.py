@@ -44,6 +44,7 @@ def theta_cases(rng):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", PHASES)
 def test_check_grads_for_every_theta_shape(rng, phase):
     x = jnp.asarray(rng.standard_normal(120))

@@ -65,6 +65,7 @@ def test_frame_path_in_several_chunks_matches_naive(rng):
                                rtol=RTOL, atol=0, err_msg="grad_pos at chunk borders")
 
 
+@pytest.mark.slow
 def test_window_edge_rounding_onto_a_sample_in_some_frames(rng):
     """θ one ulp below 500 at integer t_n: t_n + θ/2 rounds up to a sample for large t_n only.
 
