@@ -24,9 +24,9 @@ import scipy.io.wavfile
 import dstft_np
 from dstft_np import cli, losses
 
+from .figures import assert_figure
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-WIDTH_IN, ROW_IN = 10, 3   # figure geometry stated in --help
 
 
 def run_cli(*args, cwd):
@@ -43,20 +43,6 @@ def assert_one_line_error(result, *fragments):
     assert len(lines) == 1 and lines[0].startswith("dstft-np: error: "), f"stderr: {result.stderr!r}"
     for fragment in fragments:
         assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
-
-
-def read_png(path):
-    """(height, width, channels) float array of a PNG, via matplotlib's reader."""
-    import matplotlib.image
-
-    assert path.is_file() and path.stat().st_size > 0, f"{path} missing or empty"
-    return matplotlib.image.imread(path)
-
-
-def assert_figure(path, rows, dpi):
-    image = read_png(path)
-    assert image.shape[:2] == (rows * ROW_IN * dpi, WIDTH_IN * dpi), f"{path}: {image.shape}"
-    assert np.std(image[..., :3]) > 0.05, f"{path} looks blank"
 
 
 def two_tones(n_samples, sample_rate, frequencies, rng):
