@@ -5,7 +5,8 @@ import pytest
 
 import dstft_np
 
-from .inputs import WINDOW_CHOICES, assert_same_results, assert_untouched, expect, layouts, peak_bytes, snapshot, with_value
+from .inputs import (WINDOW_CHOICES, assert_same_results, assert_untouched, expect, layouts, peak_bytes, snapshot,
+                     with_value)
 
 
 def model(**options):

@@ -80,7 +80,8 @@ def test_backward_of_a_power_loss_matches_finite_differences(rng):
     v_theta, v_pos = rng.standard_normal(theta0.shape), rng.standard_normal(POSITIONS.shape)
     fd = central_difference(numpy_loss, (theta0, POSITIONS), (v_theta, v_pos), FD_STEP)
     directional = np.sum(theta.grad.numpy() * v_theta) + np.sum(positions.grad.numpy() * v_pos)
-    np.testing.assert_allclose(directional, fd, rtol=tolerance("finite-difference"), err_msg="torch backward along (v_θ, v_t)")
+    np.testing.assert_allclose(directional, fd, rtol=tolerance("finite-difference"),
+                               err_msg="torch backward along (v_θ, v_t)")
 
 
 def test_forward_matches_the_numpy_transform_in_float32_and_float64(rng):

@@ -139,7 +139,8 @@ def test_hop_length_is_the_default_grid(rng, n_samples, hop):
     grid = hop * np.arange(1 + int(n_samples // hop))
     for label, theta in theta_shapes(rng, grid.size).items():
         S = dstft_np.stft(x, theta, hop_length=hop, n_fft=N_FFT, phase="center")
-        assert_close(S, naive.stft(x, theta, grid, N_FFT, phase="center"), tolerance("reference"), f"{label} θ, hop {hop}")
+        assert_close(S, naive.stft(x, theta, grid, N_FFT, phase="center"), tolerance("reference"),
+                     f"{label} θ, hop {hop}")
 
 
 def test_hop_length_matches_scipy_short_time_fft(rng):

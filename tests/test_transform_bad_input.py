@@ -217,11 +217,3 @@ def test_real_cotangent_is_a_complex_one_with_zero_imaginary_part(rng):
     assert_same_results(run_transform("stft_vjp", {**args, "grad_S": real}),
                         run_transform("stft_vjp", {**args, "grad_S": real + 0j}), "real grad_S")
 
-
-# --- the memory limit: a clear error before anything large is allocated ---
-
-
-# --- window ---
-
-
-# --- positions ---

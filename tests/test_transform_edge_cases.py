@@ -1,5 +1,6 @@
-"""Numerical edge cases of stft, stft_partials and stft_vjp: one frame, frames far outside the signal, θ at both ends of (0, N],
-silence and constant signals, and a signal of 10^7 samples (memory stays O(F·T + K)).
+"""Numerical edge cases of stft, stft_partials and stft_vjp: one frame, frames far outside the signal,
+θ at both ends of (0, N], silence and constant signals, and a signal of 10^7 samples (memory stays
+O(F·T + K)).
 
 References: the double loop of tests/naive.py, the window formula evaluated
 here, central or one-sided finite differences (step and tolerance stated),
