@@ -206,6 +206,7 @@ def load_make_golden():
     return module
 
 
+@pytest.mark.slow
 def test_make_golden_regenerates_the_shipped_files_byte_for_byte(tmp_path):
     """Two runs give identical bytes; each shipped file is what a run writes.
 

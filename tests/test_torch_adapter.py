@@ -149,6 +149,7 @@ def test_module_hop_gradient_is_the_frame_weighted_sum(rng):
                                rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_module_learns_the_longest_window_for_a_stationary_tone():
     """A pure tone is most concentrated by the longest window: Adam drives θ from 16 to the bound N."""
     n_fft, n_samples = 64, 512

@@ -293,6 +293,7 @@ def ridge_error(x, win_length, rate, reference):
     return float(np.mean(np.abs(tracking.ridge(Y, (50, 350), sample_rate=rate) - reference)))
 
 
+@pytest.mark.slow
 def test_supervised_fit_lowers_the_tracking_error_on_the_training_signal():
     """The sweep of the issue: θ = 96 tracks with 0.67 Hz MAE; fitting θ (one, then per frame) lowers it."""
     x, rate, reference = sweep()
