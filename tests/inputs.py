@@ -90,6 +90,8 @@ def expect(error, match, func):
         func()
 
 
+# The small valid call of the istft, stft_adjoint and stft_jvp bad-input tests, whose messages quote
+# its shapes: K = 100 samples, n_fft = 16 (F = 9), θ = N, T = 26 frames.
 N_FFT = 16
 N_BINS = N_FFT // 2 + 1
 N_SAMPLES = 100

@@ -11,6 +11,8 @@ from .inputs import assert_accepts_layouts, assert_same_results
 from .tolerance import FD_STEP, tolerance
 
 
+# ---------------------------------------------------------------- bad input
+
 FRAME_POSITION_CASES = [
     ("n_samples-zero", (0, 4), ValueError, r"n_samples must be an integer >= 1, got 0"),
     ("n_samples-negative", (-10, 4), ValueError, r"n_samples must be an integer >= 1, got -10"),
@@ -81,6 +83,8 @@ def test_positions_accept_any_layout_and_never_modify_it(rng, func):
     integer = rng.integers(1, 10, (3, 6))
     assert_same_results(func(integer), func(integer.astype(float)), f"{func.__name__}: integer")
 
+
+# ---------------------------------------------------------------- values and derivatives
 
 def test_positions_from_hops_is_a_cumulative_sum(rng):
     hops = rng.uniform(1, 50, (3, 7))
