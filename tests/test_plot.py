@@ -222,6 +222,7 @@ def chirp():
     return np.sin(2 * np.pi * (0.02 + 0.1 * k / k.size) * k) + 0.3 * np.sin(2 * np.pi * 0.3 * k)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("win_mode, hop_mode", [("constant", "fixed"), ("time", "fixed"), ("frequency", "fixed"),
                                                 ("time-frequency", "fixed"), ("constant", "constant"),
                                                 ("time", "time")])
