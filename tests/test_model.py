@@ -1,6 +1,6 @@
 """DSTFT: the whole chain loss ∘ |S|^p ∘ stft ∘ hops by central differences, and fitting behaviour.
 
-Known optima (../shared/data/README.md) are in tests/test_known_optima.py.
+Known optima (../shared/data/README.md) are in tests/test_model_known_optima.py.
 """
 
 import functools
