@@ -2,13 +2,14 @@
 
 README.md and docs/usage.md hold examples that must run as written:
 tests/test_readme.py and tests/test_docs_usage.py read them with
-``code_blocks``.
+``code_blocks``; ``assert_same_output`` compares what a block printed with
+the output the page shows under it.
 """
 
 import re
 from typing import NamedTuple
 
-__all__ = ["Block", "code_blocks", "python_blocks", "follows"]
+__all__ = ["Block", "code_blocks", "python_blocks", "follows", "assert_same_output"]
 
 _FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 
@@ -38,3 +39,27 @@ def python_blocks(text):
 def follows(text, before, after):
     """True when only whitespace separates block `after` from the block `before` it."""
     return not text[before.end:after.start].strip()
+
+
+#: Relative tolerance of a printed number (platform-dependent rounding in the last digits).
+RTOL = 1e-3
+#: Magnitude below which a printed number is a rounding error whose size is all that is claimed.
+NOISE = 1e-6
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+def _words_and_numbers(text):
+    return " ".join(_NUMBER.sub("#", text).split()), [float(n) for n in _NUMBER.findall(text)]
+
+
+def assert_same_output(actual, expected, where):
+    """Equal words, and numbers equal to RTOL (or both below NOISE in magnitude)."""
+    hint = (f"{where} printed\n{actual}\nbut the page shows\n{expected}\n"
+            "(python -m tests.test_docs_usage rewrites the page's outputs)")
+    actual_words, actual_numbers = _words_and_numbers(actual)
+    expected_words, expected_numbers = _words_and_numbers(expected)
+    assert actual_words == expected_words and len(actual_numbers) == len(expected_numbers), hint
+    for got, shown in zip(actual_numbers, expected_numbers):
+        scale = max(abs(got), abs(shown))
+        assert scale < NOISE or abs(got - shown) <= RTOL * scale, f"{got!r} is not {shown!r}: {hint}"

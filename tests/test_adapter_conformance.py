@@ -14,6 +14,7 @@ import pytest
 from dstft_np import conformance
 
 
+@pytest.mark.slow
 def test_torch_adapter_passes_the_conformance_kit():
     torch = pytest.importorskip("torch", reason="torch is not installed (optional extra [torch])")
     dtorch = pytest.importorskip("dstft_np.torch")
@@ -33,6 +34,7 @@ def test_torch_adapter_passes_the_conformance_kit():
     assert report.ok, str(report)
 
 
+@pytest.mark.slow
 def test_jax_adapter_passes_the_conformance_kit():
     jax = pytest.importorskip("jax", reason="jax is not installed (optional extra [jax])")
     jnp = pytest.importorskip("jax.numpy")

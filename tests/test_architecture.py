@@ -151,3 +151,37 @@ def test_package_cites_no_file_outside_the_repository():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if "DESIGN.md" in line or "../shared" in line]
     assert not found, "references to files users do not have:\n" + "\n".join(found)
+
+
+def imported_test_modules(source):
+    """Names of tests' test modules that `source` imports (from .test_x, from tests.test_x, from . import test_x)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            module = (node.module or "").removeprefix("tests.").removeprefix("tests")
+            if module.startswith("test_"):
+                found.append(module)
+            elif not module:
+                found += [alias.name for alias in node.names if alias.name.startswith("test_")]
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.startswith("tests.test_")]
+    return found
+
+
+def test_no_test_module_imports_another():
+    """Helpers shared by test files live in helper modules (naive, gradcheck, tolerance, grids, inputs, ...)."""
+    checks = {"from .test_transform import N_FFT": ["test_transform"], "from . import naive, test_io": ["test_io"],
+              "import tests.test_cli": ["tests.test_cli"], "from tests.test_model import x": ["test_model"],
+              "from .gradcheck import assert_gradient\nfrom . import naive": []}
+    for source, expected in checks.items():
+        assert imported_test_modules(source) == expected, source
+    found = {path.name: imported_test_modules(path.read_text(encoding="utf-8"))
+             for path in sorted((ROOT / "tests").glob("*.py"))}
+    assert not {name: modules for name, modules in found.items() if modules}
+
+
+def test_every_test_file_is_in_the_map_of_conftest():
+    """tests/conftest.py's docstring says which file tests which module: a new test file goes there too."""
+    layout = ast.get_docstring(ast.parse((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")))
+    missing = [path.name for path in sorted((ROOT / "tests").glob("test_*.py")) if path.name not in layout]
+    assert not missing, f"test files missing from the map in tests/conftest.py: {missing}"

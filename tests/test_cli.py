@@ -24,9 +24,9 @@ import scipy.io.wavfile
 import dstft_np
 from dstft_np import cli, losses
 
+from .figures import assert_figure
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-WIDTH_IN, ROW_IN = 10, 3   # figure geometry stated in --help
 
 
 def run_cli(*args, cwd):
@@ -45,20 +45,6 @@ def assert_one_line_error(result, *fragments):
         assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
 
 
-def read_png(path):
-    """(height, width, channels) float array of a PNG, via matplotlib's reader."""
-    import matplotlib.image
-
-    assert path.is_file() and path.stat().st_size > 0, f"{path} missing or empty"
-    return matplotlib.image.imread(path)
-
-
-def assert_figure(path, rows, dpi):
-    image = read_png(path)
-    assert image.shape[:2] == (rows * ROW_IN * dpi, WIDTH_IN * dpi), f"{path}: {image.shape}"
-    assert np.std(image[..., :3]) > 0.05, f"{path} looks blank"
-
-
 def two_tones(n_samples, sample_rate, frequencies, rng):
     k = np.arange(n_samples)
     return np.stack([0.5 * np.sin(2 * np.pi * f * k / sample_rate) + 0.05 * rng.standard_normal(n_samples)
@@ -68,6 +54,7 @@ def two_tones(n_samples, sample_rate, frequencies, rng):
 # ---------------------------------------------------------------- successful runs
 
 
+@pytest.mark.slow
 def test_optimize_stereo_wav_writes_json_consistent_with_the_library_and_a_figure(tmp_path, rng):
     """int16 stereo wav at 8 kHz, hop and window given in seconds, one θ shared by both channels."""
     rate = 8000
@@ -115,6 +102,7 @@ def test_optimize_stereo_wav_writes_json_consistent_with_the_library_and_a_figur
     assert_figure(tmp_path / "fit.png", rows=3, dpi=30)
 
 
+@pytest.mark.slow
 def test_optimize_npy_per_frame_window_and_learnable_hop_quietly(tmp_path, rng):
     x = two_tones(1200, 1000.0, (100.0,), rng)[0]
     np.save(tmp_path / "mono.npy", x)
@@ -135,6 +123,7 @@ def test_optimize_npy_per_frame_window_and_learnable_hop_quietly(tmp_path, rng):
     assert len(report["rounded"]["win_length"]) == len(learned["win_length"])
 
 
+@pytest.mark.slow
 def test_spectrogram_of_a_mat_variable_with_a_sample_rate(tmp_path, rng):
     scipy.io.savemat(tmp_path / "two.mat", {"x": two_tones(2000, 4000.0, (300.0, 900.0), rng),
                                             "y": rng.standard_normal(500)})
@@ -145,6 +134,7 @@ def test_spectrogram_of_a_mat_variable_with_a_sample_rate(tmp_path, rng):
     assert_figure(tmp_path / "spec.png", rows=2, dpi=20)
 
 
+@pytest.mark.slow
 def test_demo_prints_the_table_and_writes_the_figure(tmp_path):
     result = run_cli("demo", "--steps", 3, "--out", "demo.png", "--dpi", 20, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -160,6 +150,7 @@ def test_missing_file_is_one_line(tmp_path):
     assert_one_line_error(run_cli("optimize", "absent.wav", cwd=tmp_path), "no such file", "absent.wav")
 
 
+@pytest.mark.slow
 def test_unreadable_format_is_one_line(tmp_path):
     (tmp_path / "noise.wav").write_bytes(b"not a wave file at all")
     assert_one_line_error(run_cli("spectrogram", "noise.wav", cwd=tmp_path), "could not read", "noise.wav")
@@ -386,6 +377,7 @@ def test_ctrl_c_during_a_fit_writes_the_best_parameters_so_far_and_exits_130(ton
     assert_figure(tmp_path / "fit.png", rows=2, dpi=20)
 
 
+@pytest.mark.slow
 def test_sigint_stops_a_running_fit_in_a_real_process(tmp_path, rng):
     """The shell's Ctrl-C: SIGINT to `python -m dstft_np optimize` while it fits; status 130, JSON written."""
     import signal

@@ -26,8 +26,10 @@ from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from . import naive
 from . import wrong_implementations as wrong
+from .inputs import expect
 from .markdown import code_blocks
-from .test_transform import assert_close_to
+from .gradcheck import central_difference
+from .tolerance import assert_close, tolerance
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CASES = conformance.load_cases()
@@ -204,6 +206,7 @@ def load_make_golden():
     return module
 
 
+@pytest.mark.slow
 def test_make_golden_regenerates_the_shipped_files_byte_for_byte(tmp_path):
     """Two runs give identical bytes; each shipped file is what a run writes.
 
@@ -225,7 +228,7 @@ def test_make_golden_regenerates_the_shipped_files_byte_for_byte(tmp_path):
             same = all(np.array_equal(fresh[key], shipped[key]) for key in fresh.files)
             for key in fresh.files:
                 if key in ("S", "dS_dwin", "dS_dpos", "grad_win", "grad_pos", "grad_hops"):
-                    assert_close_to(fresh[key], shipped[key], 1e-12, f"{name} {key}")
+                    assert_close(fresh[key], shipped[key], 1e-12, f"{name} {key}")
                 else:
                     np.testing.assert_array_equal(fresh[key], shipped[key], err_msg=f"{name} {key}")
         if same:
@@ -252,7 +255,7 @@ def test_hop_cases_are_built_by_the_hop_chain():
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_golden_S_matches_the_naive_double_loop(case):
-    assert_close_to(case.expected["S"], naive_stft(case), 1e-10, case.name)
+    assert_close(case.expected["S"], naive_stft(case), tolerance("reference"), case.name)
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
@@ -264,10 +267,10 @@ def test_golden_partials_match_central_differences_of_the_naive_loop(case):
     edges, where ω is C¹ but ω'' jumps, so their error is ~ h: h = 1e-7 there.
     """
     step = 1e-7 if "torch_call" in case.extras else 1e-5
-    d_win = (naive_stft(case, d_theta=step) - naive_stft(case, d_theta=-step)) / (2 * step)
-    d_pos = (naive_stft(case, d_pos=step) - naive_stft(case, d_pos=-step)) / (2 * step)
-    assert_close_to(case.expected["dS_dwin"], d_win, 1e-6, f"{case.name} dS_dwin")
-    assert_close_to(case.expected["dS_dpos"], d_pos, 1e-6, f"{case.name} dS_dpos")
+    d_win = central_difference(lambda d: naive_stft(case, d_theta=d), 0.0, 1.0, step)
+    d_pos = central_difference(lambda d: naive_stft(case, d_pos=d), 0.0, 1.0, step)
+    assert_close(case.expected["dS_dwin"], d_win, 1e-6, f"{case.name} dS_dwin")
+    assert_close(case.expected["dS_dpos"], d_pos, 1e-6, f"{case.name} dS_dpos")
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
@@ -309,7 +312,7 @@ def test_torch_cases_equal_torch_stft():
         reference = torch.stft(torch.from_numpy(case.x), N, hop, win_length=W,
                                window=torch.hann_window(W, dtype=torch.float64), center=True,
                                pad_mode="constant", return_complex=True).numpy()
-        assert_close_to(case.expected["S"], reference, 1e-12, case.name)
+        assert_close(case.expected["S"], reference, 1e-12, case.name)
 
 
 # --- the checker ------------------------------------------------------------------------------
@@ -594,10 +597,10 @@ def test_frames_sharing_frame_0_fractional_shift_are_named_with_their_gradients(
     def vjp(x, win_length, positions, grad_S, **options):
         step = 1e-6
         loss = lambda w, t: np.sum(np.real(np.conj(grad_S) * shared(x, w, t, **options)))
-        grad_win = np.array([(loss(win_length + step * e, positions) - loss(win_length - step * e, positions))
-                             / (2 * step) for e in np.eye(win_length.size)]).reshape(win_length.shape)
-        grad_pos = np.array([(loss(win_length, positions + step * e) - loss(win_length, positions - step * e))
-                             / (2 * step) for e in np.eye(positions.size)])
+        grad_win = np.array([central_difference(lambda w: loss(w, positions), win_length, e, step)
+                             for e in np.eye(win_length.size)]).reshape(win_length.shape)
+        grad_pos = np.array([central_difference(lambda t: loss(win_length, t), positions, e, step)
+                             for e in np.eye(positions.size)])
         return grad_win, grad_pos
 
     report = conformance.check(shared, vjp_fn=vjp, cases=name, rtol=1e-6)
@@ -647,6 +650,7 @@ def float32_reference(fn):
     return computed_in_float32
 
 
+@pytest.mark.slow
 def test_float32_profile_passes_a_float32_implementation_that_float64_fails():
     functions = [float32_reference(fn) for fn in REFERENCE]
     single = conformance.check(*functions, profile="float32")
@@ -742,7 +746,7 @@ def test_v3_stand_in_is_the_definition_restricted_to_the_floor_support(v3_adapte
         if case.positions.ndim > 1 or case.win_length.ndim > 2:
             continue
         got = v3_adapter.stft(case.x, case.win_length, case.positions, **case.options)
-        assert_close_to(got, wrong.floor_support_stft(case.x, case.win_length, case.positions,
+        assert_close(got, wrong.floor_support_stft(case.x, case.win_length, case.positions,
                                                       **case.options), 1e-13, case.name)
 
 
@@ -753,6 +757,7 @@ def run_cli(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_command_line_passes_the_reference_with_partials_and_vjp(tmp_path):
     out = tmp_path / "report.json"
     done = run_cli("dstft_np:stft", "--partials", "dstft_np:stft_partials",
@@ -766,6 +771,7 @@ def test_command_line_passes_the_reference_with_partials_and_vjp(tmp_path):
     assert saved["counts"] == {"passed": n, "failed": 0, "unsupported": 0}
 
 
+@pytest.mark.slow
 def test_command_line_fails_a_wrong_implementation_and_names_the_case():
     done = run_cli("tests.wrong_implementations:phase_confused_stft", "--cases", "hann-*-per-bin")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -777,6 +783,7 @@ def test_command_line_fails_a_wrong_implementation_and_names_the_case():
     assert "hann-area-center-per-bin" not in done.stdout
 
 
+@pytest.mark.slow
 def test_json_output_is_the_dict_check_returns(tmp_path):
     """--json - prints report.to_dict() of the same check, JSON-encoded; complex values as [re, im]."""
     args = ["tests.wrong_implementations:floor_support_stft", "--family", "edge", "--cases", "*-hann-*",
@@ -795,6 +802,7 @@ def test_json_output_is_the_dict_check_returns(tmp_path):
     assert row["families"] == ["edge", "per-frame"] and row["diagnosis"].startswith("matches a support cut")
 
 
+@pytest.mark.slow
 def test_command_line_exit_status_is_documented_and_kept():
     """0: nothing failed and something passed; 1: a failure, or nothing checked; 2: bad arguments."""
     assert "exit status: 0 when no check failed and at least one passed" in run_cli("--help").stdout
@@ -880,3 +888,28 @@ def test_authors_v3_validation_script_states_what_docs_claim(tmp_path):
     for family_counts in (theirs, definition):
         row = " | ".join(f"{c['passed']}/{c['failed']}/{c['unsupported']}" for c in family_counts.values())
         assert row in docs, row
+
+
+# ---------------------------------------------------------------- bad input
+
+CHECK_CASES = [
+    ({"stft_fn": None}, TypeError, r"stft_fn must be callable, got None"),
+    ({"stft_fn": 3}, TypeError, r"stft_fn must be callable or None, got 3"),
+    ({"vjp_fn": "dstft_np:stft_vjp"}, TypeError, r"vjp_fn must be callable or None"),
+    ({"rtol": -1.0}, ValueError, r"rtol must be a finite real number >= 0, got -1\.0"),
+    # an infinite tolerance passes every implementation: a check that cannot fail
+    ({"rtol": np.inf}, ValueError, r"rtol must be a finite real number >= 0, got inf"),
+    ({"atol": "0"}, TypeError, r"atol must be a finite real number >= 0, got '0'"),
+    ({"cases": "no-such-case-*"}, ValueError, r"match no golden case"),
+    ({"families": ["interior", "outer"]}, ValueError, r"families must be names among 'interior', 'edge'"),
+    ({"profile": "float16"}, ValueError, r"profile must be one of 'float64', 'float32'; got 'float16'"),
+    ({"supported": {"phase": ["begin"]}}, ValueError,
+     r"supported\['phase'\] values must be one of 'absolute', 'center', 'start'; got 'begin'"),
+    ({"supported": "hann"}, TypeError, r"supported must be a mapping"),
+]
+
+
+@pytest.mark.parametrize("options, error, match", CHECK_CASES)
+def test_conformance_check_rejects(options, error, match):
+    args = {"stft_fn": dstft_np.stft, **options}
+    expect(error, match, lambda: dstft_np.conformance.check(args.pop("stft_fn"), **args))

@@ -20,9 +20,12 @@ import scipy.signal
 
 import dstft_np
 from dstft_np._options import CONVENTION_WINDOWS
+from dstft_np import conventions
 from dstft_np.conventions import preset
 
-from .test_transform import assert_close_to
+from .inputs import expect
+from .gradcheck import central_difference
+from .tolerance import assert_close, tolerance
 
 # (K, n_fft, hop, win_length): W = N and W < N, hop 1 and hop = N, odd and even K
 CASES = [
@@ -34,7 +37,7 @@ CASES = [
     (64, 64, 7, 30),
 ]
 WINDOWS = CONVENTION_WINDOWS
-RTOL = 1e-10
+RTOL = tolerance("reference")
 
 
 def librosa_framing(x, n_fft, hop, win_length, window, pad_mode="constant"):
@@ -84,7 +87,7 @@ def test_preset_matches_its_library(rng, convention, pad_mode, reference, n_samp
     expected = reference(x, n_fft, hop, win, window, pad_mode)
     S = dstft_np.stft(**preset(convention, x, n_fft, hop, win, window=window, pad_mode=pad_mode))
     assert S.shape == expected.shape
-    assert_close_to(S, expected, RTOL, f"{convention} {pad_mode}, K={n_samples}, N={n_fft}, hop={hop}, "
+    assert_close(S, expected, RTOL, f"{convention} {pad_mode}, K={n_samples}, N={n_fft}, hop={hop}, "
                                        f"W={win}, {window}")
 
 
@@ -96,7 +99,7 @@ def test_librosa_preset_matches_librosa_stft(rng, n_samples, n_fft, hop, win, pa
     reference = librosa.stft(x, n_fft=n_fft, hop_length=hop, win_length=win, window="hann",
                              center=True, pad_mode=pad_mode, dtype=np.complex128)
     S = dstft_np.stft(**preset("librosa", x, n_fft, hop, win, pad_mode=pad_mode))
-    assert_close_to(S, reference, RTOL, f"librosa {pad_mode}, K={n_samples}, N={n_fft}, hop={hop}, W={win}")
+    assert_close(S, reference, RTOL, f"librosa {pad_mode}, K={n_samples}, N={n_fft}, hop={hop}, W={win}")
 
 
 def test_reflect_preset_is_the_transform_of_the_mirrored_signal(rng):
@@ -113,7 +116,7 @@ def test_reflect_preset_is_the_transform_of_the_mirrored_signal(rng):
     np.testing.assert_array_equal(zeros["positions"], 16 * np.arange(1 + 300 // 16))
     S, S_zeros = dstft_np.stft(**kwargs), dstft_np.stft(**zeros)
     inside = slice(2, -2)  # frames whose window [t_n - 20, t_n + 20) lies inside the signal
-    assert_close_to(S[..., inside], S_zeros[..., inside], 1e-13, "interior frames")
+    assert_close(S[..., inside], S_zeros[..., inside], 1e-13, "interior frames")
     assert np.max(np.abs(S[..., 0] - S_zeros[..., 0])) > 0.1 * np.max(np.abs(S_zeros[..., 0]))
 
 
@@ -123,10 +126,11 @@ def test_reflect_preset_derivatives_are_those_of_the_mirrored_signal(rng):
     kwargs = preset("librosa", x, 32, 8, 24, pad_mode="reflect")
     S, dS_dwin, dS_dpos = dstft_np.stft_partials(**kwargs)
     step = 1e-6
-    moved = [dstft_np.stft(**dict(kwargs, positions=kwargs["positions"] + sign * step)) for sign in (1, -1)]
-    widened = [dstft_np.stft(**dict(kwargs, win_length=kwargs["win_length"] + sign * step)) for sign in (1, -1)]
-    assert_close_to(dS_dpos, (moved[0] - moved[1]) / (2 * step), 1e-6, "dS_dpos")
-    assert_close_to(dS_dwin, (widened[0] - widened[1]) / (2 * step), 1e-6, "dS_dwin")
+    moved = central_difference(lambda t: dstft_np.stft(**dict(kwargs, positions=t)), kwargs["positions"], 1.0, step)
+    widened = central_difference(lambda w: dstft_np.stft(**dict(kwargs, win_length=w)), kwargs["win_length"], 1.0,
+                                 step)
+    assert_close(dS_dpos, moved, 1e-6, "dS_dpos")
+    assert_close(dS_dwin, widened, 1e-6, "dS_dwin")
     zeros = dstft_np.stft_partials(**preset("librosa", x, 32, 8, 24))[2]
     assert not np.allclose(dS_dpos[:, 0], zeros[:, 0])
 
@@ -141,7 +145,7 @@ def test_preset_keeps_batch_axes_and_default_win_length(rng):
         assert S.shape == (2, 3, 33, 1 + 500 // 16)
         for b in range(2):
             for c in range(3):
-                assert_close_to(S[b, c], librosa_framing(x[b, c], 64, 16, 64, "hann", pad_mode), RTOL,
+                assert_close(S[b, c], librosa_framing(x[b, c], 64, 16, 64, "hann", pad_mode), RTOL,
                                 f"signal ({b}, {c}), {pad_mode}")
 
 
@@ -168,3 +172,30 @@ def test_preset_rejects_bad_arguments(kwargs, error, match):
     arguments.update(kwargs)
     with pytest.raises(error, match=match):
         preset(**arguments)
+
+
+# ---------------------------------------------------------------- bad input
+
+PRESET_CASES = [
+    ({"convention": "numpy"}, ValueError, r"convention must be one of 'torch', 'librosa', 'scipy'; got 'numpy'"),
+    ({"x": np.zeros((3, 0))}, ValueError, r"x must hold at least one sample along its last axis"),
+    ({"x": [1, "a"]}, TypeError, r"x must be"),
+    ({"n_fft": 15}, ValueError, r"n_fft must be an even integer >= 2, got 15"),
+    ({"n_fft": 16.0}, TypeError, r"n_fft must be an even integer >= 2, got 16\.0"),
+    ({"hop_length": 0}, ValueError, r"hop_length must be an integer >= 1, got 0"),
+    ({"hop_length": 4.0}, TypeError, r"hop_length must be an integer >= 1, got 4\.0"),
+    ({"win_length": 7}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\] for convention 'torch'"),
+    ({"win_length": 18}, ValueError, r"win_length must be an even integer in \[2, n_fft=16\]"),
+    ({"window": "gaussian"}, ValueError,
+     rf"window must be one of {', '.join(map(repr, CONVENTION_WINDOWS))}; got 'gaussian'"),
+    ({"convention": "scipy", "x": np.ones(3)}, ValueError,
+     r"x must hold at least win_length - win_length // 2 = 8 samples for convention 'scipy'"),
+    ({"pad_mode": "wrap"}, ValueError, r"pad_mode for convention 'torch' must be one of 'constant', 'reflect'"),
+]
+
+
+@pytest.mark.parametrize("options, error, match", PRESET_CASES)
+def test_preset_rejects(options, error, match):
+    args = {"convention": "torch", "x": np.ones(100), "n_fft": 16, "hop_length": 4, **options}
+    window = args.pop("window", "hann")
+    expect(error, match, lambda: conventions.preset(**args, window=window))

@@ -66,3 +66,28 @@ def test_anchor_follows_github():
     assert _anchor("2. ∂ω/∂θ") == "2-ωθ"
     assert _anchor("3.2 One window length per frame: step size and smoothness") == \
         "32-one-window-length-per-frame-step-size-and-smoothness"
+
+
+CITED_TEST = re.compile(r"tests/(\w+\.py)(?:::(\w+))?")
+
+
+def cited_tests():
+    """(citing file, cited tests/ file, cited function or None) in the pages, the package and validation/."""
+    sources = [ROOT / "README.md", *sorted(DOCS.glob("*.md")), *sorted((ROOT / "dstft_np").rglob("*.py")),
+               *sorted((ROOT / "validation").glob("*.py")), *sorted((ROOT / "tests").glob("*.py"))]
+    for source in sources:
+        for name, function in CITED_TEST.findall(source.read_text(encoding="utf-8")):
+            yield source.relative_to(ROOT), name, function or None
+
+
+def test_cited_test_files_and_functions_exist():
+    """A page that says which test checks a claim names a file (and function) that is there."""
+    missing = []
+    for source, name, function in cited_tests():
+        path = ROOT / "tests" / name
+        if not path.is_file():
+            missing.append(f"{source}: tests/{name}")
+        elif function and not re.search(rf"^def {function}\(", path.read_text(encoding="utf-8"), re.M):
+            missing.append(f"{source}: tests/{name}::{function}")
+    assert len(list(cited_tests())) > 20, "the pattern finds the citations"
+    assert not missing, "cited but missing:\n" + "\n".join(missing)

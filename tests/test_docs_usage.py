@@ -30,9 +30,11 @@ import shlex
 import sys
 import tempfile
 
+import pytest
+
 from dstft_np import cli
 
-from .markdown import code_blocks, follows
+from .markdown import assert_same_output, code_blocks, follows
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "usage.md"
@@ -41,12 +43,7 @@ PAGE = ROOT / "docs" / "usage.md"
 OPTIONAL = {"torch", "jax"}
 #: Subcommands shown but not run here (the demo fits 25000 samples twice, ~8 s).
 NOT_RUN = {"demo"}
-#: Relative tolerance of a printed number (platform-dependent rounding in the last digits).
-RTOL = 1e-3
-#: Magnitude below which a printed number is a rounding error whose size is all that is claimed.
-NOISE = 1e-6
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 _SAVED_AS = re.compile(r"# (\w+)\.py")
 
 
@@ -103,22 +100,6 @@ def run_tour(workdir):
     return text, results
 
 
-def _words_and_numbers(text):
-    return " ".join(_NUMBER.sub("#", text).split()), [float(n) for n in _NUMBER.findall(text)]
-
-
-def assert_same_output(actual, expected, where):
-    """Equal words, and numbers equal to RTOL (or both below NOISE in magnitude)."""
-    hint = (f"{where} printed\n{actual}\nbut the page shows\n{expected}\n"
-            "(python -m tests.test_docs_usage rewrites the page's outputs)")
-    actual_words, actual_numbers = _words_and_numbers(actual)
-    expected_words, expected_numbers = _words_and_numbers(expected)
-    assert actual_words == expected_words and len(actual_numbers) == len(expected_numbers), hint
-    for got, shown in zip(actual_numbers, expected_numbers):
-        scale = max(abs(got), abs(shown))
-        assert scale < NOISE or abs(got - shown) <= RTOL * scale, f"{got!r} is not {shown!r}: {hint}"
-
-
 @contextlib.contextmanager
 def _tour_environment(workdir):
     """cwd = workdir and importable from there; sys.path, sys.modules and figures restored afterwards."""
@@ -138,6 +119,7 @@ def _tour_environment(workdir):
             sys.modules["matplotlib.pyplot"].close("all")
 
 
+@pytest.mark.slow
 def test_usage_tour_runs_and_prints_what_the_page_shows(tmp_path):
     with _tour_environment(tmp_path):
         _, results = run_tour(tmp_path)

@@ -1,17 +1,26 @@
 """The engine's fit-step contract: a Signal validated once, then plans per θ and t_n without checks.
 
 The public stft and stft_vjp are the reference (test_transform and
-test_derivatives check them against naive.py and finite differences): the
-per-step path must give the same numbers for every θ layout, never copy x,
-and build a plan without samples for the adjoint.
+test_transform_derivatives check them against naive.py and finite
+differences): the per-step path must give the same numbers for every θ
+layout, never copy x, and build a plan without samples for the adjoint.
+
+A fit's fused value and gradient (the loss's per-frame sums inside the
+transform's passes) against the route through Y: stft, the loss function,
+magnitude_vjp, stft_vjp; its fallback where the sums leave their range; its
+work arrays reused between evaluations.
 """
 
 import numpy as np
 import pytest
 
 import dstft_np
-from dstft_np import _engine
+from dstft_np import _engine, losses
 from dstft_np._options import VALUE
+from dstft_np.objective import Objective
+
+from .grids import theta_cases
+from .tolerance import assert_close, tolerance
 
 N_FFT = 64
 N_BINS = N_FFT // 2 + 1
@@ -90,3 +99,103 @@ def test_plan_without_samples_gives_the_adjoint(rng):
         lhs = np.real(np.vdot(G, S))
         rhs = np.sum(x * _engine.unbatch(_engine.adjoint(plan, G), plan))
         np.testing.assert_allclose(rhs, lhs, rtol=1e-11, err_msg=label)
+
+
+# ---------------------------------------------------------------- the fused value and gradient of a fit
+
+def route_through_y(x, theta, positions, loss, p, phase, n_fft):
+    """L(|S|^p) and its gradients by the public functions, Y and G formed."""
+    S = dstft_np.stft(x, theta, positions, n_fft=n_fft, phase=phase)
+    Y = losses.magnitude(S, p)
+    value, dL_dY = loss(Y)
+    G = losses.magnitude_vjp(S, dL_dY, p)
+    return (value, *dstft_np.stft_vjp(x, theta, positions, G, n_fft=n_fft, phase=phase))
+
+
+def fused(x, theta, positions, loss, p, phase, n_fft, work=None):
+    """L(|S|^p) and its gradients by _engine.loss_value_and_grad, the route of a fit."""
+    signal = _engine.prepare_signal(x, n_fft=n_fft, window="hann", norm="area", phase=phase)
+    plan = _engine.set_frames(signal, np.asarray(theta, dtype=float), positions, keep_cells=True)
+    result = _engine.loss_value_and_grad(plan, loss.frame_sums, p, work)
+    if result is None:
+        return None
+    value, grad_win, grad_pos = result
+    return (value, _engine.reduce_to(grad_win, plan, np.shape(theta)),
+            _engine.reduce_to(grad_pos, plan, positions.shape))
+
+
+FUSED_LOSSES = {"entropy": losses.shannon_entropy, "frame-entropy": losses.frame_entropy,
+                "renyi": losses.renyi_entropy}
+
+
+@pytest.mark.parametrize("loss_name, p, phase", [(name, p, phase) for name in FUSED_LOSSES for p, phase in
+                                                 ((1.0, "absolute"), (2.0, "center"), (1.5, "start"))])
+def test_fused_value_and_gradient_match_the_route_through_y(rng, loss_name, p, phase):
+    """Constant, per-frame and per-cell θ, non-integer positions reaching past both ends, N = 256."""
+    n_fft = 256
+    loss = FUSED_LOSSES[loss_name]
+    x = rng.standard_normal(3000)
+    positions = np.sort(rng.uniform(-60.0, 3060.0, 40))
+    for label, theta in theta_cases(rng, n_fft // 2 + 1, positions.size, n_fft).items():
+        what = f"{label} θ, {loss_name}, p={p}, {phase}"
+        expected = route_through_y(x, theta, positions, loss, p, phase, n_fft)
+        got = fused(x, theta, positions, loss, p, phase, n_fft)
+        np.testing.assert_allclose(got[0], expected[0], rtol=1e-12, atol=0, err_msg=what)
+        assert_close(got[1], expected[1], tolerance("reference"), f"grad_win, {what}")
+        assert_close(got[2], expected[2], tolerance("reference"), f"grad_pos, {what}")
+        got32 = fused(x.astype(np.float32), theta, positions, loss, p, phase, n_fft)
+        np.testing.assert_allclose(got32[0], expected[0], rtol=1e-5, atol=0, err_msg=f"float32, {what}")
+        assert_close(got32[1], expected[1], tolerance("derivative", np.float32), f"float32 grad_win, {what}")
+        assert_close(got32[2], expected[2], tolerance("derivative", np.float32), f"float32 grad_pos, {what}")
+
+
+def test_fused_route_declines_where_the_loss_would_rescale(rng):
+    """x = 1e305: ΣY beyond max/1024, so the fit takes the route through Y, whose losses rescale Y."""
+    n_fft = 128
+    x = 1e305 * rng.standard_normal(1000)
+    positions = np.arange(0.0, 1001.0, 50.0)
+    assert fused(x / 1e305, 100.3, positions, losses.shannon_entropy, 1.0, "absolute", n_fft) is not None
+    assert fused(x, 100.3, positions, losses.shannon_entropy, 1.0, "absolute", n_fft) is None
+    model = dstft_np.DSTFT(n_fft, 50, 100.3)
+    value, grads = Objective(model, x).value_and_grad(model.parameters())
+    expected = route_through_y(x, 100.3, positions, losses.shannon_entropy, 1.0, "absolute", n_fft)
+    np.testing.assert_allclose(value, expected[0], rtol=1e-12)
+    np.testing.assert_allclose(grads["win_length"], expected[1], rtol=1e-9)
+
+
+def test_fused_work_arrays_hold_nothing_between_evaluations(rng):
+    """One workspace for evaluations at two θ maps gives what fresh arrays give, per frame and per cell."""
+    n_fft = 128
+    x = rng.standard_normal(1500)
+    positions = np.arange(0.0, 1501.0, 64.0)
+    for shape in ((1, positions.size), (n_fft // 2 + 1, positions.size)):
+        work = _engine.Workspace()
+        for theta in (rng.uniform(20.0, n_fft, shape), rng.uniform(20.0, n_fft, shape)):
+            reused = fused(x, theta, positions, losses.frame_entropy, 1.0, "center", n_fft, work)
+            fresh = fused(x, theta, positions, losses.frame_entropy, 1.0, "center", n_fft)
+            for a, b in zip(reused, fresh):
+                np.testing.assert_array_equal(a, b, err_msg=f"θ of shape {shape}")
+
+
+def test_objective_checks_nothing_per_evaluation(rng, monkeypatch):
+    """The regularisers of an Objective run unchecked: its inputs were checked once when it was built."""
+    n_samples = 300
+    model = dstft_np.DSTFT(N_FFT, 24, 40.0, win_mode="time", hop_mode="time", n_samples=n_samples)
+    model.win_length = rng.uniform(30.0, 60.0, model.win_length.shape)
+    model.hops = rng.uniform(20.0, 28.0, model.hops.shape)
+    x = rng.standard_normal(n_samples)
+    objective = Objective(model, x, smoothness=3.0, coverage=5.0)
+    params = model.parameters()
+    expected_value, expected_grads = objective.value_and_grad(params)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("an argument was checked again during an evaluation")
+
+    for name in ("check_real", "check_positive", "check_integer", "check_win_length"):
+        monkeypatch.setattr(losses, name, forbidden)
+    value, grads = objective.value_and_grad(params)
+    assert value == expected_value
+    for name, grad in expected_grads.items():
+        np.testing.assert_array_equal(grads[name], grad)
+    with pytest.raises(AssertionError, match="checked again"):   # the public regularisers do check
+        losses.smoothness(params["win_length"], scale=N_FFT)

@@ -20,11 +20,9 @@ from validation import (
 )
 from validation.common import TwoToneTask
 
+from .gradcheck import central_difference
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def central_difference(f, x, direction, step):
-    return (f(x + step * direction) - f(x - step * direction)) / (2 * step)
 
 
 def test_one_hidden_layer_gradients_match_central_differences(rng):
@@ -74,6 +72,7 @@ def written(out, name):
     return report.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_single_window_quick(tmp_path, data_dir):
     results = single_window.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
     text = written(tmp_path, "single_window")
@@ -88,6 +87,7 @@ def test_single_window_quick(tmp_path, data_dir):
                 assert outcome.value == min(outcome.values), f"{method} returns its lowest-loss θ"
 
 
+@pytest.mark.slow
 def test_fan_flutter_maps_quick(tmp_path, data_dir):
     results = fan_flutter_maps.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
     text = written(tmp_path, "fan_flutter_maps")
@@ -95,6 +95,7 @@ def test_fan_flutter_maps_quick(tmp_path, data_dir):
     assert f"| {results['cell_entropy']:.5f} |" in text
 
 
+@pytest.mark.slow
 def test_fan7_per_frame_quick(tmp_path, data_dir):
     results = fan7_per_frame.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
     text = written(tmp_path, "fan7_per_frame")
@@ -105,6 +106,7 @@ def test_fan7_per_frame_quick(tmp_path, data_dir):
         assert found["theta_n"].shape == (1 + 32000 // fan7_per_frame.HOP,)
 
 
+@pytest.mark.slow
 def test_frequency_tracking_quick(tmp_path):
     results = frequency_tracking.main(["--quick", "--out", str(tmp_path)])
     text = written(tmp_path, "frequency_tracking")
@@ -115,6 +117,7 @@ def test_frequency_tracking_quick(tmp_path):
     assert all(log_bias < plain_bias and log_bias < 0.02 for _, log_bias, plain_bias in results["bias"])
 
 
+@pytest.mark.slow
 def test_learnable_hops_quick(tmp_path):
     results = learnable_hops.main(["--quick", "--out", str(tmp_path)])
     text = written(tmp_path, "learnable_hops")
@@ -125,6 +128,7 @@ def test_learnable_hops_quick(tmp_path):
     assert results["initial"]["uncovered"] == 0
 
 
+@pytest.mark.slow
 def test_joint_training_numpy_quick(tmp_path):
     results = joint_training_numpy.main(["--quick", "--out", str(tmp_path)])
     text = written(tmp_path, "joint_training_numpy")
@@ -133,6 +137,7 @@ def test_joint_training_numpy_quick(tmp_path):
     assert results["theta_path"][0] == joint_training_numpy.THETA0
 
 
+@pytest.mark.slow
 def test_joint_training_torch_quick(tmp_path):
     pytest.importorskip("torch", reason="the torch joint-training example needs torch")
     results = joint_training_torch.main(["--quick", "--out", str(tmp_path)])

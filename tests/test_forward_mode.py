@@ -1,24 +1,29 @@
 """stft_jvp against central differences and against stft_vjp (inner-product identity).
 
-Finite differences: the directional central difference of tests/test_derivatives.py
-(step STEP = 1e-5 samples in θ and t_n, float64, tolerance FD_RTOL = 1e-6
-norm-wise; its error budget is stated there), along seeded random directions
-(v_θ, v_t) drawn together, for every shape θ can take. Test points use
-non-integer θ and t_n so that no window edge crosses a sample within ±STEP.
+Finite differences: gradcheck.stft_difference, the directional central
+difference of S (step FD_STEP = 1e-5 samples in θ and t_n, float64, to
+tolerance("finite-difference") = 1e-6 norm-wise; tests/tolerance.py states
+its error budget), along seeded random directions (v_θ, v_t) drawn together,
+for every shape θ can take. Test points use non-integer θ and t_n so that
+no window edge crosses a sample within ±FD_STEP.
 
 Transpose: ⟨G, J v⟩ = Σ Re(conj(G) · stft_jvp(v)) must equal
-⟨Jᴴ G, v⟩ = Σ grad_win · v_θ + Σ grad_pos · v_t from stft_vjp, to VJP_RTOL = 1e-10.
+⟨Jᴴ G, v⟩ = Σ grad_win · v_θ + Σ grad_pos · v_t from stft_vjp, to tolerance("adjoint") = 1e-10.
 """
 
 import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import dstft_np
+from dstft_np._options import NORMS, PHASES, WINDOWS
 
-from .test_derivatives import FD_RTOL, VJP_RTOL, directional_fd, norm_error
-from .test_transform import N_BINS, N_FFT, NORMS, PHASES, POSITIONS, WINDOWS, theta_shapes
+from .gradcheck import stft_difference
+from .grids import N_BINS, N_FFT, POSITIONS, SETTINGS, cases, describe, options, theta_shapes
+from .tolerance import FD_STEP, allowance, assert_close, tolerance
 
 
 def all_theta_shapes(rng, n_frames):
@@ -37,9 +42,9 @@ def test_jvp_matches_central_differences(rng, phase, norm, window):
         v_theta = rng.standard_normal(np.shape(theta))
         v_pos = rng.standard_normal(POSITIONS.shape)
         dS = dstft_np.stft_jvp(x, theta, POSITIONS, v_theta, v_pos, **kwargs)
-        fd = directional_fd(x, theta, POSITIONS, v_theta, v_pos, **kwargs)
+        fd = stft_difference(x, theta, POSITIONS, v_theta, v_pos, FD_STEP, **kwargs)
         assert dS.shape == fd.shape, label
-        assert norm_error(fd, dS) <= FD_RTOL, f"{label} θ, {phase=}, {norm=}, {window=}"
+        assert_close(fd, dS, tolerance("finite-difference"), f"{label} θ, {phase=}, {norm=}, {window=}")
 
 
 @pytest.mark.parametrize("phase, norm", list(itertools.product(PHASES, NORMS)))
@@ -56,7 +61,7 @@ def test_jvp_is_the_transpose_of_the_vjp(rng, phase, norm):
         grad_win, grad_pos = dstft_np.stft_vjp(x, theta, positions, G, **kwargs)
         lhs = np.sum(np.real(np.conj(G) * dS))
         rhs = np.sum(grad_win * v_theta) + np.sum(grad_pos * v_pos)
-        np.testing.assert_allclose(lhs, rhs, rtol=VJP_RTOL, err_msg=f"{label} θ, {phase=}, {norm=}")
+        np.testing.assert_allclose(lhs, rhs, rtol=tolerance("adjoint"), err_msg=f"{label} θ, {phase=}, {norm=}")
 
 
 def test_jvp_along_one_frame_is_that_frames_column(rng):
@@ -66,8 +71,8 @@ def test_jvp_along_one_frame_is_that_frames_column(rng):
     v_pos[4] = 1.0
     dS = dstft_np.stft_jvp(x, 40.3, POSITIONS, 0.0, v_pos, n_fft=N_FFT, phase="center")
     np.testing.assert_array_equal(np.delete(dS, 4, axis=-1), 0.0, err_msg="frames other than n = 4")
-    fd = directional_fd(x, 40.3, POSITIONS, 0.0, v_pos, n_fft=N_FFT, phase="center")
-    assert norm_error(fd[:, 4], dS[:, 4]) <= FD_RTOL
+    fd = stft_difference(x, 40.3, POSITIONS, 0.0, v_pos, FD_STEP, n_fft=N_FFT, phase="center")
+    assert_close(fd[:, 4], dS[:, 4], tolerance("finite-difference"), "")
 
 
 def test_jvp_keeps_float32(rng):
@@ -77,7 +82,7 @@ def test_jvp_keeps_float32(rng):
     dS64 = dstft_np.stft_jvp(x, theta, POSITIONS, v_theta, v_pos, n_fft=N_FFT)
     dS32 = dstft_np.stft_jvp(x.astype(np.float32), theta, POSITIONS, v_theta, v_pos, n_fft=N_FFT)
     assert dS32.dtype == np.complex64 and dS64.dtype == np.complex128
-    assert norm_error(dS32, dS64) <= 1e-4
+    assert_close(dS32, dS64, tolerance("derivative", np.float32), "")
 
 
 def test_jvp_does_not_mutate_its_inputs(rng):
@@ -113,7 +118,28 @@ def test_jvp_with_hop_length_is_the_jvp_on_the_default_grid(rng):
     v_theta, v_pos = rng.standard_normal(theta.shape), rng.standard_normal(grid.shape)
     dS = dstft_np.stft_jvp(x, theta, tangent_win=v_theta, tangent_pos=v_pos, hop_length=hop, n_fft=N_FFT,
                            phase="center")
-    fd = directional_fd(x, theta, grid, v_theta, v_pos, n_fft=N_FFT, phase="center")
-    assert norm_error(dS, fd) <= FD_RTOL
+    fd = stft_difference(x, theta, grid, v_theta, v_pos, FD_STEP, n_fft=N_FFT, phase="center")
+    assert_close(dS, fd, tolerance("finite-difference"), "")
     with pytest.raises(ValueError, match=r"tangent_pos must have the shape of positions, \(7,\), got \(6,\)"):
         dstft_np.stft_jvp(x, theta, tangent_win=v_theta, tangent_pos=v_pos[:-1], hop_length=hop, n_fft=N_FFT)
+
+
+# ---------------------------------------------------------------- property (hypothesis): linear in the tangents
+
+@SETTINGS
+@given(case=cases(), weights=st.tuples(st.floats(-3, 3), st.floats(-3, 3)))
+def test_jvp_is_linear_in_the_tangents(case, weights):
+    """dS(a v + b w) = a dS(v) + b dS(w) for random tangents of θ's and t's shapes."""
+    a, b = weights
+    rng = case["rng"]
+    theta_shape, pos_shape = np.shape(case["win_length"]), np.shape(case["positions"])
+    v = (rng.standard_normal(theta_shape), rng.standard_normal(pos_shape))
+    w = (rng.standard_normal(theta_shape), rng.standard_normal(pos_shape))
+
+    def jvp(tangent):
+        return dstft_np.stft_jvp(case["x"], case["win_length"], case["positions"], *tangent, **options(case))
+
+    combined = jvp((a * v[0] + b * w[0], a * v[1] + b * w[1]))
+    dv, dw = jvp(v), jvp(w)
+    scale = abs(a) * np.max(np.abs(dv), initial=0) + abs(b) * np.max(np.abs(dw), initial=0)
+    assert_close(combined, a * dv + b * dw, allowance(case["x"].dtype, case["n_fft"]), describe(case), scale=scale)

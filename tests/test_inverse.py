@@ -10,6 +10,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import dstft_np
 from dstft_np.inverse import stft_adjoint
@@ -17,6 +19,8 @@ from dstft_np.inverse import stft_adjoint
 from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from . import naive
+from .grids import SETTINGS, describe, options
+from .tolerance import allowance, assert_close
 
 N_FFT = 64
 N_BINS = N_FFT // 2 + 1
@@ -216,6 +220,7 @@ def explicit_matrix(theta, positions, n_samples, phase):
     return np.stack(columns, axis=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", PHASES)
 def test_adjoint_is_the_conjugate_transpose_of_the_naive_matrix(rng, phase):
     """S*(G) = Re(Aᴴ g) with A built column by column by the naive transform."""
@@ -345,3 +350,93 @@ def test_adjoint_with_hop_length(rng):
     G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
     adjoint = stft_adjoint(G, 60.0, hop_length=hop, n_fft=N_FFT, length=300, phase="center")
     np.testing.assert_allclose(x @ adjoint, np.real(np.vdot(G, S)), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- property (hypothesis): istft ∘ stft = identity
+
+@st.composite
+def covered_calls(draw):
+    """x, per-frame θ in [N/2, N] and positions at most N/4 apart from before 0 to past K - 1.
+
+    Every sample then lies within N/8 of a frame centre, strictly inside a
+    window of half-length >= N/4 where h(u/θ) >= h(1/4) > 0.3 for every base
+    window: covered, with a weight bounded away from 0.
+    """
+    n_fft = draw(st.sampled_from([8, 16, 32]))
+    n_samples = draw(st.integers(1, 3 * n_fft))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    steps = rng.uniform(0.5, n_fft / 4, 4 * n_samples + 8)
+    positions = rng.uniform(-n_fft / 4, 0.0) + np.concatenate([[0.0], np.cumsum(steps)])
+    positions = positions[: 1 + np.searchsorted(positions, n_samples - 1)]
+    theta_shape = draw(st.sampled_from(["scalar", "frame-1d", "frame"]))
+    theta = rng.uniform(n_fft / 2, n_fft, {"scalar": (), "frame-1d": positions.shape,
+                                           "frame": (1, positions.size)}[theta_shape])
+    return {
+        "x": rng.standard_normal(n_samples).astype(draw(st.sampled_from([np.float32, np.float64]))),
+        "win_length": float(theta) if theta_shape == "scalar" else theta,
+        "positions": positions,
+        "n_fft": n_fft,
+        "window": draw(st.sampled_from(WINDOWS)),
+        "norm": draw(st.sampled_from(NORMS)),
+        "phase": draw(st.sampled_from(PHASES)),
+    }
+
+
+@SETTINGS
+@given(case=covered_calls())
+def test_istft_inverts_stft_on_covered_samples(case):
+    """x̂ = istft(stft(x)) = x. x̂[k] = Σ ω y / Σ ω² divides by a weight >= (c h(1/4))²: 100 × the
+    per-value allowance covers the irfft and the division."""
+    x = case["x"]
+    S = dstft_np.stft(x, case["win_length"], case["positions"], **options(case))
+    x_hat = dstft_np.istft(S, case["win_length"], case["positions"], length=x.shape[-1], **options(case))
+    assert x_hat.dtype == x.dtype and x_hat.shape == x.shape
+    assert_close(x_hat, x, 100 * allowance(x.dtype, case["n_fft"]), describe(case), scale=np.max(np.abs(x)))
+
+
+# ---------------------------------------------------------------- edge cases: silence, a constant, one frame, frames far outside the signal
+
+@pytest.mark.parametrize("per_cell", (False, True))
+def test_istft_of_silence_is_silence_and_of_a_constant_the_constant(rng, per_cell):
+    positions = np.arange(-8.0, 110.0, 8.0)
+    theta = rng.uniform(40.0, 64.0, (33, positions.size)) if per_cell else 48.0
+    zeros = dstft_np.istft(np.zeros((33, positions.size), complex), theta, positions, n_fft=64, length=100)
+    assert np.all(zeros == 0), "silence"
+    constant = np.full(100, -1.25)
+    S = dstft_np.stft(constant, theta, positions, n_fft=64, phase="center")
+    x, info = dstft_np.istft(S, theta, positions, n_fft=64, length=100, phase="center", return_info=True)
+    np.testing.assert_allclose(x, constant, rtol=0, atol=1e-9, err_msg=f"constant, {info}")
+
+
+@pytest.mark.parametrize("phase", ("absolute", "center", "start"))
+def test_istft_of_a_single_frame_recovers_the_samples_it_covers(rng, phase):
+    """One frame at t = 7.3, θ = 16 = N: samples 0..15 lie strictly inside |k - t| < 8."""
+    x = rng.standard_normal(15)
+    S = dstft_np.stft(x, 16.0, [7.3], n_fft=16, phase=phase)
+    np.testing.assert_allclose(dstft_np.istft(S, 16.0, [7.3], n_fft=16, length=15, phase=phase), x,
+                               rtol=0, atol=1e-12, err_msg=f"single frame, {phase=}")
+    # sample 15 is still inside (|15 - 7.3| = 7.7 < 8), sample 16 is not
+    x16 = dstft_np.istft(S, 16.0, [7.3], n_fft=16, length=16, phase=phase)
+    np.testing.assert_allclose(x16, np.append(x, 0.0), rtol=0, atol=1e-12, err_msg="x is zero at k = 15")
+    with pytest.raises(ValueError, match=r"sample 16 is covered by no window"):
+        dstft_np.istft(S, 16.0, [7.3], n_fft=16, length=17, phase=phase)
+
+
+@pytest.mark.parametrize("phase", ("absolute", "center", "start"))
+def test_istft_ignores_far_frames_and_names_an_uncovered_sample(rng, phase):
+    """Frames at ±1e300 and ±1e12 add nothing: same x̂ and same adjoint as without them. With only
+    far frames, sample 0 is the first uncovered one."""
+    x = rng.standard_normal(100)
+    inside = np.arange(0.0, 101.0, 8.0) + 0.4
+    far = np.array([-1e300, -1e12, 1e12, 1e300])
+    positions = np.concatenate([far[:2], inside, far[2:]])
+    S = dstft_np.stft(x, 32.0, positions, n_fft=32, phase=phase)
+    assert np.all(S[:, :2] == 0) and np.all(S[:, -2:] == 0)
+    np.testing.assert_allclose(dstft_np.istft(S, 32.0, positions, n_fft=32, length=100, phase=phase), x,
+                               rtol=0, atol=1e-12, err_msg="far frames present")
+    G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
+    np.testing.assert_allclose(stft_adjoint(G, 32.0, positions, n_fft=32, length=100, phase=phase),
+                               stft_adjoint(G[:, 2:-2], 32.0, inside, n_fft=32, length=100, phase=phase),
+                               rtol=0, atol=1e-12, err_msg="adjoint: far frames contribute nothing")
+    with pytest.raises(ValueError, match=r"sample 0 is covered by no window: its window weight .* = 0"):
+        dstft_np.istft(np.zeros((17, 4), complex), 32.0, far, n_fft=32, length=100, phase=phase)

@@ -5,12 +5,17 @@ by the full scale of the format), and the reading the data README
 documents for the paper's file.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.io
 import scipy.io.wavfile
 
+from dstft_np import io
 from dstft_np.io import load
+
+from .inputs import expect, with_value
 
 RATE = 16000
 
@@ -192,3 +197,68 @@ def test_other_errors(tmp_path, rng):
     np.save(tmp_path / "complex.npy", np.ones(8, dtype=complex))
     with pytest.raises(ValueError, match="holds no signal"):
         load(tmp_path / "complex.npy")
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.fixture
+def files(tmp_path):
+    good = np.sin(0.1 * np.arange(300))
+    np.save(tmp_path / "x.npy", good)
+    np.save(tmp_path / "nan.npy", with_value(good, 7, np.nan))
+    np.save(tmp_path / "complex.npy", good + 1j)
+    np.save(tmp_path / "strings.npy", np.array(["a", "b"]))
+    np.save(tmp_path / "one.npy", np.ones(1))
+    np.save(tmp_path / "empty.npy", np.ones(0))
+    np.save(tmp_path / "cube.npy", np.ones((2, 3, 4)))
+    np.save(tmp_path / "objects.npy", np.array([1, None], dtype=object), allow_pickle=True)
+    np.savez(tmp_path / "two.npz", a=good, b=good)
+    (tmp_path / "junk.npy").write_bytes(b"hello")
+    (tmp_path / "junk.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    (tmp_path / "junk.mat").write_bytes(b"garbage")
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text("a,b\n")
+    (tmp_path / "folder.npy").mkdir()
+    (tmp_path / "x.txt").write_text("1 2 3\n")
+    return tmp_path
+
+
+IO_CASES = [
+    ("missing", "absent.npy", {}, FileNotFoundError, r"no such file: .*absent\.npy"),
+    ("folder", "folder.npy", {}, IsADirectoryError, r"folder\.npy is a directory, not a signal file"),
+    ("unknown-suffix", "x.txt", {}, ValueError, r"unknown file type '\.txt'; supported: \.wav, \.npy"),
+    ("nan", "nan.npy", {}, ValueError, r"the signal in .*nan\.npy must be finite"),
+    ("complex", "complex.npy", {}, ValueError, r"holds no signal: .*got dtype complex128 and shape \(300,\)"),
+    ("strings", "strings.npy", {}, ValueError, r"holds no signal: .*got dtype <U1"),
+    ("one-sample", "one.npy", {}, ValueError, r"holds no signal: .*shape \(1,\)"),
+    ("empty", "empty.npy", {}, ValueError, r"holds no signal: .*shape \(0,\)"),
+    ("three-axes", "cube.npy", {}, ValueError, r"holds no signal: .*shape \(2, 3, 4\)"),
+    ("pickled-objects", "objects.npy", {}, ValueError, r"could not read .*objects\.npy as a \.npy file"),
+    ("junk-npy", "junk.npy", {}, ValueError, r"does not start with the NumPy \.npy header"),
+    ("junk-wav", "junk.wav", {}, ValueError, r"could not read .*junk\.wav as a \.wav file"),
+    ("junk-mat", "junk.mat", {}, ValueError, r"could not read .*junk\.mat as a \.mat file"),
+    ("empty-csv", "empty.csv", {}, ValueError, r"the file holds no rows"),
+    ("header-only-csv", "header.csv", {}, ValueError, r"no rows of numbers below the first line 'a,b'"),
+    ("several-signals", "two.npz", {}, ValueError, r"holds several signals: 'a' \(300,\), 'b' \(300,\)"),
+    ("wrong-variable", "two.npz", {"variable": "c"}, ValueError, r"variable 'c' is not in .*'a' \(300,\)"),
+    ("variable-for-npy", "x.npy", {"variable": "a"}, ValueError, r"variable applies to \.mat, \.npz and \.csv"),
+    ("wrong-channel", "x.npy", {"channel": 1}, ValueError,
+     r"channel must be an integer in \[0, 1\) or 'mean' for this 1-channel signal, got 1"),
+    ("negative-channel", "x.npy", {"channel": -1}, ValueError, r"channel must be an integer in \[0, 1\)"),
+    ("channel-name", "x.npy", {"channel": "left"}, ValueError, r"channel must be an integer .* got 'left'"),
+    ("sample-rate-zero", "x.npy", {"sample_rate": 0}, ValueError, r"sample_rate must be a finite number of Hz > 0"),
+    ("sample-rate-string", "x.npy", {"sample_rate": "8000"}, TypeError, r"sample_rate must be a finite number"),
+]
+
+
+@pytest.mark.parametrize("case, name, options, error, match", IO_CASES, ids=[c[0] for c in IO_CASES])
+def test_load_rejects(files, case, name, options, error, match):
+    with warnings.catch_warnings():
+        # a reader's warnings before a failure are dropped: the error is the whole story
+        warnings.simplefilter("error")
+        expect(error, match, lambda: io.load(files / name, **options))
+
+
+@pytest.mark.parametrize("path", [None, 3, ["x.npy"]])
+def test_load_rejects_a_path_that_is_no_path(path):
+    expect(TypeError, r"path must be a str or os\.PathLike, got", lambda: io.load(path))

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 import dstft_np
-
-from .test_transform import PHASES
+from dstft_np._options import PHASES
 
 jax = pytest.importorskip("jax", reason="jax is not installed (optional extra [jax])")
 jnp = pytest.importorskip("jax.numpy")
@@ -45,6 +44,7 @@ def theta_cases(rng):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", PHASES)
 def test_check_grads_for_every_theta_shape(rng, phase):
     x = jnp.asarray(rng.standard_normal(120))

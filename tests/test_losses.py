@@ -6,14 +6,21 @@ rtol = 1e-6.
 """
 
 import doctest
+import math
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dstft_np import losses
 
 from . import naive
 from .gradcheck import assert_gradient
+from .grids import SETTINGS
+from .inputs import assert_accepts_layouts, assert_same_results, expect, with_value
+from .tolerance import assert_close
 
 STEP = 1e-5
 RTOL = 1e-6
@@ -220,3 +227,207 @@ def test_bad_inputs_are_rejected():
 def test_docstring_examples_run():
     failures, attempted = doctest.testmod(losses, globs={})
     assert attempted > 0 and failures == 0
+
+
+# ---------------------------------------------------------------- bad input
+
+SPECTROGRAM_LOSSES = ("shannon_entropy", "renyi_entropy", "kurtosis")
+
+BAD_Y_CASES = [
+    ("nan", with_value(np.ones((3, 4)), (1, 1), np.nan), ValueError, r"Y must be finite"),
+    ("inf", np.full((3, 4), np.inf), ValueError, r"Y must be finite"),
+    ("negative", with_value(np.ones((3, 4)), (0, 2), -0.5), ValueError, r"Y must be >= 0 .*got -0\.5"),
+    ("complex", np.ones((3, 4)) + 0j, TypeError, r"Y must be real, got complex"),
+    ("strings", np.full((3, 4), "a"), TypeError, r"Y must be a real numeric array, got dtype <U1"),
+    ("objects", np.full((3, 4), None), TypeError, r"Y must be a real numeric array, got dtype object"),
+    ("ragged", [[1.0], [1.0, 2.0]], TypeError, r"Y must be a real numeric array, got list"),
+    ("0d", 1.0, ValueError, r"Y must have shape \(\.\.\., F, T\) with F, T >= 1, got \(\)"),
+    ("1d", np.ones(5), ValueError, r"Y must have shape \(\.\.\., F, T\) with F, T >= 1, got \(5,\)"),
+    ("empty", np.zeros((0, 5)), ValueError, r"Y must have shape \(\.\.\., F, T\) with F, T >= 1, got \(0, 5\)"),
+    # subnormal Y: the gradient ~ 1/ΣY exceeds float64; an error, not inf
+    ("gradient-overflows", np.array([[1e-320, 5e-321], [0.0, 2e-321]]), ValueError,
+     r"dL_dY overflowed float64 although every input is finite.*scale Y up"),
+]
+
+
+@pytest.mark.parametrize("case, Y, error, match", BAD_Y_CASES, ids=[c[0] for c in BAD_Y_CASES])
+@pytest.mark.parametrize("name", SPECTROGRAM_LOSSES)
+def test_spectrogram_losses_reject(name, case, Y, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect(error, match, lambda: getattr(losses, name)(Y))
+
+
+@pytest.mark.parametrize("name", SPECTROGRAM_LOSSES)
+def test_per_frame_must_be_a_bool(name):
+    expect(TypeError, r"per_frame must be True or False, got 'yes'",
+           lambda: getattr(losses, name)(np.ones((3, 4)), per_frame="yes"))
+
+
+OTHER_LOSS_CASES = [
+    ("renyi-alpha-nan", lambda: losses.renyi_entropy(np.ones((2, 2)), alpha=np.nan), ValueError,
+     r"alpha must be finite"),
+    ("renyi-alpha-zero", lambda: losses.renyi_entropy(np.ones((2, 2)), alpha=0), ValueError,
+     r"alpha must be a positive finite number, got 0\.0"),
+    ("renyi-alpha-string", lambda: losses.renyi_entropy(np.ones((2, 2)), alpha="3"), TypeError,
+     r"alpha must be a real number, got '3'"),
+    ("magnitude-S-nan", lambda: losses.magnitude(np.full((2, 2), np.nan)), ValueError, r"S must be finite"),
+    ("magnitude-S-strings", lambda: losses.magnitude(np.full((2, 2), "a")), TypeError,
+     r"S must be a numeric \(complex\) array"),
+    ("magnitude-p-complex", lambda: losses.magnitude(np.ones((2, 2)), p=1j), TypeError, r"p must be a real number"),
+    ("magnitude-p-negative", lambda: losses.magnitude(np.ones((2, 2)), p=-1), ValueError,
+     r"p must be a positive finite number"),
+    ("magnitude_vjp-shape", lambda: losses.magnitude_vjp(np.ones((2, 3)), np.ones((3, 2))), ValueError,
+     r"dL_dY must have the shape of S, \(2, 3\), got \(3, 2\)"),
+    ("magnitude_vjp-dL-nan", lambda: losses.magnitude_vjp(np.ones((2, 2)), np.full((2, 2), np.nan)), ValueError,
+     r"dL_dY must be finite"),
+    ("magnitude_vjp-dL-complex", lambda: losses.magnitude_vjp(np.ones((2, 2)), np.ones((2, 2)) * 1j), TypeError,
+     r"dL_dY must be real, got complex"),
+    ("magnitude_vjp-dL-strings", lambda: losses.magnitude_vjp(np.ones((2, 2)), np.full((2, 2), "a")), TypeError,
+     r"dL_dY must be a real numeric array"),
+    ("magnitude_vjp-S-inf", lambda: losses.magnitude_vjp(np.full((2, 2), np.inf), np.ones((2, 2))), ValueError,
+     r"S must be finite"),
+    ("magnitude_vjp-overflow", lambda: losses.magnitude_vjp(np.full((1, 1), 1e200), np.ones((1, 1)), p=3),
+     ValueError, r"G overflowed .* although every input is finite"),
+    ("smoothness-nan", lambda: losses.smoothness([1.0, np.nan]), ValueError, r"win_length must be finite"),
+    ("smoothness-complex", lambda: losses.smoothness([1.0, 1j]), TypeError, r"win_length must be real"),
+    ("smoothness-3d", lambda: losses.smoothness(np.ones((2, 2, 2))), ValueError,
+     r"win_length must have at most two axes"),
+    ("smoothness-scale-zero", lambda: losses.smoothness([1.0, 2.0], scale=0), ValueError,
+     r"scale must be a positive finite number"),
+    ("coverage-positions-nan", lambda: losses.coverage([0.0, np.nan], 12.0, 20), ValueError,
+     r"positions must be finite"),
+    ("coverage-positions-complex", lambda: losses.coverage([0.0, 1j], 12.0, 20), TypeError,
+     r"positions must be real, got complex"),
+    ("coverage-positions-strings", lambda: losses.coverage(["a", "b"], 12.0, 20), TypeError,
+     r"positions must be a real numeric array"),
+    ("coverage-positions-2d", lambda: losses.coverage(np.zeros((2, 2)), 12.0, 20), ValueError,
+     r"positions must have shape \(T,\) with T >= 1, got \(2, 2\)"),
+    ("coverage-theta-negative", lambda: losses.coverage([0.0, 10.0], -12.0, 20), ValueError,
+     r"win_length must be > 0, got -12\.0"),
+    ("coverage-theta-string", lambda: losses.coverage([0.0, 10.0], "12", 20), TypeError,
+     r"win_length must be a real numeric array"),
+    ("coverage-theta-shape", lambda: losses.coverage([0.0, 10.0], np.ones(3), 20), ValueError,
+     r"win_length of shape \(3,\) does not broadcast to \(R, T=2\)"),
+    ("coverage-n_samples-zero", lambda: losses.coverage([0.0, 10.0], 12.0, 0), ValueError,
+     r"n_samples must be an integer >= 1, got 0"),
+    ("coverage-n_samples-float", lambda: losses.coverage([0.0, 10.0], 12.0, 20.0), TypeError,
+     r"n_samples must be an integer >= 1, got 20\.0"),
+    ("coverage-reach", lambda: losses.coverage([0.0, 10.0], 12.0, 20, reach=1.5), ValueError,
+     r"reach must be in \(0, 1\]"),
+    ("get_loss-unknown", lambda: losses.get_loss("l2"), ValueError,
+     r"loss must be one of 'entropy', 'frame-entropy', 'bin-entropy', 'renyi', 'kurtosis'; got 'l2'"),
+    ("get_loss-None", lambda: losses.get_loss(None), ValueError, r"loss must be one of .*; got None"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, match", OTHER_LOSS_CASES, ids=[c[0] for c in OTHER_LOSS_CASES])
+def test_other_losses_reject(case, call, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect(error, match, call)
+
+
+def test_losses_accept_any_layout_and_never_modify_it(rng):
+    Y = rng.uniform(0.0, 2.0, (2, 5, 7))
+    for name in SPECTROGRAM_LOSSES:
+        def func(arr, loss=getattr(losses, name)):
+            return tuple(np.asarray(result) for result in loss(arr))   # (value as a 0-d array, dL_dY)
+
+        assert_accepts_layouts(func, Y, func(Y), f"{name}: Y")
+        counts = rng.integers(0, 9, (5, 7))
+        assert_same_results(func(counts), func(counts.astype(float)), f"{name}: integer Y")
+    S = rng.standard_normal((5, 7)) + 1j * rng.standard_normal((5, 7))
+    dL_dY = rng.standard_normal((5, 7))
+    assert_accepts_layouts(lambda arr: losses.magnitude_vjp(arr, dL_dY, p=2.0), S,
+                           losses.magnitude_vjp(S, dL_dY, p=2.0), "magnitude_vjp: S")
+
+
+# ---------------------------------------------------------------- property (hypothesis): scale invariance
+
+@st.composite
+def spectrograms(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    shape = draw(st.sampled_from([(), (2,)])) + (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    Y = rng.uniform(0.0, 1.0, shape) ** draw(st.sampled_from([1, 4]))   # some spectra peaky
+    Y[rng.uniform(size=shape) < draw(st.sampled_from([0.0, 0.3]))] = 0.0      # exact zeros, silent frames
+    return Y
+
+
+LOSSES = {
+    "shannon": losses.shannon_entropy,
+    "renyi-0.5": lambda Y, per_frame: losses.renyi_entropy(Y, 0.5, per_frame=per_frame),
+    "renyi-3": lambda Y, per_frame: losses.renyi_entropy(Y, 3.0, per_frame=per_frame),
+    "kurtosis": losses.kurtosis,
+}
+
+
+@SETTINGS
+@given(Y=spectrograms(), name=st.sampled_from(sorted(LOSSES)), per_frame=st.booleans(),
+       log_scale=st.floats(-200, 200))
+def test_losses_are_scale_invariant_and_their_gradients_orthogonal_to_Y(Y, name, per_frame, log_scale):
+    """L(cY) = L(Y) and ∂L/∂Y(cY) = ∂L/∂Y(Y) / c for c = 10^±200, and in every group (a frame, or the
+    whole spectrogram) Σ_i Y_i ∂L/∂Y_i = 0, Euler's identity for a function of degree 0.
+
+    Each output is a sum of M = F·T terms; tolerance 8 M eps of the sum of |terms|. The entropy is
+    computed as log s - Σ Y log Y / s and its gradient as (log s - H - log Y)/s (s = ΣY): parts of
+    size |log c| + |log Y| + |log s| that cancel, so that size (over s for the gradient) enters the
+    scale. For the Euler sum the terms Y_i ∂L/∂Y_i are themselves differences of parts that add up
+    to about 4 |L| of the group (4κ for the kurtosis), which enters too.
+    """
+    loss = LOSSES[name]
+    c = 10.0**log_scale
+    value, grad = loss(Y, per_frame=per_frame)
+    scaled_value, scaled_grad = loss(c * Y, per_frame=per_frame)
+    eps, M = np.finfo(np.float64).eps, Y.shape[-1] * Y.shape[-2]
+    what = f"{name}, per_frame={per_frame}, Y {Y.shape}, c = 1e{log_scale:.1f}"
+    axes = (-2,) if per_frame else (-2, -1)
+    sums = np.sum(Y, axis=axes)
+    logs = 1.0 + abs(log_scale) * np.log(10) + np.max(np.abs(np.log(Y[Y > 0])), initial=0.0) \
+        + np.max(np.abs(np.log(sums[sums > 0])), initial=0.0)
+    smallest_sum = np.min(sums[sums > 0], initial=1.0)
+    assert abs(scaled_value - value) <= 8 * M * eps * (abs(value) + logs), what
+    assert_close(scaled_grad * c, grad, 8 * M * eps, f"∂L/∂Y scales like 1/c: {what}",
+                 scale=np.max(np.abs(grad)) + logs / smallest_sum)
+    euler = np.sum(Y * grad, axis=axes)
+    n_groups = euler.size
+    bound = 8 * M * eps * (np.sum(np.abs(Y * grad), axis=axes) + 4 * max(1.0, abs(value) * n_groups))
+    assert np.all(np.abs(euler) <= bound), f"Σ Y ∂L/∂Y = {euler} per group: {what}"
+
+
+# ---------------------------------------------------------------- edge cases: silence, constants, Y near the float64 maximum
+
+@pytest.mark.parametrize("per_frame", (False, True))
+@pytest.mark.parametrize("name", ("shannon_entropy", "renyi_entropy", "kurtosis"))
+def test_losses_of_all_zero_spectrograms_are_zero_with_zero_gradient(name, per_frame):
+    """The documented convention for silence: value 0, gradient 0, no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = getattr(losses, name)(np.zeros((2, 5, 4)), per_frame=per_frame)
+    assert value == 0.0 and grad.shape == (2, 5, 4) and np.all(grad == 0)
+
+
+@pytest.mark.parametrize("per_frame", (False, True))
+def test_losses_of_a_constant_spectrogram_are_their_closed_forms(per_frame):
+    """Y = 3 everywhere on (F, T) = (5, 4): H = H_α = log M (M cells per group), κ = 1, gradients 0."""
+    Y = np.full((5, 4), 3.0)
+    group = 5 if per_frame else 20
+    for name, expected in (("shannon_entropy", math.log(group)), ("renyi_entropy", math.log(group)),
+                           ("kurtosis", -1.0)):
+        value, grad = getattr(losses, name)(Y, per_frame=per_frame)
+        assert value == pytest.approx(expected, rel=1e-15, abs=0), name
+        np.testing.assert_allclose(grad, 0.0, rtol=0, atol=1e-15, err_msg=f"{name}: uniform is stationary")
+
+
+@pytest.mark.parametrize("per_frame", (False, True))
+@pytest.mark.parametrize("name", ("shannon_entropy", "renyi_entropy", "kurtosis"))
+def test_losses_of_spectrograms_near_the_float64_maximum(name, per_frame):
+    """Y up to 1e308, where ΣY and Σ Y log Y overflow: the value of Y / 1e300 (scale invariance), to
+    1e-14, and finite gradients (was: ΣY = inf, P = 0 and H = 0 for the entropies)."""
+    Y = np.array([[1e308, 5e307, 2e306], [1e307, 0.0, 3e307]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = getattr(losses, name)(Y, per_frame=per_frame)
+    reference, _ = getattr(losses, name)(Y / 1e300, per_frame=per_frame)
+    assert value == pytest.approx(reference, rel=1e-14, abs=1e-14) and abs(value) > 0.01
+    assert np.all(np.isfinite(grad))

@@ -1,6 +1,6 @@
 """DSTFT: the whole chain loss ∘ |S|^p ∘ stft ∘ hops by central differences, and fitting behaviour.
 
-Known optima (../shared/data/README.md) are in tests/test_known_optima.py.
+Known optima (../shared/data/README.md) are in tests/test_model_known_optima.py.
 """
 
 import functools
@@ -100,29 +100,6 @@ def test_chain_gradient_with_other_conventions(rng, phase, norm, window):
     x = rng.standard_normal((2, N_SAMPLES))   # a batch of two signals: the loss averages them
     model = random_model(rng, "time", "time", phase=phase, norm=norm, window=window)
     check_chain(model, x, rng, f"{phase}/{norm}/{window}")
-
-
-def test_objective_checks_nothing_per_evaluation(rng, monkeypatch):
-    """The regularisers of an Objective run unchecked: its inputs were checked once when it was built."""
-    from dstft_np.objective import Objective
-
-    model = random_model(rng, "time", "time")
-    x = rng.standard_normal(N_SAMPLES)
-    objective = Objective(model, x, smoothness=3.0, coverage=5.0)
-    params = model.parameters()
-    expected_value, expected_grads = objective.value_and_grad(params)
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("an argument was checked again during an evaluation")
-
-    for name in ("check_real", "check_positive", "check_integer", "check_win_length"):
-        monkeypatch.setattr(losses, name, forbidden)
-    value, grads = objective.value_and_grad(params)
-    assert value == expected_value
-    for name, grad in expected_grads.items():
-        np.testing.assert_array_equal(grads[name], grad)
-    with pytest.raises(AssertionError, match="checked again"):   # the public regularisers do check
-        losses.smoothness(params["win_length"], scale=N_FFT)
 
 
 def test_call_and_spectrogram_match_the_core_transform(rng):

@@ -1,6 +1,7 @@
 """minimize, Adam and the plateau schedule against known minima, dense grids and hand-computed steps."""
 
 import doctest
+import warnings
 
 import numpy as np
 import pytest
@@ -8,6 +9,8 @@ import pytest
 import dstft_np
 from dstft_np import optim
 from dstft_np.optim import Adam, FitInterrupted, ReduceOnPlateau, minimize
+
+from .inputs import assert_accepts_layouts, assert_same_results, expect
 
 
 def test_adam_reaches_the_argmin_of_a_bounded_quadratic(rng):
@@ -263,3 +266,101 @@ def test_adam_is_exported():
 def test_docstring_examples_run():
     failures, attempted = doctest.testmod(optim, globs={})
     assert attempted > 0 and failures == 0
+
+
+# ---------------------------------------------------------------- bad input
+
+def adam(**options):
+    return Adam({"x": np.zeros(2)}, **options)
+
+
+OPTIMIZER_CASES = [
+    ("params-not-dict", lambda: Adam([0.0, 1.0]), TypeError, r"params must be a non-empty dict"),
+    ("params-empty", lambda: Adam({}), TypeError, r"params must be a non-empty dict"),
+    ("params-nan", lambda: Adam({"x": [np.nan]}), ValueError, r"params\['x'\] must be finite"),
+    ("params-complex", lambda: Adam({"x": [1j]}), TypeError, r"params\['x'\] must be real, got complex"),
+    ("params-strings", lambda: Adam({"x": ["a"]}), TypeError, r"params\['x'\] must be a real numeric array"),
+    ("params-string-number", lambda: Adam({"x": "1.5"}), TypeError, r"params\['x'\] must be a real numeric array"),
+    ("params-None", lambda: Adam({"x": None}), TypeError, r"params\['x'\] must be a real numeric array"),
+    ("lr-zero", lambda: adam(lr=0), ValueError, r"lr must be a positive finite number, got 0\.0"),
+    ("lr-nan", lambda: adam(lr=np.nan), ValueError, r"lr must be finite"),
+    ("lr-string", lambda: adam(lr="0.1"), TypeError, r"lr must be a real number, got '0\.1'"),
+    ("lr-dict-keys", lambda: adam(lr={"y": 1.0}), ValueError, r"lr must give a value for each of \['x'\]"),
+    ("betas-one", lambda: adam(betas=(0.9, 1.0)), ValueError, r"betas must be in \[0, 1\)"),
+    ("betas-scalar", lambda: adam(betas=0.9), TypeError, r"betas must be a pair \(beta1, beta2\), got 0\.9"),
+    ("betas-triple", lambda: adam(betas=(0.9, 0.9, 0.9)), TypeError, r"betas must be a pair \(beta1, beta2\)"),
+    ("betas-nan", lambda: adam(betas=(np.nan, 0.9)), ValueError, r"betas must be finite"),
+    ("betas-string", lambda: adam(betas=("a", 0.9)), TypeError, r"betas must be a real number, got 'a'"),
+    ("eps-zero", lambda: adam(eps=0), ValueError, r"eps must be a positive finite number"),
+    ("bounds-unknown", lambda: adam(bounds={"y": (0, 1)}), ValueError, r"bounds given for unknown parameters"),
+    ("bounds-reversed", lambda: adam(bounds={"x": (1, 0)}), ValueError, r"bounds\['x'\] must satisfy low <= high"),
+    ("bounds-nan", lambda: adam(bounds={"x": (np.nan, 1)}), ValueError, r"bounds\['x'\] low must be finite"),
+    ("bounds-not-pair", lambda: adam(bounds={"x": 1.0}), TypeError, r"bounds\['x'\] must be a pair \(low, high\)"),
+    ("bounds-string", lambda: adam(bounds={"x": ("a", 1)}), TypeError,
+     r"bounds\['x'\] low must be a real numeric array"),
+    ("bounds-complex", lambda: adam(bounds={"x": (1j, 2)}), TypeError, r"bounds\['x'\] low must be real"),
+    ("bounds-shape", lambda: adam(bounds={"x": (np.zeros(3), 1)}), ValueError,
+     r"bounds\['x'\] low of shape \(3,\) does not broadcast to the parameter's shape \(2,\)"),
+    ("grads-not-dict", lambda: adam().step([0.0, 0.0]), TypeError, r"grads must be a dict"),
+    ("grads-keys", lambda: adam().step({"y": [0.0, 0.0]}), ValueError, r"grads must have the keys \['x'\]"),
+    ("grads-nan", lambda: adam().step({"x": [np.nan, 0.0]}), ValueError, r"grads\['x'\] must be finite"),
+    ("grads-complex", lambda: adam().step({"x": [1j, 0.0]}), TypeError, r"grads\['x'\] must be real"),
+    ("grads-strings", lambda: adam().step({"x": ["a", "b"]}), TypeError, r"grads\['x'\] must be a real numeric"),
+    ("grads-None", lambda: adam().step({"x": None}), TypeError, r"grads\['x'\] must be a real numeric array"),
+    ("grads-shape", lambda: adam().step({"x": np.zeros(3)}), ValueError, r"grads\['x'\] must have shape \(2,\)"),
+    # g² overflows: v = inf and the step was silently 0
+    ("grads-square-overflows", lambda: adam().step({"x": [1e200, 1.0]}), ValueError,
+     r"grads\['x'\] must be at most 1\.34e\+154 in magnitude .*got 1e\+200"),
+    ("plateau-not-adam", lambda: ReduceOnPlateau(None), TypeError, r"optimizer must be an Adam, got NoneType"),
+    ("plateau-factor", lambda: ReduceOnPlateau(adam(), factor=1.0), ValueError, r"factor must be in \(0, 1\)"),
+    ("plateau-factor-nan", lambda: ReduceOnPlateau(adam(), factor=np.nan), ValueError, r"factor must be finite"),
+    ("plateau-patience", lambda: ReduceOnPlateau(adam(), patience=-1), ValueError,
+     r"patience must be an integer >= 0, got -1"),
+    ("plateau-min_lr", lambda: ReduceOnPlateau(adam(), min_lr=-1), ValueError,
+     r"min_lr must be a non-negative finite number"),
+    ("plateau-threshold", lambda: ReduceOnPlateau(adam(), threshold=np.nan), ValueError, r"threshold must be finite"),
+    # a NaN loss made `best` NaN: every later step counted as a plateau
+    ("plateau-step-nan", lambda: ReduceOnPlateau(adam()).step(np.nan), ValueError, r"value must be finite"),
+    ("plateau-step-string", lambda: ReduceOnPlateau(adam()).step("a"), TypeError, r"value must be a real number"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, match", OPTIMIZER_CASES, ids=[c[0] for c in OPTIMIZER_CASES])
+def test_optimizer_rejects(case, call, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect(error, match, call)
+
+
+def test_adam_accepts_any_layout_and_never_modifies_it(rng):
+    x0, grad = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+
+    def one_step(params, grads):
+        opt = Adam({"x": params}, lr=0.1, bounds={"x": (-1.0, 1.0)})
+        return opt.step({"x": grads})["x"].copy()
+
+    expected = one_step(x0, grad)
+    assert_accepts_layouts(lambda arr: one_step(arr, grad), x0, expected, "params")
+    assert_accepts_layouts(lambda arr: one_step(x0, arr), grad, expected, "grads")
+    assert_same_results(one_step(np.arange(6).reshape(2, 3), grad),
+                        one_step(np.arange(6.0).reshape(2, 3), grad), "integer params")
+
+
+# ---------------------------------------------------------------- edge case: zero gradients
+
+def test_adam_with_zero_gradients_stays_put_then_takes_the_bias_corrected_step():
+    """g = 0: m = v = 0, the update 0 / (0 + ε) = 0 exactly (no 0/0). Then g at step 3:
+    m̂ = (1 - β1) g / (1 - β1³), v̂ = (1 - β2) g² / (1 - β2³), step = lr m̂ / (sqrt(v̂) + ε)."""
+    start = np.array([1.5, -2.0, 0.0])
+    opt = Adam({"x": start}, lr=0.1)
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_array_equal(opt.step({"x": np.zeros(3)})["x"], start)
+    g = np.array([0.5, -3.0, 0.0])
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    m_hat = (1 - beta1) * g / (1 - beta1**3)
+    v_hat = (1 - beta2) * g**2 / (1 - beta2**3)
+    expected = start - 0.1 * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(opt.step({"x": g})["x"], expected, rtol=1e-15, atol=0,
+                               err_msg="first non-zero step after zero gradients")

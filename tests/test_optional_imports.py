@@ -13,3 +13,10 @@ def test_importing_the_package_imports_neither_torch_nor_jax():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_import_loads_no_numba_and_no_scipy():
+    """Numba and SciPy are imported at the first transform, not by `import dstft_np`."""
+    code = "import sys, dstft_np; print(sorted(m for m in ('numba', 'scipy') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

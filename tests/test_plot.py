@@ -7,6 +7,7 @@ a figure of known inches and dpi must have.
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +21,8 @@ import pytest  # noqa: E402
 
 import dstft_np  # noqa: E402
 from dstft_np import plot  # noqa: E402
+
+from .inputs import WINDOW_CHOICES, expect, with_value  # noqa: E402
 
 N_FFT = 128
 N_BINS = N_FFT // 2 + 1
@@ -219,6 +222,7 @@ def chirp():
     return np.sin(2 * np.pi * (0.02 + 0.1 * k / k.size) * k) + 0.3 * np.sin(2 * np.pi * 0.3 * k)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("win_mode, hop_mode", [("constant", "fixed"), ("time", "fixed"), ("frequency", "fixed"),
                                                 ("time-frequency", "fixed"), ("constant", "constant"),
                                                 ("time", "time")])
@@ -295,3 +299,73 @@ def test_loss_axes_carry_no_offset_text_that_could_hit_a_title():
     ([100.0, 300.0], 1000, True, "100–300 (100–300 ms)"), (123456.7, None, False, "123460 samples")])
 def test_length_label_writes_numbers_plainly(samples, rate, short, text):
     assert plot.length_label(samples, rate, short=short) == text
+
+
+# ---------------------------------------------------------------- bad input (nothing is drawn before an error)
+
+@pytest.fixture
+def figure_axes():
+    from matplotlib.figure import Figure
+
+    return Figure().subplots()
+
+
+PLOT_S = np.ones((9, 6)) + 0.5j   # F = 9: n_fft = 16
+PLOT_POSITIONS = np.arange(6) * 8.0
+
+PLOT_CASES = [
+    ("spectrogram-nan", lambda ax: plot.spectrogram(with_value(PLOT_S, (2, 2), np.nan), ax=ax), ValueError,
+     r"S must be finite"),
+    ("spectrogram-inf", lambda ax: plot.spectrogram(with_value(PLOT_S, (0, 0), np.inf), ax=ax), ValueError,
+     r"S must be finite"),
+    ("spectrogram-strings", lambda ax: plot.spectrogram(np.full((3, 3), "a"), ax=ax), TypeError,
+     r"S must be a numeric \(complex\) array"),
+    ("spectrogram-batch", lambda ax: plot.spectrogram(PLOT_S[None], ax=ax), ValueError,
+     r"S must be a numeric \(F, T\) array with F >= 2 \(one item of a batch\), got shape \(1, 9, 6\)"),
+    ("spectrogram-positions-nan", lambda ax: plot.spectrogram(PLOT_S, with_value(PLOT_POSITIONS, 1, np.nan), ax=ax),
+     ValueError, r"positions must be finite"),
+    ("spectrogram-positions-shape", lambda ax: plot.spectrogram(PLOT_S, PLOT_POSITIONS[:-1], ax=ax), ValueError,
+     r"positions must have shape \(T,\) = \(6,\), got \(5,\)"),
+    ("spectrogram-positions-decreasing", lambda ax: plot.spectrogram(PLOT_S, PLOT_POSITIONS[::-1], ax=ax),
+     ValueError, r"positions must be strictly increasing"),
+    ("spectrogram-db_range-None", lambda ax: plot.spectrogram(PLOT_S, db_range=None, ax=ax), TypeError,
+     r"db_range must be a real number, got None"),
+    ("spectrogram-db_range-negative", lambda ax: plot.spectrogram(PLOT_S, db_range=-3, ax=ax), ValueError,
+     r"db_range must be a positive finite number"),
+    ("spectrogram-sample_rate", lambda ax: plot.spectrogram(PLOT_S, sample_rate=np.nan, ax=ax), ValueError,
+     r"sample_rate must be a finite number of Hz > 0"),
+    ("map-nan", lambda ax: plot.win_length_map([np.nan, 1.0], ax=ax), ValueError, r"win_length must be finite"),
+    ("map-negative", lambda ax: plot.win_length_map([3.0, -1.0], ax=ax), ValueError,
+     r"win_length must be > 0, got -1\.0"),
+    ("map-strings", lambda ax: plot.win_length_map(["a"], ax=ax), TypeError, r"win_length must be a real numeric"),
+    ("map-empty", lambda ax: plot.win_length_map(np.zeros(0), ax=ax), ValueError,
+     r"win_length must hold at least one value, got shape \(0,\)"),
+    ("map-3d", lambda ax: plot.win_length_map(np.ones((2, 3, 4)), ax=ax), ValueError,
+     r"win_length must be a scalar, \(T,\), \(1, T\), \(F, 1\) or \(F, T\)"),
+    ("map-positions-shape", lambda ax: plot.win_length_map(np.ones(6), PLOT_POSITIONS[:-1], ax=ax), ValueError,
+     r"positions must have shape \(T,\) = \(6,\)"),
+    ("windows-x-nan", lambda ax: plot.windows(with_value(np.ones(50), 3, np.nan), 8.0, PLOT_POSITIONS, n_fft=16,
+                                              ax=ax), ValueError, r"x must be finite"),
+    ("windows-x-complex", lambda ax: plot.windows(np.ones(50) + 0j, 8.0, PLOT_POSITIONS, n_fft=16, ax=ax),
+     TypeError, r"x must be real, got complex"),
+    ("windows-x-batch", lambda ax: plot.windows(np.ones((2, 50)), 8.0, PLOT_POSITIONS, n_fft=16, ax=ax),
+     ValueError, r"x must be a real \(K,\) signal \(one item of a batch\), got shape \(2, 50\)"),
+    ("windows-x-empty", lambda ax: plot.windows(np.ones(0), 8.0, PLOT_POSITIONS, n_fft=16, ax=ax), ValueError,
+     r"x must hold at least one sample"),
+    ("windows-theta-above-n_fft", lambda ax: plot.windows(np.ones(50), 17.0, PLOT_POSITIONS, n_fft=16, ax=ax),
+     ValueError, r"win_length must be in \(0, n_fft=16\], got 17\.0"),
+    ("windows-n_fft-odd", lambda ax: plot.windows(np.ones(50), 8.0, PLOT_POSITIONS, n_fft=15, ax=ax), ValueError,
+     r"n_fft must be an even integer >= 2, got 15"),
+    ("windows-every", lambda ax: plot.windows(np.ones(50), 8.0, PLOT_POSITIONS, n_fft=16, every=0, ax=ax),
+     ValueError, r"every must be an integer >= 1, got 0"),
+    ("windows-window", lambda ax: plot.windows(np.ones(50), 8.0, PLOT_POSITIONS, n_fft=16, window="x", ax=ax),
+     ValueError, rf"window must be one of {WINDOW_CHOICES}"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, match", PLOT_CASES, ids=[c[0] for c in PLOT_CASES])
+def test_plots_reject(figure_axes, case, call, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect(error, match, lambda: call(figure_axes))
+    assert not figure_axes.collections and not figure_axes.lines, "nothing drawn before the error"

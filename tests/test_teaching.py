@@ -17,8 +17,7 @@ import re
 
 import pytest
 
-from .markdown import code_blocks, follows
-from .test_docs_usage import assert_same_output
+from .markdown import assert_same_output, code_blocks, follows
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -53,6 +52,7 @@ def test_every_referenced_figure_exists_and_is_a_small_png():
     assert not orphans, f"figures no page references: {sorted(orphans)}"
 
 
+@pytest.mark.slow
 def test_figure_script_quick_mode_writes_every_figure_and_finds_both_minima(tmp_path):
     pytest.importorskip("matplotlib")
     from validation import teaching_figures
@@ -96,6 +96,7 @@ def test_notebook_is_stored_without_outputs():
         assert not cell.outputs and cell.execution_count is None, "store docs/tutorial.ipynb cleared"
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom():
     nbformat = pytest.importorskip("nbformat", reason="install the test extra: pip install -e '.[test]'")
     nbclient = pytest.importorskip("nbclient", reason="install the test extra: pip install -e '.[test]'")

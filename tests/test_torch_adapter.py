@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import dstft_np
+from dstft_np._options import PHASES
 
-from .test_derivatives import FD_RTOL, STEP
-from .test_transform import PHASES
+from .gradcheck import central_difference
+from .tolerance import FD_STEP, tolerance
 
 torch = pytest.importorskip("torch", reason="torch is not installed (optional extra [torch])")
 dtorch = pytest.importorskip("dstft_np.torch")
@@ -77,10 +78,10 @@ def test_backward_of_a_power_loss_matches_finite_differences(rng):
     torch.sum(torch.from_numpy(weights) * (S.real ** 2 + S.imag ** 2)).backward()
 
     v_theta, v_pos = rng.standard_normal(theta0.shape), rng.standard_normal(POSITIONS.shape)
-    fd = (numpy_loss(theta0 + STEP * v_theta, POSITIONS + STEP * v_pos)
-          - numpy_loss(theta0 - STEP * v_theta, POSITIONS - STEP * v_pos)) / (2 * STEP)
+    fd = central_difference(numpy_loss, (theta0, POSITIONS), (v_theta, v_pos), FD_STEP)
     directional = np.sum(theta.grad.numpy() * v_theta) + np.sum(positions.grad.numpy() * v_pos)
-    np.testing.assert_allclose(directional, fd, rtol=FD_RTOL, err_msg="torch backward along (v_θ, v_t)")
+    np.testing.assert_allclose(directional, fd, rtol=tolerance("finite-difference"),
+                               err_msg="torch backward along (v_θ, v_t)")
 
 
 def test_forward_matches_the_numpy_transform_in_float32_and_float64(rng):
@@ -148,6 +149,7 @@ def test_module_hop_gradient_is_the_frame_weighted_sum(rng):
                                rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_module_learns_the_longest_window_for_a_stationary_tone():
     """A pure tone is most concentrated by the longest window: Adam drives θ from 16 to the bound N."""
     n_fft, n_samples = 64, 512

@@ -13,6 +13,7 @@ import pytest
 import dstft_np
 from dstft_np import cli, tracking
 from dstft_np.signals import SWEEP_RATE, sweep_frequency
+from tests.figures import assert_figure
 from tests.gradcheck import assert_gradient
 
 N_FFT = 256
@@ -292,6 +293,7 @@ def ridge_error(x, win_length, rate, reference):
     return float(np.mean(np.abs(tracking.ridge(Y, (50, 350), sample_rate=rate) - reference)))
 
 
+@pytest.mark.slow
 def test_supervised_fit_lowers_the_tracking_error_on_the_training_signal():
     """The sweep of the issue: θ = 96 tracks with 0.67 Hz MAE; fitting θ (one, then per frame) lowers it."""
     x, rate, reference = sweep()
@@ -411,8 +413,6 @@ def read_track(path):
 
 def test_track_command_writes_the_true_frequency_as_csv_and_a_figure(harmonic_wav, tmp_path, capsys):
     """--orders 1,2,3 on the weak fundamental: within 0.05 bin (0.1 Hz at N = 4096) on frames inside the signal."""
-    from tests.test_cli import assert_figure
-
     csv, png = tmp_path / "track.csv", tmp_path / "track.png"
     status = cli.main(["track", str(harmonic_wav), "--band", "30-75Hz", "--orders", "1,2,3", "--n-fft", "4096",
                        "--hop", "512", "--win-length", "2048", "--jump-penalty", "1", "--csv", str(csv),

@@ -14,27 +14,9 @@ import dstft_np
 from dstft_np._options import NORMS, PHASES, WINDOWS
 
 from . import naive
-
-N_FFT = 64
-N_BINS = N_FFT // 2 + 1
-# non-integer positions, both ends of the signal, and frames beyond them
-POSITIONS = np.array([-40.0, -20.3, 0.0, 17.25, 100.5, 250.0, 290.7, 320.0, 400.2])
-
-
-def theta_shapes(rng, n_frames, low=5.0, high=N_FFT):
-    """θ as a scalar, per frame, per bin and per cell."""
-    return {
-        "scalar": 40.3,
-        "per-frame": rng.uniform(low, high, (1, n_frames)),
-        "per-bin": rng.uniform(low, high, (N_BINS, 1)),
-        "per-cell": rng.uniform(low, high, (N_BINS, n_frames)),
-    }
-
-
-def assert_close_to(actual, reference, rtol, what):
-    """max |actual - reference| <= rtol · max |reference| (a norm-wise relative error)."""
-    scale = np.max(np.abs(reference))
-    np.testing.assert_allclose(actual, reference, rtol=0, atol=rtol * scale, err_msg=what)
+from .gradcheck import central_difference
+from .grids import N_BINS, N_FFT, POSITIONS, theta_shapes
+from .tolerance import FD_STEP, assert_close, tolerance
 
 
 @pytest.mark.parametrize("phase, norm, window", list(itertools.product(PHASES, NORMS, WINDOWS)))
@@ -44,7 +26,7 @@ def test_matches_naive_double_loop(rng, phase, norm, window):
         S = dstft_np.stft(x, theta, POSITIONS, n_fft=N_FFT, window=window, norm=norm, phase=phase)
         reference = naive.stft(x, theta, POSITIONS, N_FFT, window, norm, phase)
         assert S.shape == (N_BINS, POSITIONS.size)
-        assert_close_to(S, reference, 1e-10, f"{label} θ, {phase=}, {norm=}, {window=}")
+        assert_close(S, reference, tolerance("reference"), f"{label} θ, {phase=}, {norm=}, {window=}")
 
 
 @pytest.mark.parametrize("n_samples, hop", [(255, 1), (256, 64), (257, N_FFT), (50, 7)])
@@ -56,7 +38,7 @@ def test_matches_naive_on_default_grids(rng, n_samples, hop):
     for theta in (float(N_FFT), 31.0):
         S = dstft_np.stft(x, theta, positions, n_fft=N_FFT, phase="center")
         reference = naive.stft(x, theta, positions, N_FFT, phase="center")
-        assert_close_to(S, reference, 1e-10, f"K={n_samples}, hop={hop}, θ={theta}")
+        assert_close(S, reference, tolerance("reference"), f"K={n_samples}, hop={hop}, θ={theta}")
 
 
 def test_batch_axes_broadcast_like_numpy(rng):
@@ -69,7 +51,7 @@ def test_batch_axes_broadcast_like_numpy(rng):
         assert S.shape == (2, 3, N_BINS, 5)
         for b, c in itertools.product(range(2), range(3)):
             reference = naive.stft(x[b, 0], theta_case, positions[c], N_FFT, phase="start")
-            assert_close_to(S[b, c], reference, 1e-10, f"batch ({b}, {c})")
+            assert_close(S[b, c], reference, tolerance("reference"), f"batch ({b}, {c})")
 
 
 def test_per_cell_theta_constant_along_frequency_equals_per_frame(rng):
@@ -79,8 +61,8 @@ def test_per_cell_theta_constant_along_frequency_equals_per_frame(rng):
     S_frame = dstft_np.stft(x, per_frame, POSITIONS, n_fft=N_FFT)
     S_cell = dstft_np.stft(x, np.repeat(per_frame, N_BINS, axis=0), POSITIONS, n_fft=N_FFT)
     reference = naive.stft(x, per_frame, POSITIONS, N_FFT)
-    assert_close_to(S_frame, reference, 1e-10, "per-frame θ")
-    assert_close_to(S_cell, reference, 1e-10, "per-cell θ with equal rows")
+    assert_close(S_frame, reference, tolerance("reference"), "per-frame θ")
+    assert_close(S_cell, reference, tolerance("reference"), "per-cell θ with equal rows")
 
 
 def test_scipy_short_time_fft_parity(rng):
@@ -92,7 +74,7 @@ def test_scipy_short_time_fft_parity(rng):
     p = np.arange(sft.p_min, sft.p_max(x.size))
     S = dstft_np.stft(x, n_fft, p * hop, n_fft=n_fft, norm="area", phase="center")
     assert reference.shape == S.shape
-    assert_close_to(S, reference, 1e-10, "scipy.signal.ShortTimeFFT")
+    assert_close(S, reference, tolerance("reference"), "scipy.signal.ShortTimeFFT")
 
 
 def test_torch_stft_parity(rng):
@@ -108,7 +90,7 @@ def test_torch_stft_parity(rng):
         ).numpy()
         positions = dstft_np.frame_positions(x.size, hop)
         S = dstft_np.stft(x, float(win), positions, n_fft=n_fft, norm=None, phase="start")
-        assert_close_to(S, reference, 1e-10, f"torch.stft win_length={win}")
+        assert_close(S, reference, tolerance("reference"), f"torch.stft win_length={win}")
 
 
 @pytest.mark.parametrize("window", WINDOWS)
@@ -137,14 +119,14 @@ def test_float32_agrees_with_float64(rng):
             S64 = dstft_np.stft(x, theta, POSITIONS, n_fft=N_FFT, phase=phase)
             S32 = dstft_np.stft(x.astype(np.float32), theta, POSITIONS, n_fft=N_FFT, phase=phase)
             assert S32.dtype == np.complex64 and S64.dtype == np.complex128
-            assert_close_to(S32, S64, 1e-5, f"float32, {label} θ, {phase=}")
+            assert_close(S32, S64, tolerance("reference", np.float32), f"float32, {label} θ, {phase=}")
 
 
 def test_integer_signal_is_converted_to_float64(rng):
     x = rng.integers(-100, 100, 300)
     S = dstft_np.stft(x, 33.3, POSITIONS, n_fft=N_FFT)
     assert S.dtype == np.complex128
-    assert_close_to(S, naive.stft(x, 33.3, POSITIONS, N_FFT), 1e-10, "int64 signal")
+    assert_close(S, naive.stft(x, 33.3, POSITIONS, N_FFT), tolerance("reference"), "int64 signal")
 
 
 # ---------------------------------------------------------------- hop_length, the librosa-style framing
@@ -157,7 +139,8 @@ def test_hop_length_is_the_default_grid(rng, n_samples, hop):
     grid = hop * np.arange(1 + int(n_samples // hop))
     for label, theta in theta_shapes(rng, grid.size).items():
         S = dstft_np.stft(x, theta, hop_length=hop, n_fft=N_FFT, phase="center")
-        assert_close_to(S, naive.stft(x, theta, grid, N_FFT, phase="center"), 1e-10, f"{label} θ, hop {hop}")
+        assert_close(S, naive.stft(x, theta, grid, N_FFT, phase="center"), tolerance("reference"),
+                     f"{label} θ, hop {hop}")
 
 
 def test_hop_length_matches_scipy_short_time_fft(rng):
@@ -167,7 +150,7 @@ def test_hop_length_matches_scipy_short_time_fft(rng):
     sft = scipy.signal.ShortTimeFFT(scipy.signal.windows.hann(n_fft, sym=False), hop, fs=1.0, mfft=n_fft)
     reference = sft.stft(x)[:, -sft.p_min:][:, :1 + x.size // hop]
     S = dstft_np.stft(x, n_fft, hop_length=hop, n_fft=n_fft, phase="center")
-    assert_close_to(S, reference, 1e-10, "scipy.signal.ShortTimeFFT, hop_length")
+    assert_close(S, reference, tolerance("reference"), "scipy.signal.ShortTimeFFT, hop_length")
 
 
 def test_hop_length_in_partials_and_vjp(rng):
@@ -177,7 +160,7 @@ def test_hop_length_in_partials_and_vjp(rng):
     theta = rng.uniform(10, N_FFT, (N_BINS, grid.size))
     for got, expected in zip(dstft_np.stft_partials(x, theta, hop_length=hop, n_fft=N_FFT, phase="start"),
                              dstft_np.stft_partials(x, theta, grid, n_fft=N_FFT, phase="start")):
-        assert_close_to(got, expected, 1e-12, "stft_partials with hop_length")
+        assert_close(got, expected, 1e-12, "stft_partials with hop_length")
     G = rng.standard_normal((N_BINS, grid.size)) + 1j * rng.standard_normal((N_BINS, grid.size))
     grad_win, grad_pos = dstft_np.stft_vjp(x, theta, grad_S=G, hop_length=hop, n_fft=N_FFT, phase="start")
     expected_win, expected_pos = dstft_np.stft_vjp(x, theta, grid, G, n_fft=N_FFT, phase="start")
@@ -191,11 +174,12 @@ def test_hop_length_in_partials_and_vjp(rng):
         return np.real(np.vdot(G, dstft_np.stft(x, 30.3, h * np.arange(grid.size), n_fft=N_FFT, phase="start")))
 
     _, grad_pos = dstft_np.stft_vjp(x, 30.3, grad_S=G, hop_length=hop, n_fft=N_FFT, phase="start")
-    # step and tolerance of test_derivatives: frame n moves by n·step, so the truncation error
-    # O((n·step)² S''') reaches ~1e-7 here (it falls 100-fold per 10-fold smaller step)
-    step = 1e-5
-    fd = (loss(hop + step) - loss(hop - step)) / (2 * step)
-    np.testing.assert_allclose(np.arange(grid.size) @ grad_pos, fd, rtol=1e-6, err_msg="∂L/∂h")
+    # the step and tolerance of central differences of S (tests/tolerance.py): frame n moves by
+    # n·step, so the truncation error O((n·step)² S''') reaches ~1e-7 here (it falls 100-fold per
+    # 10-fold smaller step)
+    fd = central_difference(loss, hop, 1.0, FD_STEP)
+    np.testing.assert_allclose(np.arange(grid.size) @ grad_pos, fd, rtol=tolerance("finite-difference"),
+                               err_msg="∂L/∂h")
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

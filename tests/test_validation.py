@@ -20,6 +20,9 @@ import pytest
 
 import dstft_np
 from dstft_np import conventions, losses
+from dstft_np._validation import check_finite
+
+from .inputs import peak_bytes
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -135,3 +138,61 @@ def test_fit_report_initial_wrong_type_and_wrong_keys():
         plot.fit_report(x, model, [32.0], history=None)
     with pytest.raises(ValueError, match=r"initial must be a dict .* got the keys \['hops'\]"):
         plot.fit_report(x, model, {"hops": 1.0}, history=None)
+
+
+# ---------------------------------------------------------------- the memory limit: a clear error before anything large is allocated
+
+MEMORY_CASES = [
+    # (id, call, bytes the call would need at least)
+    ("stft-frames", lambda: dstft_np.stft(np.ones(100), 8.0, np.arange(20000.0), n_fft=4096),
+     20000 * 4096 * 8),
+    ("stft_partials-per-bin", lambda: dstft_np.stft_partials(np.ones(100), np.linspace(2.0, 8.0, 2049)[:, None],
+                                                              np.arange(20000.0), n_fft=4096),
+     2049 * 20000 * 16),
+    ("stft_vjp-frames", lambda: dstft_np.stft_vjp(np.ones(100), 8.0, np.arange(20000.0),
+                                                   np.zeros((2049, 1)), n_fft=4096), 20000 * 4096 * 8),
+    ("stft-batch-copy-of-x", lambda: dstft_np.stft(np.ones(100000), 8.0, np.zeros((2000, 1)), n_fft=16),
+     2000 * 100000 * 8),
+    ("frame_positions", lambda: dstft_np.frame_positions(10**9, 1), 10**9 * 8),
+    ("frame_positions-tiny-hop", lambda: dstft_np.frame_positions(1000, 1e-300), 10**300),
+]
+
+
+@pytest.mark.parametrize("case, func, needed", MEMORY_CASES, ids=[c[0] for c in MEMORY_CASES])
+def test_memory_limit_raises_before_allocating(memory_limit, case, func, needed):
+    limit = 10 * 2**20
+    dstft_np.set_memory_limit(limit)
+    assert needed > 10 * limit
+
+    def expect_error():
+        with pytest.raises(ValueError, match=r"would need .* MiB, above the memory limit of 10 MiB"):
+            func()
+
+    peak = peak_bytes(expect_error)
+    assert peak < limit / 4, f"{case}: {peak} bytes allocated before the error"
+
+
+def test_memory_limit_is_settable_and_restorable(memory_limit):
+    original = dstft_np.get_memory_limit()
+    assert dstft_np.set_memory_limit(2**20) == original
+    assert dstft_np.get_memory_limit() == 2**20
+    with pytest.raises(ValueError, match=r"above the memory limit of 1 MiB"):
+        dstft_np.stft(np.ones(100), 8.0, np.arange(1000.0), n_fft=512)
+    assert dstft_np.set_memory_limit(original) == 2**20
+    assert dstft_np.stft(np.ones(100), 8.0, np.arange(1000.0), n_fft=512).shape == (257, 1000)
+
+
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (np.nan, ValueError),
+                                        ("1 GiB", TypeError), (True, TypeError), (None, TypeError)])
+def test_set_memory_limit_rejects(memory_limit, bad, error):
+    with pytest.raises(error, match=r"memory limit must be a positive number of bytes"):
+        dstft_np.set_memory_limit(bad)
+
+
+def test_finite_check_handles_overflowing_sums():
+    """Finite values whose sum overflows pass; a NaN or an inf anywhere is caught."""
+    check_finite(np.array([1e308, 1e308, -1e308]), "x")
+    check_finite(np.array([1e308 + 1e308j, 1e308 + 0j]), "x")
+    for bad in (np.array([1.0, np.nan]), np.array([np.inf, -np.inf]), np.array([0j, complex(0, np.inf)])):
+        with pytest.raises(ValueError, match="x must be finite; it contains NaN or inf"):
+            check_finite(bad, "x")

@@ -305,7 +305,7 @@ def case_forward(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
         _row("  the same", t_ours, "scipy ShortTimeFFT", t_scipy, ("ratio", 0.25),
              note=f"max rel. difference to scipy {error:.1e}"),
         _row("  the same, float32 x", t_ours32, "float64 x", t_ours, ("ratio", 0.6),
-             note=f"max |S32 - S64| / max |S64| = {error32:.1e} (float32 tolerance 1e-5, tests/test_transform.py)"),
+             note=f"max |S32 - S64| / max |S64| = {error32:.1e} (float32 tolerance 1e-5, tests/tolerance.py)"),
         _row("  the floor, float32 frames", t_floor32, "float64 frames", t_floor, None,
              note="what float32 can gain: the rfft alone (scipy.fft, pocketfft), same frames"),
     ]
@@ -385,7 +385,7 @@ def case_value_and_grad(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
         t32, t64 = timings([call32, call64], repeat)
         rows.append(_row(f"  entropy, {label}, float32 x", t32, "float64 x", t64, ("ratio", 0.6),
                          note=f"value and ∂L/∂θ within {error:.1e} of float64 (float32 tolerance 1e-4, "
-                              "tests/test_fast_paths.py)"))
+                              "tests/tolerance.py)"))
     return rows
 
 

@@ -66,12 +66,14 @@ def check_every_start_lands_on_the_grid_optimum(case, what):
         assert history.loss[history.best] <= history.loss[0], f"{what} from {start}: above the start"
 
 
+@pytest.mark.slow
 def test_chirp_and_tone_optimum(chirp_case):
     """README: θ* ≈ 496 (495–496 across noise draws) with N = 1000, hop 100."""
     assert abs(chirp_case[3].theta - 496.0) <= 2.0, f"grid optimum {chirp_case[3].theta} far from the README's"
     check_every_start_lands_on_the_grid_optimum(chirp_case, "chirp+tone")
 
 
+@pytest.mark.slow
 def test_fan_flutter_excerpt_optimum(fan_flutter_case):
     """README: θ* ≈ 242.5 on fan_flutter.mat x[4000:10000] with N = 1000, hop 50."""
     assert abs(fan_flutter_case[3].theta - 242.5) <= 2.0, f"grid optimum {fan_flutter_case[3].theta}"
@@ -85,6 +87,7 @@ def test_fan7_excerpt_optimum(fan7_case):
     check_every_start_lands_on_the_grid_optimum(fan7_case, "fan_7.wav[11 s:16 s]")
 
 
+@pytest.mark.slow
 def test_a_fit_never_ends_above_its_start(data_dir):
     """Issue 12: fan_flutter.mat whole, N 1024, hop 100, θ0 = 300 used to end above its starting loss (Adam)."""
     x = fan_flutter(data_dir)
@@ -96,6 +99,7 @@ def test_a_fit_never_ends_above_its_start(data_dir):
     assert end_loss == history.loss[history.best] <= start_loss
 
 
+@pytest.mark.slow
 def test_a_learnable_hop_fit_does_at_least_as_well_as_the_window_length_alone(data_dir):
     """fan_flutter.mat, N 512, from θ 300 and hop 100 (issue 12's command line case, with --hop-mode constant).
 
@@ -113,6 +117,7 @@ def test_a_learnable_hop_fit_does_at_least_as_well_as_the_window_length_alone(da
     assert abs(float(joint.win_length) - float(alone.win_length)) < 1.0
 
 
+@pytest.mark.slow
 def test_power_spectrogram_optimum_runs_to_the_upper_bound(data_dir):
     """README: with p = 2 the optimum is θ = N, an active bound: the fit ends there and says what to change."""
     x = fan_flutter(data_dir)[4000:10000]

@@ -10,85 +10,22 @@ hypothesis draws, so a failing example reproduces from its printout.
 Tolerance basis: every output is a sum of at most N + 1 rounded products
 followed by an FFT of depth log2 N, so its rounding error is bounded by
 about (N + 1 + log2 N)·eps times the magnitude of the summands (Higham's
-γ_n); ``allowance`` takes 4 times that, with eps = np.finfo(dtype).eps, and
-the magnitude of the summands is taken from the data (max |reference|, or an
-explicit Σ|terms| bound where cancellation is possible).
+γ_n); ``allowance`` (tests/tolerance.py) takes 4 times that, with eps =
+np.finfo(dtype).eps, and the magnitude of the summands is taken from the data
+(max |reference|, or an explicit Σ|terms| bound where cancellation is possible).
+The strategy ``cases`` of valid calls lives in tests/grids.py.
 """
 
 import numpy as np
 import scipy.signal
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import dstft_np
-from dstft_np._options import CONVENTION_WINDOWS, NORMS, PHASES, WINDOWS
+from dstft_np._options import CONVENTION_WINDOWS, NORMS, PHASES
 
-SETTINGS = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-# (x batch, positions batch): the broadcast batch is () , (2,), (3,), (2, 3) or (2,)
-BATCHES = [((), ()), ((2,), ()), ((), (3,)), ((2, 1), (3,)), ((2,), (2,))]
-THETA_SHAPES = ("scalar", "frame-1d", "frame", "bin", "cell", "batch-frame", "batch-cell")
-POSITION_KINDS = ("real", "quarter", "integer")
-
-
-def allowance(dtype, n_fft):
-    """Relative rounding allowance 4 (N + 1 + log2 N) eps of one output value."""
-    return 4 * (n_fft + 1 + np.log2(n_fft)) * np.finfo(dtype).eps
-
-
-def theta_of_shape(rng, kind, n_fft, n_frames, batch_shape):
-    n_bins = n_fft // 2 + 1
-    shape = {
-        "scalar": (),
-        "frame-1d": (n_frames,),
-        "frame": (1, n_frames),
-        "bin": (n_bins, 1),
-        "cell": (n_bins, n_frames),
-        "batch-frame": batch_shape[-1:] + (1, n_frames),
-        "batch-cell": batch_shape[-1:] + (n_bins, n_frames),
-    }[kind]
-    theta = rng.uniform(0.5, n_fft, shape)
-    return float(theta) if kind == "scalar" else theta
-
-
-@st.composite
-def cases(draw, batched=True):
-    """A random valid call: x, win_length, positions, n_fft and options."""
-    n_fft = draw(st.sampled_from([2, 4, 8, 16, 32]))
-    n_samples = draw(st.integers(1, 3 * n_fft))
-    n_frames = draw(st.integers(1, 5))
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    x_batch, pos_batch = draw(st.sampled_from(BATCHES)) if batched else ((), ())
-    batch_shape = np.broadcast_shapes(x_batch, pos_batch)
-    theta_kind = draw(st.sampled_from(THETA_SHAPES))
-    position_kind = draw(st.sampled_from(POSITION_KINDS))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    # frames may reach no sample at all: positions run N + 2 beyond both ends
-    positions = rng.uniform(-n_fft - 2, n_samples + n_fft + 2, pos_batch + (n_frames,))
-    if position_kind == "quarter":
-        positions = np.round(4 * positions) / 4  # half-integers: ties of the phase rounding
-    elif position_kind == "integer":
-        positions = np.round(positions)
-    return {
-        "x": rng.standard_normal(x_batch + (n_samples,)).astype(dtype),
-        "win_length": theta_of_shape(rng, theta_kind, n_fft, n_frames, batch_shape),
-        "positions": positions,
-        "n_fft": n_fft,
-        "window": draw(st.sampled_from(WINDOWS)),
-        "norm": draw(st.sampled_from(NORMS)),
-        "phase": draw(st.sampled_from(PHASES)),
-        "rng": rng,
-    }
-
-
-def options(case):
-    return {key: case[key] for key in ("n_fft", "window", "norm", "phase")}
+from .grids import SETTINGS, cases, describe, options
+from .tolerance import allowance, assert_close
 
 
 def partials(case, x=None, positions=None):
@@ -99,18 +36,6 @@ def partials(case, x=None, positions=None):
 
 def random_cotangent(rng, shape):
     return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-
-
-def assert_close(actual, expected, rel, what, scale=None):
-    """|actual - expected| <= rel · scale, scale = max |expected| unless given."""
-    scale = np.max(np.abs(expected), initial=0.0) if scale is None else scale
-    np.testing.assert_allclose(actual, expected, rtol=0, atol=rel * scale, err_msg=what)
-
-
-def describe(case):
-    return (f"n_fft={case['n_fft']}, x {case['x'].dtype}{case['x'].shape}, θ shape "
-            f"{np.shape(case['win_length'])}, positions {np.shape(case['positions'])}, "
-            f"{case['window']}/{case['norm']}/{case['phase']}")
 
 
 @SETTINGS

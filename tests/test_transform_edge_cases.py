@@ -1,5 +1,6 @@
-"""Numerical edge cases: one frame, frames far outside the signal, θ at both ends of (0, N],
-silence and constant signals, and a signal of 10^7 samples (memory stays O(F·T + K)).
+"""Numerical edge cases of stft, stft_partials and stft_vjp: one frame, frames far outside the signal,
+θ at both ends of (0, N], silence and constant signals, and a signal of 10^7 samples (memory stays
+O(F·T + K)).
 
 References: the double loop of tests/naive.py, the window formula evaluated
 here, central or one-sided finite differences (step and tolerance stated),
@@ -16,6 +17,8 @@ import pytest
 import dstft_np
 
 from . import naive
+from .gradcheck import backward_difference
+from .tolerance import assert_close
 
 N_FFT = 32
 N_BINS = N_FFT // 2 + 1
@@ -26,11 +29,6 @@ DTYPES = (np.float32, np.float64)
 def vjp_reference(G, dS_dwin, dS_dpos):
     """Re(conj(G) ∂S/∂θ) per cell and Σ_m Re(conj(G) ∂S/∂t_n) per frame."""
     return np.real(np.conj(G) * dS_dwin), np.sum(np.real(np.conj(G) * dS_dpos), axis=-2)
-
-
-def assert_close_to(actual, reference, rel, what):
-    scale = np.max(np.abs(reference), initial=0.0)
-    np.testing.assert_allclose(actual, reference, rtol=0, atol=rel * scale, err_msg=what)
 
 
 # --- a single frame ---
@@ -48,13 +46,13 @@ def test_single_frame(rng, phase, positions):
     flat = np.reshape(positions, (-1, 1))
     for b, t in enumerate(flat):
         reference = naive.stft(x, theta, t, N_FFT, phase=phase)
-        assert_close_to(S.reshape(-1, N_BINS, 1)[b], reference, 1e-12, f"frame at {t}, {phase=}")
+        assert_close(S.reshape(-1, N_BINS, 1)[b], reference, 1e-12, f"frame at {t}, {phase=}")
     G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
     grad_win, grad_pos = dstft_np.stft_vjp(x, theta, positions, G, n_fft=N_FFT, phase=phase)
     assert grad_win.shape == theta.shape and grad_pos.shape == np.shape(positions)
     want_win, want_pos = vjp_reference(G, dS_dwin, dS_dpos)
-    assert_close_to(grad_win, want_win.reshape((-1,) + theta.shape).sum(axis=0), 1e-12, "grad_win")
-    assert_close_to(grad_pos, want_pos.reshape(np.shape(positions)), 1e-12, "grad_pos")
+    assert_close(grad_win, want_win.reshape((-1,) + theta.shape).sum(axis=0), 1e-12, "grad_win")
+    assert_close(grad_pos, want_pos.reshape(np.shape(positions)), 1e-12, "grad_pos")
 
 
 def test_one_sample_signal(rng):
@@ -63,7 +61,7 @@ def test_one_sample_signal(rng):
     positions = np.array([-3.7, 0.0, 0.4, 9.0])
     for phase in PHASES:
         S = dstft_np.stft(x, 12.0, positions, n_fft=N_FFT, phase=phase)
-        assert_close_to(S, naive.stft(x, 12.0, positions, N_FFT, phase=phase), 1e-13, f"K = 1, {phase=}")
+        assert_close(S, naive.stft(x, 12.0, positions, N_FFT, phase=phase), 1e-13, f"K = 1, {phase=}")
 
 
 # --- frames far outside the signal ---
@@ -85,7 +83,7 @@ def test_far_frames_are_zero_with_zero_gradients(rng, phase, dtype, per_cell):
     for name, value in (("S", S), ("dS_dwin", dS_dwin), ("dS_dpos", dS_dpos)):
         assert np.all(value[:, far] == 0), f"{name} of frames reaching no sample"
     reference = naive.stft(x, theta, positions, N_FFT, phase=phase)
-    assert_close_to(S[:, ~far], reference[:, ~far], 50 * np.finfo(dtype).eps * N_FFT, "frames inside")
+    assert_close(S[:, ~far], reference[:, ~far], 50 * np.finfo(dtype).eps * N_FFT, "frames inside")
     G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
     grad_win, grad_pos = dstft_np.stft_vjp(x, theta, positions, G, n_fft=N_FFT, phase=phase)
     assert np.all(grad_pos[far] == 0), "∂L/∂t_n of far frames"
@@ -133,7 +131,7 @@ def test_tiny_window_covers_zero_or_one_sample(rng, phase):
         "dS_dpos": -one_sample_window(u, theta, "offset") * carrier + rate * expected_S,
     }
     for name, value in zip(("S", "dS_dwin", "dS_dpos"), (S, dS_dwin, dS_dpos)):
-        assert_close_to(value, expected[name], 1e-12, f"{name}, θ = 0.5, {phase=}")
+        assert_close(value, expected[name], 1e-12, f"{name}, θ = 0.5, {phase=}")
     assert np.all(S[:, ~inside] == 0)
 
 
@@ -152,8 +150,8 @@ def test_full_length_window_derivative_matches_one_sided_differences(rng):
             return dstft_np.stft(x, theta, positions, n_fft=N_FFT, phase=phase)
 
         _, dS_dwin, _ = dstft_np.stft_partials(x, float(N_FFT), positions, n_fft=N_FFT, phase=phase)
-        one_sided = (3 * f(N_FFT) - 4 * f(N_FFT - step) + f(N_FFT - 2 * step)) / (2 * step)
-        assert_close_to(dS_dwin, one_sided, 1e-6, f"θ = N, {phase=}")
+        one_sided = backward_difference(f, N_FFT, step)
+        assert_close(dS_dwin, one_sided, 1e-6, f"θ = N, {phase=}")
 
 
 # --- silence and constant signals ---
@@ -181,7 +179,7 @@ def test_constant_signal_has_dc_n_fft_over_two_and_finite_gradients(rng, phase, 
     S, dS_dwin, dS_dpos = dstft_np.stft_partials(x, thetas, positions, n_fft=N_FFT, phase=phase)
     np.testing.assert_allclose(S[0, :3], 1.5 * N_FFT, rtol=20 * np.finfo(dtype).eps, atol=0,
                                err_msg=f"DC of a constant, {phase=}")
-    assert_close_to(S, naive.stft(x, thetas, positions, N_FFT, phase=phase), 50 * np.finfo(dtype).eps * N_FFT,
+    assert_close(S, naive.stft(x, thetas, positions, N_FFT, phase=phase), 50 * np.finfo(dtype).eps * N_FFT,
                     f"constant signal, {phase=}")
     G = rng.standard_normal(S.shape) + 1j * rng.standard_normal(S.shape)
     grads = dstft_np.stft_vjp(x, thetas, positions, G, n_fft=N_FFT, phase=phase)
@@ -240,4 +238,4 @@ def test_ten_million_samples_with_a_large_hop_stay_within_linear_memory(rng, dty
         k = np.arange(int(t) - 501, min(int(t) + 502, n_samples))
         reference = np.sum(naive.window_values(k - t, 1000.5, n_fft) * x[k].astype(float)
                            * np.exp(-2j * np.pi * np.arange(n_bins)[:, None] * (k - t) / n_fft), axis=1)
-        assert_close_to(S[:, n], reference, 200 * np.finfo(dtype).eps * n_fft, f"frame at t = {t}")
+        assert_close(S[:, n], reference, 200 * np.finfo(dtype).eps * n_fft, f"frame at t = {t}")

@@ -213,6 +213,7 @@ def test_check_fails_in_one_line(workdir, capsys, argv, fragment):
     assert_one_line(*run_main(argv, capsys), 1, fragment)
 
 
+@pytest.mark.slow
 def test_errors_leave_the_process_as_one_line_and_status(workdir):
     """The console entry point passes main's status to the shell: two cases in a real interpreter."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")

@@ -9,6 +9,7 @@ windows run on a 1000-sample excerpt.
 """
 
 import numpy as np
+import pytest
 
 import dstft_np
 from dstft_np import losses
@@ -22,6 +23,7 @@ def entropy(model, x):
     return losses.shannon_entropy(model.spectrogram(x))[0]
 
 
+@pytest.mark.slow
 def test_per_frame_windows_beat_the_best_single_window_and_stay_smooth(data_dir):
     """Full fan_flutter, N = 1000, hop 50: 60 evaluations of the entropy from the grid optimum, with and without smoothing."""
     x = fan_flutter(data_dir)
@@ -41,6 +43,7 @@ def test_per_frame_windows_beat_the_best_single_window_and_stay_smooth(data_dir)
         "the smoothness term must make θ_n much smoother than the unregularised fit")
 
 
+@pytest.mark.slow
 def test_per_cell_windows_lower_the_per_frame_entropy_further(data_dir):
     """fan_flutter[6000:7000]: per-cell θ started from the fitted per-frame θ_n keeps descending."""
     x = fan_flutter(data_dir)[6000:7000]
@@ -55,6 +58,7 @@ def test_per_cell_windows_lower_the_per_frame_entropy_further(data_dir):
     assert np.ptp(cell.win_length, axis=0).max() > 1.0, "θ must now vary along frequency"
 
 
+@pytest.mark.slow
 def test_learnable_hops_lower_the_loss_while_the_coverage_term_keeps_every_sample_covered():
     """Six tones in consecutive segments (fs 1 kHz, 6636 samples), N = 1500, θ frozen at 600.
 
