@@ -9,7 +9,7 @@ mode's own measure (the default loss of that mode, without the
 regularisers) must end below its value at the best single θ, found by a
 grid search of the same measure inside the test (step 8 from 8 to N, then
 step 1 around the best). The fan_7.wav version of the per-frame case is in
-tests/test_known_optima.py; the measured table for fan_7.wav and
+tests/test_model_known_optima.py; the measured table for fan_7.wav and
 fan_flutter.mat is docs/experiments.md §8.
 """
 
