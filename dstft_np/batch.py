@@ -577,6 +577,13 @@ class _Table:
         self.stream.close()
 
 
+def _same_file(path, other):
+    try:
+        return os.path.samefile(path, other)
+    except OSError:   # a missing input: its row will say so
+        return False
+
+
 def _npz_name(file, channel):
     """A name for the maps of one row, unique per file path and channel."""
     import hashlib
@@ -809,6 +816,9 @@ def fit_many(inputs, *, jobs=None, client=None, table=None, out_dir=None, resume
         out_dir = pathlib.Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
     sheet = None if table is None else _Table(table, resume)
+    if sheet is not None:   # a table inside a folder of inputs is not one of them
+        sources = [(name, source) for name, source in sources
+                   if isinstance(source, tuple) or not _same_file(source, sheet.path)]
     order = {name: index for index, (name, _) in enumerate(sources)}
     earlier = [] if sheet is None else sheet.rows
     skip = set() if sheet is None else sheet.done()

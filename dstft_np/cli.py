@@ -503,7 +503,8 @@ def _run_batch(args, log):
         client = Client(args.scheduler)
         log(f"connected to the Dask scheduler at {args.scheduler}: "
             f"{len(client.scheduler_info()['workers'])} workers")
-    where = "the Dask cluster" if client is not None else f"{args.jobs or os.cpu_count()} processes"
+    jobs = args.jobs or os.cpu_count()
+    where = "the Dask cluster" if client is not None else f"{jobs} process{'es' * (jobs > 1)}"
     log(f"fitting on {where}; rows to {args.table}")
     try:
         rows = fit_many(args.file, jobs=args.jobs, client=client, table=args.table, out_dir=args.out_dir,
