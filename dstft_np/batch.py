@@ -72,6 +72,7 @@ __all__ = [
     "fit_arguments",
     "one_line",
     "COLUMNS",
+    "MAX_ATTEMPTS",
     "DEFAULT_N_FFT",
 ]
 
@@ -664,7 +665,8 @@ def _run_serial(sources, options, deliver):
 
 
 def _run_pool(sources, options, deliver, jobs):
-    """At most `jobs` files in flight on a spawned process pool.
+    """At most 2·jobs files in flight on a spawned process pool (one running and one waiting per worker,
+    so that no worker waits for this process to hand it the next file).
 
     When a worker dies the pool breaks and every file in flight fails with
     it; those files are tried again, each alone in a new pool, so that the
@@ -684,7 +686,7 @@ def _run_pool(sources, options, deliver, jobs):
         in_flight, broken = {}, False
         try:
             while (queue or in_flight) and not broken:
-                while queue and len(in_flight) < jobs and not (in_flight and queue[-1][0] in attempts):
+                while queue and len(in_flight) < 2 * jobs and not (in_flight and queue[-1][0] in attempts):
                     index, source = queue.pop()
                     in_flight[pool.submit(fit_file, source, options)] = (index, source)
                     if index in attempts:   # a suspect runs alone

@@ -257,3 +257,38 @@ def test_a_worker_killed_mid_batch_costs_no_row(tmp_path, rng):
         assert killed[0] not in client.run(os.getpid).values()   # the nanny started a new one
     assert sorted(row["file"] for row in batch.read_table(tmp_path / "results.csv")) == files
     assert [row["file"] for row in rows] == files and all(row["status"] == "ok" for row in rows)
+
+
+#: Put on PYTHONPATH, this makes every new interpreter (the pool's spawned workers) die on reading a file whose name
+#: holds "poison", as a worker killed for its memory would.
+POISON = """
+import os
+import dstft_np.io
+
+_load = dstft_np.io.load
+
+
+def load(path, **options):
+    if "poison" in str(path):
+        os._exit(9)
+    return _load(path, **options)
+
+
+dstft_np.io.load = load
+"""
+
+
+def test_a_file_that_kills_its_worker_gets_an_error_row_and_the_others_their_fits(folder, tmp_path, monkeypatch):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(POISON)
+    files = sorted(str(path) for path in folder.iterdir())
+    serial = batch.fit_many(files, jobs=1, **OPTIONS)
+    poison = write_wav(folder / "poison.wav", np.zeros(4000))
+    monkeypatch.setenv("PYTHONPATH", f"{hooks}{os.pathsep}{ROOT}")
+    rows = batch.fit_many(files[:3] + [poison] + files[3:], jobs=2, table=tmp_path / "results.csv", **OPTIONS)
+    assert [row["file"] for row in rows] == files[:3] + [poison] + files[3:]
+    assert rows[3]["status"] == "error"
+    assert rows[3]["message"] == f"the worker process died while fitting it ({batch.MAX_ATTEMPTS} times)"
+    assert without_time(rows[:3] + rows[4:]) == without_time(serial)
+    assert len(batch.read_table(tmp_path / "results.csv")) == len(files) + 1
