@@ -12,8 +12,10 @@ Where the fits run:
 
 - ``jobs=1``: in this process, one after the other;
 - ``jobs=N`` (default: the number of cores): a pool of N worker processes
-  (spawned, so that no thread pool or Numba state is inherited). Each
-  worker loads or compiles the Numba kernels once, in its initializer, by
+  (spawned, so that no thread pool or Numba state is inherited), each
+  transforming on its share of the cores' threads (one thread when N is
+  the number of cores). Each worker loads or compiles the Numba kernels
+  once, in its initializer, by
   a small fit of the same kind; at most N files are in flight, so a worker
   that dies (killed, out of memory) costs only the files it held, which are
   tried once more in a new pool, then get an error row;
@@ -50,6 +52,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import io, plot
+from ._engine import set_thread_count
 from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS, option_code
 from ._validation import check_integer, check_positive, check_sample_rate, is_flag
 from .model import DSTFT, seconds_to_samples
@@ -648,11 +651,13 @@ def _warm_up(options):
                   max_evaluations=3)
 
 
-def _start_worker(options):
-    """A pool worker's initializer: Ctrl-C is the parent's to handle; the kernels are loaded once."""
+def _start_worker(options, n_threads):
+    """A pool worker's initializer: Ctrl-C is the parent's to handle; its share of the cores; the kernels
+    loaded once."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_thread_count(n_threads)
     try:
         _warm_up(options)
     except Exception:  # a failed warm-up only costs the first fit its compilation
@@ -677,12 +682,13 @@ def _run_pool(sources, options, deliver, jobs):
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    n_threads = max(1, (os.cpu_count() or 1) // jobs)
     queue = list(reversed(sources))   # popped from the end: input order
     attempts = {}
     context = multiprocessing.get_context("spawn")
     while queue:
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(queue)), mp_context=context,
-                                   initializer=_start_worker, initargs=(options,))
+                                   initializer=_start_worker, initargs=(options, n_threads))
         in_flight, broken = {}, False
         try:
             while (queue or in_flight) and not broken:
