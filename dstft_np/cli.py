@@ -388,8 +388,8 @@ def _optimize(parser):
     _add_npz_option(parser, "the learned parameters, positions, loss history and S at the learned parameters")
     _add_figure_options(parser, "plot")
     many = parser.add_argument_group(
-        "many files", "several FILEs, a directory or a glob: one fit per file (and channel), run in parallel, "
-                      "one row each in --table as the files finish")
+        "many files", textwrap.fill("several FILEs, a directory or a glob: one fit per file (and channel), run in "
+                                    "parallel, one row each in --table as the files finish (docs/usage.md §6.1)"))
     many.add_argument("--table", type=pathlib.Path, metavar="OUT.csv",
                       help="the results table: CSV, or JSON lines when the name ends .jsonl")
     many.add_argument("--out-dir", type=pathlib.Path, metavar="DIR",
@@ -401,7 +401,7 @@ def _optimize(parser):
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="run on this Dask cluster (tcp://host:8786) instead; needs the extra dstft_np[dask] "
                            "and the files readable by its workers")
-    parser.epilog += ("\n  dstft-np optimize recordings/ --table results.csv --win-length 50ms --jobs 2"
+    parser.epilog = parser.epilog.replace("example:", "examples:") + ("\n  dstft-np optimize recordings/ --table results.csv --win-length 50ms --jobs 2"
                       "\n  dstft-np optimize 'data/**/*.wav' --table results.csv --resume")
     return _run_optimize
 
