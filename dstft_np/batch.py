@@ -39,6 +39,7 @@ messages name them as the command line spells them (``--win-length``).
 import csv
 import dataclasses
 import glob
+import hashlib
 import io as text_io
 import json
 import math
@@ -54,10 +55,9 @@ import numpy as np
 from . import io, plot
 from ._engine import set_thread_count
 from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS, option_code
-from ._validation import check_integer, check_positive, check_sample_rate, is_flag
+from ._validation import check_integer, check_positive, check_sample_rate, check_scalar, is_integer
 from .model import DSTFT, seconds_to_samples
 from .objective import DEFAULT_LOSS, DEFAULT_SMOOTHNESS
-from .optim import FitInterrupted
 
 __all__ = [
     "fit_many",
@@ -207,12 +207,8 @@ class FitOptions:
             value = options.get(name)
             if value is None or isinstance(value, Length):
                 continue
-            if isinstance(value, str):
-                text = value
-            elif isinstance(value, (int, float, np.integer, np.floating)) and not is_flag(value):
-                text = repr(float(value))
-            else:
-                raise TypeError(f"{name} must be a number of samples or a duration like '25ms', got {value!r}")
+            text = value if isinstance(value, str) else repr(
+                check_scalar(value, f"{name} (a number of samples, or a duration like '25ms')"))
             try:
                 checked[name] = parse_length(text, allow_zero=name == "start")
             except ValueError as error:
@@ -231,7 +227,7 @@ class FitOptions:
         if options.get("smoothness") is not None:
             checked["smoothness"] = check_positive(options["smoothness"], "smoothness", allow_zero=True)
         variable = options.get("variable")
-        if variable is not None and not isinstance(variable, str) and not isinstance(variable, (int, np.integer)):
+        if variable is not None and not isinstance(variable, str) and not is_integer(variable):
             raise TypeError(f"variable must be a name or a column index, got {variable!r}")
         return cls(**checked)
 
@@ -450,9 +446,7 @@ def fit_file(source, options):
         row = _empty_row(name, channel)
         try:
             arrays = _fit_channel(x, excerpt, options, row, started)
-        except FitInterrupted:
-            raise
-        except Exception as error:
+        except Exception as error:   # not KeyboardInterrupt (FitInterrupted): Ctrl-C stops the batch
             row, arrays = _error_row(name, channel, error, started), None
         results.append((row, arrays))
         started = time.perf_counter()
@@ -556,13 +550,13 @@ class _Table:
                     stream.truncate(text.rfind(b"\n") + 1)
         self.stream = open(self.path, "a", encoding="utf-8", newline="")
         if not self.jsonl and self.stream.tell() == 0:
-            self._write([dict(zip(COLUMNS, COLUMNS))])
+            self.append([dict(zip(COLUMNS, COLUMNS))])
 
     def done(self):
         """The file names the table holds rows of."""
         return {row["file"] for row in self.rows}
 
-    def _write(self, rows):
+    def append(self, rows):
         if self.jsonl:
             text = "".join(json.dumps(row) + "\n" for row in rows)
         else:
@@ -573,9 +567,6 @@ class _Table:
         self.stream.write(text)
         self.stream.flush()
         os.fsync(self.stream.fileno())
-
-    def append(self, rows):
-        self._write(rows)
 
     def close(self):
         self.stream.close()
@@ -590,8 +581,6 @@ def _same_file(path, other):
 
 def _npz_name(file, channel):
     """A name for the maps of one row, unique per file path and channel."""
-    import hashlib
-
     stem = pathlib.Path(file).name.replace("[", "").replace("]", "")
     digest = hashlib.sha1(str(file).encode()).hexdigest()[:8]
     return f"{stem}-{digest}" + ("" if channel is None else f"-ch{channel}") + ".npz"
