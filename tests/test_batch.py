@@ -292,3 +292,33 @@ def test_a_file_that_kills_its_worker_gets_an_error_row_and_the_others_their_fit
     assert rows[3]["message"] == f"the worker process died while fitting it ({batch.MAX_ATTEMPTS} times)"
     assert without_time(rows[:3] + rows[4:]) == without_time(serial)
     assert len(batch.read_table(tmp_path / "results.csv")) == len(files) + 1
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"jobs": 0}, ValueError, "jobs must be an integer >= 1, got 0"),
+    ({"jobs": 1.5}, TypeError, "jobs must be an integer >= 1, got 1.5"),
+    ({"win_length": True}, TypeError, "win_length (a number of samples, or a duration like '25ms') must be a real"),
+    ({"hop": "10 bars"}, ValueError, "hop: '10 bars' is not a length: write samples (400) or a duration"),
+    ({"win_length": 0.5}, ValueError, "win_length: '0.5' is less than one sample"),
+    ({"n_fft": 101}, ValueError, "n_fft must be an even integer >= 2, got 101"),
+    ({"window_mode": "cells"}, ValueError, "window_mode must be one of 'constant', 'time'"),
+    ({"channel": -1}, ValueError, "channel must be an integer >= 0 or 'mean', got -1"),
+    ({"smoothness": -1}, ValueError, "smoothness must be a non-negative finite number, got -1"),
+    ({"win_size": 400}, TypeError, "unknown option(s) win_size; the options are channel, duration"),
+    ({"window_mode": "time"}, ValueError, "learns arrays: pass out_dir (--out-dir DIR)"),
+])
+def test_bad_options_fail_before_any_file_is_read(folder, tmp_path, options, error, message):
+    with pytest.raises(error) as raised:
+        batch.fit_many([folder], table=tmp_path / "results.csv", **options)
+    assert message in str(raised.value)
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_inputs_that_name_no_file_fail_before_any_fit(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="holds no signal file"):
+        batch.fit_many([tmp_path / "empty"])
+    with pytest.raises(ValueError, match=r"no file matches '.*\*\.wav'"):
+        batch.fit_many([str(tmp_path / "*.wav")])
+    with pytest.raises(TypeError, match=r"inputs\[0\] must be a path or a real array"):
+        batch.fit_many([np.array(["a", "b"])])
