@@ -514,7 +514,7 @@ def _run_batch(args, log):
             client.close()
     errors = sum(row["status"] == "error" for row in rows)
     files = len({row["file"] for row in rows})
-    print(f"table: {args.table} ({len(rows)} rows of {files} files: {len(rows) - errors} ok, {errors} errors)")
+    print(f"table: {args.table} ({len(rows)} rows of {files} files: {len(rows) - errors} ok, {errors} failed)")
     if errors:
         print(f"{PROG}: error: {errors} of {len(rows)} rows failed (status \"error\" in {args.table})",
               file=sys.stderr)

@@ -117,7 +117,7 @@ def test_the_command_counts_errors_shows_progress_and_refuses_to_overwrite_a_tab
     assert "[7/7]" in captured.err and "ETA 0 s, 1 error" in captured.err
     assert captured.err.strip().splitlines()[-1] == (
         f'dstft-np: error: 1 of 7 rows failed (status "error" in {table})')
-    assert captured.out == f"table: {table} (7 rows of 7 files: 6 ok, 1 errors)\n"
+    assert captured.out == f"table: {table} (7 rows of 7 files: 6 ok, 1 failed)\n"
     rows = batch.read_table(table)
     assert sorted(row["file"] for row in rows) == sorted(str(path) for path in folder.iterdir())
     # a second run without --resume would add rows twice: refused before any fit
