@@ -116,6 +116,7 @@ from ._validation import (
 from .positions import frame_positions
 
 __all__ = [
+    "set_thread_count",
     "Signal",
     "Plan",
     "prepare",
@@ -399,6 +400,20 @@ TASK_SAMPLES = 2**17
 _pool = []
 os.register_at_fork(after_in_child=_pool.clear)
 
+#: Threads of that pool; None: one per core (``set_thread_count``).
+_thread_count = [None]
+
+
+def set_thread_count(n_threads):
+    """Spread the frames of later transforms over `n_threads` threads (None: one per core).
+
+    dstft_np.batch gives each of its worker processes its share of the
+    cores: with one worker per core, more threads would only contend.
+    """
+    _thread_count[0] = n_threads
+    if _pool:
+        _pool.pop().shutdown(wait=False)
+
 #: numpy.fft takes out= from NumPy 2.0 on.
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
@@ -435,7 +450,8 @@ def _for_each_chunk(func, n_frames, size):
         func(*chunks[0])
         return
     if not _pool:
-        _pool.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="dstft_np"))
+        _pool.append(ThreadPoolExecutor(max_workers=_thread_count[0] or os.cpu_count() or 1,
+                                        thread_name_prefix="dstft_np"))
     for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
         pass
 

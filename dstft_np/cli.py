@@ -1,7 +1,8 @@
 """The command line ``dstft-np`` (also ``python -m dstft_np``).
 
     dstft-np demo                      fit a built-in chirp + tone, print a table, write a figure
-    dstft-np optimize FILE [options]   fit window lengths (and hops) to a signal file
+    dstft-np optimize FILE [options]   fit window lengths (and hops) to a signal file, or to many files
+                                       (a table of results, on every core or a Dask cluster: dstft_np.batch)
     dstft-np spectrogram FILE          draw a fixed-parameter spectrogram
     dstft-np track FILE --band LOW-HIGH  track a ridge's frequency per frame, write it as CSV
     dstft-np check MODULE:FUNCTION     check another implementation against the golden cases
@@ -43,6 +44,7 @@ status`` (``check`` below is one). A benchmark command would be::
 """
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -50,15 +52,16 @@ import pathlib
 import sys
 import textwrap
 import warnings
-from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import __version__, io, losses, plot, tracking
 from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS
 from .axes import frame_times
-from .model import DSTFT, fit_report, seconds_to_samples
-from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_LOSS, DEFAULT_SMOOTHNESS
+from .batch import (DEFAULT_N_FFT, FitOptions, Length, check_fit_bounds, fit_arguments, fit_many, frame_settings,
+                    one_line, parse_length, read_excerpt)
+from .model import DSTFT, fit_report
+from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_SMOOTHNESS
 from .optim import FitInterrupted
 from .positions import frame_positions
 from .signals import chirp_and_tone
@@ -72,9 +75,6 @@ def __dir__():  # dir(module) and tab completion show the public names only
 
 
 PROG = "dstft-np"
-
-#: n_fft when neither --n-fft nor --win-length is given (θ is then n_fft/2).
-DEFAULT_N_FFT = 1024
 
 #: Arrays with more entries than this are not written into --json: it gives their shape, range and
 #: their key in the --out-npz file instead (a per-cell θ map of a long recording has millions).
@@ -112,47 +112,11 @@ class _Log:
 # ---------------------------------------------------------------- option types
 
 
-class Length(NamedTuple):
-    """A length from the command line: samples, or seconds when written with a unit."""
-
-    value: float
-    unit: str      # "samples" or "seconds"
-    text: str      # as typed, for messages
-
-    def samples(self, sample_rate, option):
-        """The length in samples; a duration needs the sample rate and must come to one sample or more."""
-        if self.unit == "samples":
-            return self.value
-        if sample_rate is None:
-            raise ValueError(f"{option} {self.text} is a duration, but the signal has no sample rate: "
-                             f"pass --sample-rate HZ or give {option} in samples")
-        samples = seconds_to_samples(self.value, sample_rate, option)
-        if 0 < samples < 1:
-            raise ValueError(f"{option} {self.text} is {samples:.3g} samples at {sample_rate:g} Hz, "
-                             "less than one sample")
-        return samples
-
-
 def _parse_length(text, allow_zero):
-    lowered = text.strip().lower()
-    for suffix, scale in (("ms", 1e-3), ("s", 1.0), ("", None)):
-        if lowered.endswith(suffix):
-            number = lowered[: len(lowered) - len(suffix)] if suffix else lowered
-            break
     try:
-        value = float(number)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a length: write samples (400) or a duration (0.025s, 25ms)") from None
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise argparse.ArgumentTypeError(f"a length must be {'>= 0' if allow_zero else '> 0'}, got {text!r}")
-    if scale is not None:
-        return Length(value * scale, "seconds", text)
-    if 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is less than one sample (a length without a unit counts samples); for a duration "
-            f"write {value * 1000:g}ms or {value:g}s")
-    return Length(value, "samples", text)
+        return parse_length(text, allow_zero)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _length(text):
@@ -212,13 +176,18 @@ def _variable(text):
 # ---------------------------------------------------------------- input
 
 
-def _add_input_options(parser):
-    parser.add_argument("file", metavar="FILE", help=f"signal file: {', '.join(io.SUFFIXES)}")
+def _add_input_options(parser, many=False):
+    if many:
+        parser.add_argument("file", metavar="FILE", nargs="+",
+                            help=f"signal file ({', '.join(io.SUFFIXES)}); several, a directory (every signal file "
+                                 "below it) or a glob ('data/**/*.wav') fit each file and write a --table")
+    else:
+        parser.add_argument("file", metavar="FILE", help=f"signal file: {', '.join(io.SUFFIXES)}")
     parser.add_argument("--variable", type=_variable, metavar="NAME",
                         help="array of a .mat/.npz file or column of a .csv file (default: the only signal)")
     parser.add_argument("--channel", type=_channel, metavar="C",
                         help="keep channel C (0-based) or 'mean'; default: all channels, sharing one "
-                             "set of parameters")
+                             "set of parameters (with several files: one fit and row per channel)")
     parser.add_argument("--sample-rate", type=_positive_float, metavar="HZ",
                         help="sample rate of a file that carries none (npy, npz, mat, csv)")
     parser.add_argument("--start", type=_offset, metavar="LENGTH",
@@ -227,56 +196,11 @@ def _add_input_options(parser):
                         help="use this much of the signal: samples, or a duration like 5s (default: to the end)")
 
 
-class _Input(NamedTuple):
-    """The signal as read, cut to --start/--duration."""
-
-    x: np.ndarray                 # (K,) or (C, K)
-    sample_rate: Optional[float]
-    start: int                    # first sample of the excerpt in the file
-    n_file_samples: int           # samples in the file
-
-    @property
-    def n_channels(self):
-        return 1 if self.x.ndim == 1 else self.x.shape[0]
-
-    def title(self, file):
-        """The file's name, and the excerpt in seconds (samples without a rate) when there is one."""
-        name = pathlib.Path(file).name
-        if self.x.shape[-1] == self.n_file_samples:
-            return name
-        start, stop = self.start, self.start + self.x.shape[-1]
-        if self.sample_rate is None:
-            return f"{name}, samples {start}–{stop}"
-        return f"{name}, {start / self.sample_rate:g}–{stop / self.sample_rate:g} s"
-
-    def describe(self, file):
-        channels = f"{self.n_channels} channel{'s' * (self.n_channels > 1)}"
-        rate = ", no sample rate" if self.sample_rate is None else f", {self.sample_rate:g} Hz"
-        n_samples = self.x.shape[-1]
-        if n_samples == self.n_file_samples:
-            return f"{file} ({channels} × {n_samples} samples{rate})"
-        span = f"samples {self.start}–{self.start + n_samples}"
-        if self.sample_rate is not None:
-            span += f" ({self.start / self.sample_rate:g}–{(self.start + n_samples) / self.sample_rate:g} s)"
-        return f"{file} ({channels} × {n_samples} samples{rate}; {span} of {self.n_file_samples})"
-
-
-def _read(args, log):
-    try:
-        x, sample_rate = io.load(args.file, variable=args.variable, channel=args.channel,
-                                 sample_rate=args.sample_rate)
-    except ValueError as error:  # io speaks of its keywords; here they are options
-        raise ValueError(str(error).replace("with variable=NAME", "with --variable NAME")
-                         .replace("channel must be", "--channel must be")) from None
-    n_file = x.shape[-1]
-    start = 0 if args.start is None else round(args.start.samples(sample_rate, "--start"))
-    if start >= n_file:
-        raise ValueError(f"--start {args.start.text} is at or after the end of {args.file}, which holds "
-                         f"{plot.length_label(n_file, sample_rate)}")
-    stop = n_file if args.duration is None else \
-        min(n_file, start + max(1, round(args.duration.samples(sample_rate, "--duration"))))
-    signal = _Input(x[..., start:stop], sample_rate, start, n_file)
-    log(f"read {signal.describe(args.file)}")
+def _read(args, log, file=None):
+    """The signal of `file` (default args.file) cut to --start/--duration, told on stderr."""
+    file = args.file if file is None else file
+    signal = read_excerpt(file, args)
+    log(f"read {signal.describe(file)}")
     return signal
 
 
@@ -293,58 +217,6 @@ def _add_transform_options(parser):
                         help="window length θ (the initial one when fitting): samples, or a duration "
                              "like 0.05s or 50ms (default N/2; at most N)")
     parser.add_argument("--window", choices=WINDOWS, default="hann", help="base window (default hann)")
-
-
-class _Frames(NamedTuple):
-    """n_fft, hop and window length in samples, and where n_fft came from."""
-
-    n_fft: int
-    hop: float
-    win_length: float
-    n_fft_source: str   # "" (given), "default", or why it was chosen
-
-    def describe(self):
-        return f"n_fft {self.n_fft}" + (f" ({self.n_fft_source})" if self.n_fft_source else "")
-
-
-def _frame_settings(args, sample_rate):
-    """n_fft, hop and θ in samples from the options: n_fft holds θ, θ defaults to N/2 and the hop to N/4."""
-    win_length = None if args.win_length is None else args.win_length.samples(sample_rate, "--win-length")
-    if args.n_fft is not None:
-        n_fft, source = args.n_fft, ""
-        if n_fft % 2:
-            raise ValueError(f"--n-fft must be even, got {n_fft}")
-        if win_length is not None and win_length > n_fft:
-            raise ValueError(f"--win-length {plot.length_label(win_length)} is longer than --n-fft {n_fft}: "
-                             f"pass --n-fft {_power_of_two(win_length)} or leave --n-fft out")
-    elif win_length is None:
-        n_fft, source = DEFAULT_N_FFT, "default"
-    else:
-        n_fft = _power_of_two(win_length)
-        source = f"the next power of two >= --win-length {plot.length_label(win_length)}"
-    hop = n_fft / 4 if args.hop is None else args.hop.samples(sample_rate, "--hop")
-    return _Frames(n_fft, float(hop), float(n_fft / 2 if win_length is None else win_length), source)
-
-
-def _power_of_two(length):
-    """The smallest power of two >= length, at least 2 (an even n_fft)."""
-    return max(2, 1 << math.ceil(math.log2(length)))
-
-
-def _check_fit_bounds(frames, args):
-    """The initial θ and a learnable hop within the bounds the fit keeps them in, said with option names."""
-    (win_low, win_high), (hop_low, hop_high) = DSTFT.default_bounds(frames.n_fft).values()
-    if not win_low <= frames.win_length <= win_high:   # above only if n_fft is smaller: refused before
-        if args.win_length is None:
-            given, advice = "--win-length (by default --n-fft/2)", f"pass --n-fft {_power_of_two(2 * win_low)} or more"
-        else:
-            given, advice = "--win-length", "pass a longer --win-length" + (" or a smaller --n-fft" if args.n_fft else "")
-        raise ValueError(f"{given} {plot.length_label(frames.win_length)} is shorter than the fit allows with "
-                         f"--n-fft {frames.n_fft} (at least {plot.length_label(win_low)}): {advice}")
-    if args.hop_mode != "fixed" and not hop_low <= frames.hop <= hop_high:
-        raise ValueError(f"--hop {plot.length_label(frames.hop)} is longer than --n-fft {frames.n_fft}, the "
-                         f"longest hop the fit allows with --hop-mode {args.hop_mode}: pass a shorter --hop or "
-                         "a larger --n-fft")
 
 
 # ---------------------------------------------------------------- outputs
@@ -490,7 +362,7 @@ def _run_demo(args, log):
             "dstft-np optimize recording.wav --win-length 50ms --start 11s --duration 5s --window-mode time "
             "--smoothness 10 --json fit.json --out-npz fit.npz --plot fit.png")
 def _optimize(parser):
-    _add_input_options(parser)
+    _add_input_options(parser, many=True)
     _add_transform_options(parser)
     parser.add_argument("--window-mode", choices=WIN_MODES, default="constant",
                         help="what θ varies with: one value, per frame, per bin, per cell (default constant)")
@@ -518,27 +390,50 @@ def _optimize(parser):
                              "entries by reference to --out-npz), the loss history and the rounded parameters")
     _add_npz_option(parser, "the learned parameters, positions, loss history and S at the learned parameters")
     _add_figure_options(parser, "plot")
+    many = parser.add_argument_group(
+        "many files", textwrap.fill("several FILEs, a directory or a glob: one fit per file (and channel), run in "
+                                    "parallel, one row each in --table as the files finish (docs/usage.md §6.1)"))
+    many.add_argument("--table", type=pathlib.Path, metavar="OUT.csv",
+                      help="the results table: CSV, or JSON lines when the name ends .jsonl")
+    many.add_argument("--out-dir", type=pathlib.Path, metavar="DIR",
+                      help="one .npz per row with the learned arrays (needed for maps: --window-mode other than "
+                           "constant, --hop-mode time)")
+    many.add_argument("--jobs", type=_positive_int, metavar="N",
+                      help=f"worker processes (default: the number of cores, {os.cpu_count()} here)")
+    many.add_argument("--resume", action="store_true", help="skip the files --table already holds rows of")
+    many.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on this Dask cluster (tcp://host:8786) instead; needs the extra dstft_np[dask] "
+                           "and the files readable by its workers")
+    parser.epilog = parser.epilog.replace("example:", "examples:") + ("\n  dstft-np optimize recordings/ --table results.csv --win-length 50ms --jobs 2"
+                      "\n  dstft-np optimize 'data/**/*.wav' --table results.csv --resume")
     return _run_optimize
 
 
+#: Options of a single file's fit that a batch does not take: its results go to the table.
+_SINGLE_FILE_OUTPUTS = ("json", "out_npz", "plot")
+#: Options of a batch: any of them makes one FILE a batch of one.
+_BATCH_OPTIONS = ("table", "out_dir", "jobs", "scheduler")
+
+
+def _is_batch(args):
+    files = args.file
+    return (len(files) > 1 or pathlib.Path(files[0]).is_dir() or args.resume
+            or any(getattr(args, name) is not None for name in _BATCH_OPTIONS)
+            or (not os.path.exists(files[0]) and any(character in files[0] for character in "*?[")))
+
+
 def _run_optimize(args, log):
+    if _is_batch(args):
+        return _run_batch(args, log)
+    args.file = args.file[0]
     for path in (args.json, args.out_npz):
         _check_writable(path)
     _check_writable(args.plot, figure=True)
     signal = _read(args, log)
     x, sample_rate = signal.x, signal.sample_rate
-    frames = _frame_settings(args, sample_rate)
-    _check_fit_bounds(frames, args)
-    settings = {"n_fft": frames.n_fft, "hop_length": frames.hop, "win_length": frames.win_length,
-                "window": args.window, "win_mode": args.window_mode, "hop_mode": args.hop_mode,
-                "n_samples": x.shape[-1], "sample_rate": sample_rate}
-    fit_settings = {"loss": args.loss or DEFAULT_LOSS[args.window_mode], "method": args.method,
-                    "max_evaluations": args.steps, "lr": args.lr,
-                    "smoothness": DEFAULT_SMOOTHNESS[args.window_mode] if args.smoothness is None
-                    else args.smoothness}
-    if args.hop_mode == "time":
-        fit_settings["hop_smoothness"] = (DEFAULT_HOP_SMOOTHNESS if args.hop_smoothness is None
-                                          else args.hop_smoothness)
+    frames = frame_settings(args, sample_rate)
+    check_fit_bounds(frames, args)
+    settings, fit_settings = fit_arguments(args, frames, x.shape[-1], sample_rate)
     model = DSTFT(**settings)
     initial = model.parameters()
     log(f"fitting {model!r} with {fit_settings}, {frames.describe()}")
@@ -588,6 +483,49 @@ def _run_optimize(args, log):
     return 0
 
 
+def _run_batch(args, log):
+    """Many files: fit_many on a process pool or a Dask cluster, rows to --table, progress on stderr."""
+    for name in _SINGLE_FILE_OUTPUTS:
+        if getattr(args, name) is not None:
+            option = "--" + name.replace("_", "-")
+            raise ValueError(f"{option} writes the results of one FILE; with several the rows go to --table "
+                             "and the learned arrays to --out-dir")
+    if args.table is None and len(args.file) == 1 and pathlib.Path(args.file[0]).is_dir():
+        raise IsADirectoryError(f"{args.file[0]} is a directory, not a signal file; to fit every signal file below "
+                                "it, pass --table results.csv (or .jsonl)")
+    if args.table is None:
+        raise ValueError("several FILEs (a directory, a glob) write one row each to a table: pass --table "
+                         "results.csv (or .jsonl)")
+    options = {field.name: getattr(args, field.name) for field in dataclasses.fields(FitOptions)}
+    client = None
+    if args.scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("--scheduler needs Dask's distributed scheduler: pip install \"dstft_np[dask]\"") \
+                from None
+        client = Client(args.scheduler)
+        log(f"connected to the Dask scheduler at {args.scheduler}: "
+            f"{len(client.scheduler_info()['workers'])} workers")
+    jobs = args.jobs or os.cpu_count()
+    where = "the Dask cluster" if client is not None else f"{jobs} process{'es' * (jobs > 1)}"
+    log(f"fitting on {where}; rows to {args.table}")
+    try:
+        rows = fit_many(args.file, jobs=args.jobs, client=client, table=args.table, out_dir=args.out_dir,
+                        resume=args.resume, progress=not args.quiet, **options)
+    finally:
+        if client is not None:
+            client.close()
+    errors = sum(row["status"] == "error" for row in rows)
+    files = len({row["file"] for row in rows})
+    print(f"table: {args.table} ({len(rows)} rows of {files} files: {len(rows) - errors} ok, {errors} failed)")
+    if errors:
+        print(f"{PROG}: error: {errors} of {len(rows)} rows failed (status \"error\" in {args.table})",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 # ---------------------------------------------------------------- spectrogram
 
 
@@ -611,7 +549,7 @@ def _run_spectrogram(args, log):
     _check_writable(args.out_npz)
     signal = _read(args, log)
     x, sample_rate = signal.x, signal.sample_rate
-    frames = _frame_settings(args, sample_rate)
+    frames = frame_settings(args, sample_rate)
     positions = frame_positions(x.shape[-1], frames.hop)
     S = stft(x, frames.win_length, positions, n_fft=frames.n_fft, window=args.window)
     log(f"{S.shape[-2]} bins × {S.shape[-1]} frames")
@@ -700,7 +638,7 @@ def _run_track(args, log):
     x, sample_rate = signal.x, signal.sample_rate
     if sample_rate is None:
         raise ValueError("--band is in Hz, but the signal has no sample rate: pass --sample-rate HZ")
-    frames = _frame_settings(args, sample_rate)
+    frames = frame_settings(args, sample_rate)
     model = DSTFT(frames.n_fft, frames.hop, frames.win_length, window=args.window, sample_rate=sample_rate)
     n_bins = frames.n_fft // 2 + 1
     bins = tracking.band_bins(args.band, n_fft=frames.n_fft, sample_rate=sample_rate, orders=args.orders)
@@ -777,10 +715,6 @@ def build_parser():
     return parser
 
 
-def _one_line(error):
-    return " ".join(str(error).split()) or type(error).__name__
-
-
 def main(argv=None):
     """Run ``dstft-np`` with `argv` (default sys.argv[1:]); returns the exit status.
 
@@ -791,7 +725,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
-        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
+        print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr)
 
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
@@ -804,5 +738,5 @@ def main(argv=None):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit flush must not fail
             return 1
         except (ValueError, TypeError, OSError, FloatingPointError, MemoryError) as error:
-            print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+            print(f"{PROG}: error: {one_line(error)}", file=sys.stderr)
             return 1

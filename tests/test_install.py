@@ -85,7 +85,7 @@ def test_readme_setup_in_a_fresh_venv_leaves_a_working_install_in_every_folder(v
     install_and_demo, install_for_tests = readme_setup_commands()
     assert install_and_demo == "python -m pip install . && dstft-np demo"
     # the second command as written, less the frameworks of the adapter tests and the test run itself
-    editable = install_for_tests.split(" && ")[0].replace("[test,torch,jax]", "[test]")
+    editable = install_for_tests.split(" && ")[0].replace("[test,torch,jax,dask]", "[test]")
     assert editable == 'python -m pip install -e ".[test]"'
 
     run(install_and_demo, venv["source"], venv["env"])

@@ -6,6 +6,7 @@ Run from the project root::
     python -m validation.bench --no-scaling --repeat 3
     python -m validation.bench --only forward,per-cell --json /tmp/bench.json
     python -m validation.bench --only map-fit       # the whole-fan_7.wav map fit (minutes; not in the default run)
+    python -m validation.bench --only batch         # 100 recordings, --jobs 2 against 1, Dask (minutes; idem)
 
 A case and its reference are called in turn (f0, f1, f0, f1, ...) ``--repeat``
 times after one warm-up call each (the warm-up compiles or loads the Numba
@@ -60,6 +61,7 @@ import scipy.fft
 import scipy.signal
 
 import dstft_np
+import dstft_np.batch
 from dstft_np import losses
 from dstft_np.objective import Objective
 
@@ -71,6 +73,8 @@ __all__ = [
     "yardstick_forward",
     "yardstick_vjp",
     "route_through_y",
+    "write_recordings",
+    "case_batch",
     "run_cases",
     "run_scaling",
     "fitted_exponents",
@@ -442,6 +446,7 @@ def case_per_cell(rng, repeat):
 _FIRST_RESULT = """
 import numpy as np
 import dstft_np
+import dstft_np.batch
 from dstft_np import losses
 x = np.random.default_rng(0).standard_normal(4000)
 t = dstft_np.frame_positions(x.size, 64)
@@ -579,6 +584,103 @@ def case_map_fit(repeat, data_dir=DATA_DIR, evaluations=100):
     return rows
 
 
+def write_recordings(folder, n_files=100, seconds=5.0, sample_rate=16000, seed=0):
+    """n_files int16 wav files of `seconds` at `sample_rate`: a frequency-modulated tone (its frequency and
+    modulation differ from file to file) in noise. Returns their paths."""
+    import scipy.io.wavfile
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    k = np.arange(round(seconds * sample_rate))
+    paths = []
+    for i in range(n_files):
+        f0, swing, rate = rng.uniform(200, 2000), rng.uniform(0, 200), rng.uniform(0.2, 2.0)
+        phase = 2 * np.pi * np.cumsum(f0 + swing * np.sin(2 * np.pi * rate * k / sample_rate)) / sample_rate
+        x = np.sin(phase) + 0.3 * rng.standard_normal(k.size)
+        paths.append(folder / f"recording_{i:04d}.wav")
+        scipy.io.wavfile.write(paths[-1], sample_rate, np.round(x / np.max(np.abs(x)) * 32000).astype(np.int16))
+    return paths
+
+
+def _cli_batch(inputs, table, jobs, *options):
+    """Seconds (wall, and CPU of the child processes) of ``dstft-np optimize INPUTS --table --jobs`` in a
+    fresh interpreter; the table's rows, every one checked ok."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    inputs = [str(path) for path in inputs] if isinstance(inputs, list) else [str(inputs)]
+    subprocess.run([sys.executable, "-m", "dstft_np", "optimize", *inputs, "--table", str(table), "--jobs",
+                    str(jobs), "--quiet", *options], cwd=ROOT, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    rows = dstft_np.batch.read_table(table)
+    failed = [row for row in rows if row["status"] != "ok"]
+    if failed:
+        raise RuntimeError(f"the batch failed on {len(failed)} files: {failed[0]['message']}")
+    table.unlink()
+    return Timing(wall, wall, cpu), rows
+
+
+def case_batch(repeat, n_files=100):
+    """Many files: --jobs 2 against --jobs 1 (constant θ), per-frame θ, and a Dask LocalCluster's cost per file."""
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        folder = tmp / "recordings"
+        write_recordings(folder, n_files)
+        table = tmp / "results.csv"
+        _cli_batch(folder, table, 1, "--duration", "4096")   # the Numba cache, warm for both
+        rounds = max(1, repeat // 7)
+        one, two = [], []
+        for _ in range(rounds):   # in turn, as timings() does
+            one.append(_cli_batch(folder, table, 1)[0])
+            two.append(_cli_batch(folder, table, 2)[0])
+        t_one, t_two = (Timing(statistics.median(t.wall for t in ts), min(t.wall for t in ts),
+                               statistics.median(t.cpu for t in ts)) for ts in (one, two))
+        size = f"{n_files} files of 5 s at 16 kHz (N=1024, hop 256, θ0 512)"
+        rows = [_row(f"batch, constant θ, --jobs 2 ({size})", t_two, "--jobs 1", t_one, ("ratio", 1 / 1.7),
+                     note=f"throughput {t_one.wall / t_two.wall:.2f}× that of --jobs 1 (target ≥ 1.7); "
+                          f"{n_files / t_two.wall:.2f} files/s, {n_files / t_two.wall / 2:.2f} per core; --jobs 1 "
+                          f"{n_files / t_one.wall:.2f} files/s; fresh interpreters, start-up included")]
+        files = sorted(folder.glob("*.wav"))
+        n_maps = max(1, n_files // 5)   # a per-frame fit takes ~200 evaluations: a fifth of the files
+        t_frames, frame_rows = _cli_batch(files[:n_maps], table, 2, "--window-mode", "time", "--out-dir",
+                                          str(tmp / "maps"))
+        evaluations = statistics.median(row["n_evaluations"] for row in frame_rows)
+        rows.append(_row(f"  per-frame θ, --jobs 2, the first {n_maps} files", t_frames, "constant θ, --jobs 2, all",
+                         t_two, None,
+                         note=f"{n_maps / t_frames.wall:.3f} files/s, {n_maps / t_frames.wall / 2:.3f} per core; "
+                              f"frame-mean entropy + smoothness 10, median {evaluations:.0f} evaluations a file; "
+                              f"{cores} cores"))
+        try:
+            from distributed import LocalCluster
+        except ImportError:
+            return rows + [_row("  Dask LocalCluster", None, None, None, None,
+                                note="skipped: dask[distributed] is not installed")]
+        start = time.perf_counter()
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+                cluster.get_client() as client:
+            started = time.perf_counter() - start
+
+            def on_dask():
+                dstft_np.batch.fit_many(files, client=client)
+
+            def serial():
+                dstft_np.batch.fit_many(files, jobs=1)
+
+            t_dask, t_serial = timings([on_dask, serial], rounds)   # the warm-up call loads the workers' kernels
+        ideal = t_serial.wall / 2
+        rows.append(_row("  Dask LocalCluster (2 worker processes), in-process fit_many", t_dask,
+                         "fit_many(jobs=1) in this process", t_serial, None,
+                         note=f"{t_dask.wall / n_files * 1e3:.1f} ms a file against {ideal / n_files * 1e3:.1f} ms "
+                              f"(half the serial time): overhead {(t_dask.wall - ideal) / n_files * 1e3:+.1f} ms a "
+                              f"file; the cluster took {started:.1f} s to start"))
+    return rows
+
+
 CASES = {
     "forward": case_forward,
     "value-and-grad": case_value_and_grad,
@@ -586,10 +688,11 @@ CASES = {
     "startup": case_startup,
     "fit": case_time_to_optimum,
     "map-fit": case_map_fit,
+    "batch": case_batch,
 }
 
-#: Cases that run only when asked for by --only (minutes of a whole fit).
-ON_REQUEST = {"map-fit"}
+#: Cases that run only when asked for by --only (minutes of a whole fit; minutes of batches).
+ON_REQUEST = {"map-fit", "batch"}
 
 
 def run_cases(repeat, only=None, seed=0):
@@ -602,7 +705,7 @@ def run_cases(repeat, only=None, seed=0):
         if key not in (only or set(CASES) - ON_REQUEST):
             continue
         load_before = os.getloadavg()[0]
-        if key in ("startup", "fit", "map-fit"):
+        if key in ("startup", "fit", "map-fit", "batch"):
             new_rows = case(repeat)
         else:
             new_rows = case(np.random.default_rng(seed), repeat)
