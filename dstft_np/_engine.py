@@ -338,6 +338,48 @@ def reduce_to(grad, plan, shape):
     return sum_to_shape(unbatch(grad, plan), shape or (1,)).reshape(shape)
 
 
+# ------------------------------------------------------------------------- regularisers of the parameters
+
+
+def smoothness_penalty(theta, scale):
+    """(R, ∂R/∂θ) of ``losses.smoothness`` for a checked θ of at most two axes: one kernel pass per axis."""
+    grid = theta.reshape((1,) * (2 - theta.ndim) + theta.shape)   # (), (T,) -> (1, 1), (1, T): rows of length 1 add 0
+    grad = np.zeros(grid.shape)
+    value = sum(_kernels.squared_differences(np.ascontiguousarray(grid, dtype=np.float64), axis, scale, grad)
+                for axis in range(2) if grid.shape[axis] > 1)
+    return float(value), grad.reshape(theta.shape)
+
+
+def coverage_penalty(t, theta, n_samples, reach, scale):
+    """(C, ∂C/∂t, ∂C/∂θ) of ``losses.coverage`` for checked positions (T,) and θ broadcastable to (R, T)."""
+    rows = np.broadcast_to(theta, np.broadcast_shapes(np.atleast_2d(theta).shape, (1, t.size)))
+    half = 0.5 * reach * rows                             # r_n, (R, T)
+    gaps = np.maximum((t[1:] - half[:, 1:]) - (t[:-1] + half[:, :-1]), 0.0)
+    start = np.maximum(t[0] - half[:, 0], 0.0)
+    end = np.maximum((n_samples - 1) - (t[-1] + half[:, -1]), 0.0)
+    before = max(-t[0], 0.0)
+    after = max(t[-1] - n_samples, 0.0)
+    n_rows = rows.shape[0]
+    unit = 1.0 / (scale**2 * n_rows)
+    value = unit * (np.sum(gaps**2) + np.sum(start**2) + np.sum(end**2) + n_rows * (before**2 + after**2))
+
+    grad_t = np.zeros((n_rows, t.size))
+    grad_half = np.zeros((n_rows, t.size))
+    grad_t[:, 1:] += 2 * gaps
+    grad_t[:, :-1] -= 2 * gaps
+    grad_half[:, 1:] -= 2 * gaps
+    grad_half[:, :-1] -= 2 * gaps
+    grad_t[:, 0] += 2 * start
+    grad_half[:, 0] -= 2 * start
+    grad_t[:, -1] -= 2 * end
+    grad_half[:, -1] -= 2 * end
+    grad_t[:, 0] -= 2 * before
+    grad_t[:, -1] += 2 * after
+    grad_pos = unit * grad_t.sum(axis=0)
+    grad_win = sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
+    return float(value), grad_pos, grad_win
+
+
 # ------------------------------------------------------------------------- the frame path
 
 

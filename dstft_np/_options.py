@@ -36,9 +36,10 @@ PHASES = ("absolute", "center", "start")
 NORMS = ("area", None)
 
 #: Spectrogram losses by name (``dstft_np.losses``): Shannon entropy of the
-#: whole spectrogram, mean over frames of each frame's Shannon entropy, Rényi
-#: entropy, negative kurtosis.
-LOSSES = ("entropy", "frame-entropy", "renyi", "kurtosis")
+#: whole spectrogram, mean over frames of each frame's Shannon entropy, mean
+#: over bins of each bin's Shannon entropy over time, Rényi entropy, negative
+#: kurtosis.
+LOSSES = ("entropy", "frame-entropy", "bin-entropy", "renyi", "kurtosis")
 
 #: Optimisers of ``DSTFT.fit``: scipy's L-BFGS-B (full-batch, bounded), projected Adam.
 FIT_METHODS = ("l-bfgs-b", "adam")

@@ -57,7 +57,7 @@ from ._engine import set_thread_count
 from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS, option_code
 from ._validation import check_integer, check_positive, check_sample_rate, check_scalar, is_integer
 from .model import DSTFT, seconds_to_samples
-from .objective import DEFAULT_LOSS, DEFAULT_SMOOTHNESS
+from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_LOSS, DEFAULT_SMOOTHNESS
 
 __all__ = [
     "fit_many",
@@ -187,6 +187,7 @@ class FitOptions:
     steps: Optional[int] = None
     lr: Optional[float] = None
     smoothness: Optional[float] = None
+    hop_smoothness: Optional[float] = None
 
     @classmethod
     def checked(cls, **options):
@@ -224,8 +225,9 @@ class FitOptions:
             checked["sample_rate"] = float(check_sample_rate(options["sample_rate"]))
         if options.get("lr") is not None:
             checked["lr"] = check_positive(options["lr"], "lr")
-        if options.get("smoothness") is not None:
-            checked["smoothness"] = check_positive(options["smoothness"], "smoothness", allow_zero=True)
+        for name in ("smoothness", "hop_smoothness"):
+            if options.get(name) is not None:
+                checked[name] = check_positive(options[name], name, allow_zero=True)
         variable = options.get("variable")
         if variable is not None and not isinstance(variable, str) and not is_integer(variable):
             raise TypeError(f"variable must be a name or a column index, got {variable!r}")
@@ -363,6 +365,8 @@ def fit_arguments(options, frames, n_samples, sample_rate):
            "max_evaluations": options.steps, "lr": options.lr,
            "smoothness": DEFAULT_SMOOTHNESS[options.window_mode] if options.smoothness is None
            else options.smoothness}
+    if options.hop_mode == "time":
+        fit["hop_smoothness"] = DEFAULT_HOP_SMOOTHNESS if options.hop_smoothness is None else options.hop_smoothness
     return model, fit
 
 
@@ -770,7 +774,7 @@ def fit_many(inputs, *, jobs=None, client=None, table=None, out_dir=None, resume
     **options
         The fit's settings, as the options of ``dstft-np optimize``:
         n_fft, hop, win_length, window, window_mode, hop_mode, loss,
-        method, steps, lr, smoothness, and for reading variable, channel,
+        method, steps, lr, smoothness, hop_smoothness, and for reading variable, channel,
         sample_rate, start, duration. Lengths are samples (400) or
         durations ("25ms", "0.025s").
 

@@ -61,7 +61,7 @@ from .axes import frame_times
 from .batch import (DEFAULT_N_FFT, FitOptions, Length, check_fit_bounds, fit_arguments, fit_many, frame_settings,
                     one_line, parse_length, read_excerpt)
 from .model import DSTFT, fit_report
-from .objective import DEFAULT_SMOOTHNESS
+from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_SMOOTHNESS
 from .optim import FitInterrupted
 from .positions import frame_positions
 from .signals import chirp_and_tone
@@ -370,7 +370,7 @@ def _optimize(parser):
                         help="fixed hop, one learnable hop, or one per frame (default fixed)")
     parser.add_argument("--loss", choices=LOSSES,
                         help="spectrogram loss on |S| (default entropy with --window-mode constant, "
-                             "frame-entropy for maps)")
+                             "bin-entropy per bin, frame-entropy per frame and per cell)")
     parser.add_argument("--method", choices=FIT_METHODS, default="l-bfgs-b",
                         help="optimiser (default l-bfgs-b; adam for comparison)")
     parser.add_argument("--steps", type=_positive_int,
@@ -381,7 +381,10 @@ def _optimize(parser):
                              "for hops)")
     parser.add_argument("--smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
-                             "window length, 10 for maps)")
+                             "window length, 10 per frame and per bin, 10000 per cell)")
+    parser.add_argument("--hop-smoothness", type=_non_negative,
+                        help="weight of the smoothness penalty mean (Δ log d)² on the hops d of --hop-mode time "
+                             f"(default {DEFAULT_HOP_SMOOTHNESS:g})")
     parser.add_argument("--json", type=pathlib.Path, metavar="OUT.json",
                         help=f"write the settings, the learned parameters (arrays of more than {INLINE_LIMIT} "
                              "entries by reference to --out-npz), the loss history and the rounded parameters")
@@ -441,7 +444,8 @@ def _run_optimize(args, log):
         history, interrupted = error.history, True
     seconds = history.seconds
     log(f"{history.message}: {history.n_evaluations} evaluations in {seconds:.2f} s")
-    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"])
+    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"],
+                             hop_smoothness=fit_settings.get("hop_smoothness"))
 
     learned = model.parameters()
     hop_text = (plot.length_label(model.hops, sample_rate) + " (per frame)" if model.hop_mode == "time"

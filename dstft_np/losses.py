@@ -31,6 +31,7 @@ __all__ = [
     "magnitude_vjp",
     "shannon_entropy",
     "frame_entropy",
+    "bin_entropy",
     "renyi_entropy",
     "kurtosis",
     "smoothness",
@@ -368,6 +369,52 @@ def frame_entropy(Y):
     return shannon_entropy(Y, per_frame=True)
 
 
+def bin_entropy(Y):
+    """Mean over bins of each bin's Shannon entropy over time: the loss for per-bin window lengths.
+
+    Each row Y[m, :] is one distribution over the T frames, so a bin's
+    weight in the loss does not depend on its level. This is the default
+    loss of ``DSTFT(win_mode="frequency")``: θ_m sets how row m is smeared
+    along time, and with the "area" norm a longer window also lowers the
+    level of a row that holds only noise, which the frame-mean entropy
+    rewards by sending such bins to the upper bound (docs/experiments.md §8).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(..., F, T)], real, >= 0
+
+    Returns
+    -------
+    value : float
+        (1/F) Σ_m H_m in nats, H_m the entropy of P_m,n = Y_m,n / Σ_n Y_m,n,
+        averaged over the leading batch axes.
+    dL_dY : np.ndarray [shape=Y.shape], float64
+
+    Raises
+    ------
+    ValueError, TypeError
+        As ``shannon_entropy``.
+
+    Notes
+    -----
+    ``frame_entropy`` of the transposed Y: for row m with s_m = Σ_n Y_m,n,
+
+        ∂H_m/∂Y_m,n = -(log P_m,n + H_m) / s_m
+
+    divided by F; silent rows count 0 with a zero gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dstft_np.losses import bin_entropy
+    >>> Y = np.array([[1.0, 1.0], [2.0, 0.0]])     # bin 0 uniform over 2 frames, bin 1 in one frame
+    >>> bool(np.isclose(bin_entropy(Y)[0], np.log(2) / 2))
+    True
+    """
+    value, dL_dY = shannon_entropy(np.swapaxes(check_spectrogram(Y), -1, -2), per_frame=True)
+    return value, np.swapaxes(dL_dY, -1, -2)
+
+
 def renyi_entropy(Y, alpha=3.0, *, per_frame=False):
     """Rényi entropy of order α of P = Y / ΣY (lower = more concentrated).
 
@@ -514,13 +561,7 @@ def smoothness(win_length, *, scale=1.0):
     theta = check_real(win_length, "win_length")
     if theta.ndim > 2:
         raise ValueError(f"win_length must have at most two axes (F, T), got shape {theta.shape}")
-    grid = theta.reshape((1,) * (2 - theta.ndim) + theta.shape)   # (), (T,) -> (1, 1), (1, T): rows of length 1 add 0
-    grad = np.zeros(grid.shape)
-    # one pass per axis in a kernel: a map of F·T cells costs its gradient here and nothing more
-    value = sum(_kernels.squared_differences(np.ascontiguousarray(grid), axis, scale, grad)
-                for axis in range(2) if grid.shape[axis] > 1)
-    grad = grad.reshape(theta.shape)
-    return float(value), grad
+    return _engine.smoothness_penalty(theta, scale)
 
 
 def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
@@ -607,31 +648,7 @@ def coverage(positions, win_length, n_samples, *, reach=0.5, scale=1.0):
         raise ValueError(f"win_length of shape {theta.shape} does not broadcast to (R, T={t.size})") from None
     if rows.ndim != 2:
         raise ValueError(f"win_length must have at most two axes (R, T), got shape {theta.shape}")
-    half = 0.5 * reach * rows                             # r_n, (R, T)
-    gaps = np.maximum((t[1:] - half[:, 1:]) - (t[:-1] + half[:, :-1]), 0.0)
-    start = np.maximum(t[0] - half[:, 0], 0.0)
-    end = np.maximum((n_samples - 1) - (t[-1] + half[:, -1]), 0.0)
-    before = max(-t[0], 0.0)
-    after = max(t[-1] - n_samples, 0.0)
-    n_rows = rows.shape[0]
-    unit = 1.0 / (scale**2 * n_rows)
-    value = unit * (np.sum(gaps**2) + np.sum(start**2) + np.sum(end**2) + n_rows * (before**2 + after**2))
-
-    grad_t = np.zeros((n_rows, t.size))
-    grad_half = np.zeros((n_rows, t.size))
-    grad_t[:, 1:] += 2 * gaps
-    grad_t[:, :-1] -= 2 * gaps
-    grad_half[:, 1:] -= 2 * gaps
-    grad_half[:, :-1] -= 2 * gaps
-    grad_t[:, 0] += 2 * start
-    grad_half[:, 0] -= 2 * start
-    grad_t[:, -1] -= 2 * end
-    grad_half[:, -1] -= 2 * end
-    grad_t[:, 0] -= 2 * before
-    grad_t[:, -1] += 2 * after
-    grad_pos = unit * grad_t.sum(axis=0)
-    grad_win = _engine.sum_to_shape(unit * 0.5 * reach * grad_half, theta.shape)
-    return float(value), grad_pos, grad_win
+    return _engine.coverage_penalty(t, theta, n_samples, reach, scale)
 
 
 # The loss functions a fit can fuse with the transform carry their form (the
@@ -645,6 +662,7 @@ renyi_entropy.frame_sums = _RenyiSums(renyi_entropy.__defaults__[0], per_frame=F
 _LOSS_FUNCTIONS = {
     "entropy": shannon_entropy,
     "frame-entropy": frame_entropy,
+    "bin-entropy": bin_entropy,
     "renyi": renyi_entropy,
     "kurtosis": kurtosis,
 }

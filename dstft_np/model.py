@@ -180,10 +180,10 @@ class DSTFT:
     >>> import numpy as np, dstft_np
     >>> k = np.arange(4000)
     >>> x = np.sin(2 * np.pi * 0.05 * k) + np.sin(2 * np.pi * (0.1 + 0.2 * k / 4000) * k)
-    >>> model = dstft_np.DSTFT(n_fft=256, hop_length=64, win_length=200.0)
+    >>> model = dstft_np.DSTFT(n_fft=512, hop_length=64, win_length=200.0)
     >>> history = model.fit(x)
-    >>> history.status, bool(history.loss[history.best] < history.loss[0]), model.win_length.shape
-    ('converged', True, ())
+    >>> history.status, round(float(model.win_length)), model.win_length.shape
+    ('converged', 284, ())
     """
 
     def __init__(self, n_fft, hop_length, win_length, *, window="hann", win_mode="constant",
@@ -412,7 +412,7 @@ class DSTFT:
     # ------------------------------------------------------------------ objective
 
     @document_choices
-    def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None):
+    def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
         """The objective at the current parameters and its gradient per learnable array.
 
         Parameters
@@ -423,15 +423,20 @@ class DSTFT:
             Y -> (value, dL_dY) such as
             ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.
             Default: "entropy" (of the whole spectrogram) for win_mode
-            "constant", "frame-entropy" for maps.
+            "constant", "bin-entropy" for "frequency", "frame-entropy" for
+            "time" and "time-frequency".
         smoothness : float >= 0, optional
             λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``; default 0
-            for win_mode "constant", 10 for maps.
+            for win_mode "constant", 10 per frame and per bin, 10000 per cell.
         coverage : float >= 0, optional
             λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
             default 10 with a learnable hop (gaps of a few percent of n_fft
             then cost more than the entropy they save), and the term is
             never applied with hop_mode "fixed".
+        hop_smoothness : float >= 0, optional
+            λ_h, weight of ``losses.smoothness(log d)`` on the hops of
+            hop_mode "time" (default 30: it keeps them from bunching at
+            their lower bound); not applied with the other hop modes.
 
         Returns
         -------
@@ -457,20 +462,20 @@ class DSTFT:
         ``dstft_np.objective.Objective`` is the same function of the
         parameters, for many evaluations on one signal.
         """
-        value, grads = Objective(self, x, loss, smoothness=smoothness, coverage=coverage).value_and_grad(
-            self._params)
+        value, grads = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+                                 hop_smoothness=hop_smoothness).value_and_grad(self._params)
         if grads is None:
             raise FloatingPointError("the loss or its gradient with respect to Y is not finite")
         return value, grads
 
-    def to_fixed(self, x, loss=None, *, smoothness=None, coverage=None):
+    def to_fixed(self, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
         """Round the parameters to whole samples, as a fixed-parameter STFT needs them, and price it.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
             The signal the loss is measured on (normally the one fitted).
-        loss, smoothness, coverage
+        loss, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad`` (same defaults as
             ``fit``).
 
@@ -499,7 +504,8 @@ class DSTFT:
         >>> rounded.win_length, rounded.hop_length, rounded.model.hop_length
         (151, 64, 64.0)
         """
-        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage)
+        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+                              hop_smoothness=hop_smoothness)
         win_length = _round_samples(self.win_length)
         if self.hop_mode == "time":
             hop_length = np.maximum(np.diff(_round_samples(positions_from_hops(self.hops), -np.inf)), 1.0)
@@ -529,25 +535,31 @@ class DSTFT:
 
     @document_choices
     def fit(self, x, loss=None, *, method="l-bfgs-b", max_evaluations=None, tol=0.01, smoothness=None,
-            coverage=None, lr=None, factor=None, patience=None, min_lr=None, callback=None, progress=False):
+            coverage=None, hop_smoothness=None, lr=None, factor=None, patience=None, min_lr=None, callback=None,
+            progress=False):
         """Fit the learnable parameters to x: the lowest objective found, set on the model.
 
         Parameters
         ----------
         x : array_like [shape=(..., K)], real
             Checked once; leading batch axes share the parameters.
-        loss, smoothness, coverage
+        loss, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad``. Defaults by win_mode:
             one window length minimises the entropy of the whole
-            spectrogram (the papers'); maps minimise the frame-mean entropy
-            ("frame-entropy") with smoothness 10 (docs/experiments.md §3).
+            spectrogram (the papers'); per-frame and per-cell maps the
+            frame-mean entropy ("frame-entropy"), per-bin maps the bin-mean
+            entropy over time ("bin-entropy"), with smoothness 10 (per cell 10000)
+            (docs/experiments.md §3, §8); per-frame hops get
+            hop_smoothness 30.
         method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
-            the full signal. With win_mode "constant" a global scan comes
-            first: the loss at 3 window lengths per octave across the
-            bounds (and at the start), then L-BFGS-B from the best one
-            between its neighbours, so the start cannot trap the fit in a
-            local minimum. "adam": projected Adam with a reduce-on-plateau
+            the full signal. A global scan comes first: the loss at 3
+            window lengths per octave across the bounds (and at the start),
+            then L-BFGS-B from the best one, between its neighbours with
+            win_mode "constant", so the start cannot trap the fit in a
+            local minimum. A map is scanned as a constant map and refined
+            from the best constant (or from the start, when that is
+            lower): it starts no worse than the best single window. "adam": projected Adam with a reduce-on-plateau
             schedule, max_evaluations - 1 updates, no scan; for stochastic
             and joint training.
         max_evaluations : int >= 1, optional
@@ -614,7 +626,8 @@ class DSTFT:
         >>> round(float(model.win_length)), history.status, history.n_evaluations <= 40
         (496, 'converged', True)
         """
-        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage)
+        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+                              hop_smoothness=hop_smoothness)
         scalar_only = self.win_mode == "constant" and self.hop_mode != "time"
         if max_evaluations is None:
             max_evaluations = 100 if scalar_only or method == "adam" else 500
@@ -626,7 +639,7 @@ class DSTFT:
         bounds = {name: self.bounds["win_length" if name == "win_length" else "hop_length"] for name in self._params}
         try:
             history = minimize(objective, self._params, bounds, method=method,
-                               scan="win_length" if self.win_mode == "constant" and method == "l-bfgs-b" else None,
+                               scan="win_length" if method == "l-bfgs-b" else None,
                                typical_step=typical_step, tol=tol, max_evaluations=max_evaluations,
                                callback=callback, progress=progress, lr=lr, factor=factor, patience=patience,
                                min_lr=min_lr)
@@ -657,7 +670,8 @@ class DSTFT:
                 continue
             fixes = []
             if name != "win_length" and value.ndim and near_low:
-                fixes.append("frames bunch: a higher lower bound in bounds['hop_length'] keeps them apart")
+                fixes.append(f"frames bunch: raise hop_smoothness (now {objective.hop_smoothness:g}) or the lower "
+                             "bound in bounds['hop_length']")
             elif name != "win_length":
                 fixes.append("widen bounds['hop_length']")
             if name == "win_length" and near_high:
@@ -669,6 +683,9 @@ class DSTFT:
             if name == "win_length" and value.ndim and objective.loss == "entropy":
                 fixes.append("use loss='frame-entropy' (the entropy of the whole spectrogram rewards moving energy "
                              "between frames)")
+            if name == "win_length" and self.win_mode == "frequency" and objective.loss == "frame-entropy":
+                fixes.append("use loss='bin-entropy' (the frame-mean entropy rewards lowering the level of bins "
+                             "that hold only noise)")
             if value.ndim == 0:
                 side, edge = ("upper", high) if near_high else ("lower", low)
                 messages.append(f"the fitted {name} {float(value):g} is at its {side} bound {edge:g}: the loss "

@@ -1,13 +1,15 @@
 """The objective of a fit: a function of the learnable parameters over one signal, checked once.
 
-    L(θ, d) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ)
+    L(θ, d) = loss(|S|^p) + λ_s R_smooth(θ) + λ_c C_coverage(t, θ) + λ_h R_smooth(log d)
 
 with S = stft(x, θ, t(d)) and t(d) the frame positions of the hops
 (docs/derivation.md §8). ``Objective`` checks x, the loss and the weights
 when it is built (x once, into the engine's Signal); ``value`` and
 ``value_and_grad`` then take only the parameters, a dict like
-``DSTFT.parameters()`` returns, check nothing and call the engine directly,
-so that an optimiser can call them once per step. The chain rule back from
+``DSTFT.parameters()`` returns, check nothing and call the engine directly
+(the regularisers too: ``_engine.smoothness_penalty`` and
+``_engine.coverage_penalty`` are ``losses.smoothness`` and ``losses.coverage``
+without their checks), so that an optimiser can call them once per step. The chain rule back from
 L, one forward transform and one VJP per call:
 
     ∂L/∂Y (the loss) → G = ∂L/∂Y · p|S|^{p-2} S → ∂L/∂θ, ∂L/∂t_n (the VJP)
@@ -24,24 +26,40 @@ from ._options import VALUE, document_choices
 from ._validation import all_finite, check_pair, check_positive, check_real
 from .positions import frame_positions_vjp, positions_from_hops_vjp
 
-__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE"]
+__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE", "DEFAULT_HOP_SMOOTHNESS"]
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
 
 #: The loss of each win_mode when none is given. One window length: the
-#: papers' entropy of the whole spectrogram. Maps: the frame-mean entropy,
-#: whose optimum keeps θ inside its bounds (docs/experiments.md §3).
-DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "frame-entropy",
+#: papers' entropy of the whole spectrogram. Per frame and per cell: the
+#: frame-mean entropy, whose optimum keeps θ inside its bounds
+#: (docs/experiments.md §3). Per bin: the bin-mean entropy over time, which
+#: does not reward lowering the level of noise-only bins (§8).
+DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "bin-entropy",
                 "time-frequency": "frame-entropy"}
 
-#: λ_s of each win_mode when none is given (docs/experiments.md §3).
-DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-frequency": 10.0}
+#: λ_s of each win_mode when none is given (docs/experiments.md §3, §8). Per
+#: cell it is much larger: each cell's θ sets that cell's |S| alone, so any
+#: concentration measure pays each cell for an extreme θ, and only the
+#: smoothness ties a cell to its neighbours.
+DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-frequency": 10000.0}
 
 #: λ_c with a learnable hop when none is given: gaps of a few percent of
 #: n_fft then cost more than the entropy they save (docs/experiments.md §4).
 DEFAULT_COVERAGE = 10.0
+
+#: λ_h with hop_mode "time" when none is given: the weight of the smoothness
+#: of the log-hops, mean (Δ log d)². Without it the hops bunch at their lower
+#: bound where the signal is cleanest (a frame mean or a whole-spectrogram
+#: entropy counts a frame once however little time it spans);
+#: docs/experiments.md §8.
+DEFAULT_HOP_SMOOTHNESS = 30.0
+
+
+#: The part of each window that counts as covering: ``losses.coverage``'s default, the central half.
+_COVERAGE_REACH = losses.coverage.__kwdefaults__["reach"]
 
 
 def _check_loss_result(result, shape):
@@ -71,18 +89,24 @@ class Objective:
     loss : {LOSSES} or callable, optional
         A name from ``dstft_np.losses`` (default options) or any function
         Y -> (value, dL_dY). Default ``DEFAULT_LOSS[model.win_mode]``:
-        "entropy" for one window length, "frame-entropy" for maps.
+        "entropy" for one window length, "bin-entropy" per bin,
+        "frame-entropy" per frame and per cell.
     smoothness : float >= 0, optional
         λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``. Default
         ``DEFAULT_SMOOTHNESS[model.win_mode]``: 0 for one window length, 10
-        for maps.
+        per frame and per bin, 10000 per cell.
     coverage : float >= 0, optional
         λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``; default
         10 with a learnable hop; never applied with hop_mode "fixed".
+    hop_smoothness : float >= 0, optional
+        λ_h, weight of ``losses.smoothness(log d)`` on the hops d of
+        hop_mode "time" (mean squared difference of neighbouring log-hops,
+        scale free); default ``DEFAULT_HOP_SMOOTHNESS``, 30; never applied
+        otherwise.
 
     Attributes
     ----------
-    loss, smoothness, coverage
+    loss, smoothness, coverage, hop_smoothness
         As resolved from the arguments (loss: the name or the callable).
     n_samples : int
         K.
@@ -113,7 +137,7 @@ class Objective:
     ('entropy', ())
     """
 
-    def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None):
+    def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
         self.model = model
         self._signal = _engine.prepare_signal(x, n_fft=model.n_fft, window=model.window, norm=model.norm,
                                               phase=model.phase, n_samples=model.n_samples)
@@ -133,6 +157,8 @@ class Objective:
         else:
             self.coverage = check_positive(DEFAULT_COVERAGE if coverage is None else coverage, "coverage",
                                            allow_zero=True)
+        self.hop_smoothness = 0.0 if model.hop_mode != "time" else check_positive(
+            DEFAULT_HOP_SMOOTHNESS if hop_smoothness is None else hop_smoothness, "hop_smoothness", allow_zero=True)
 
     def positions(self, params):
         """t_n of the parameters, shape (T,)."""
@@ -185,18 +211,22 @@ class Objective:
             grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
             grad_pos = _engine.reduce_to(grad_pos, plan, positions.shape)
         if self.smoothness:
-            smooth_value, smooth_grad = losses.smoothness(theta, scale=self.model.n_fft)
+            smooth_value, smooth_grad = _engine.smoothness_penalty(theta, self.model.n_fft)
             value += self.smoothness * smooth_value
             if need_grad:   # in place: grad_win is this evaluation's own array
                 smooth_grad *= self.smoothness
                 grad_win += smooth_grad
         if self.coverage:
-            cover_value, cover_pos, cover_win = losses.coverage(positions, theta, self.n_samples,
-                                                                scale=self.model.n_fft)
+            cover_value, cover_pos, cover_win = _engine.coverage_penalty(positions, theta, self.n_samples,
+                                                                         _COVERAGE_REACH, self.model.n_fft)
             value += self.coverage * cover_value
             if need_grad:
                 grad_pos = grad_pos + self.coverage * cover_pos
                 grad_win = grad_win + self.coverage * cover_win
+        if self.hop_smoothness:
+            hops = params["hops"]
+            hop_value, grad_log_hops = _engine.smoothness_penalty(np.log(hops), 1.0)
+            value += self.hop_smoothness * hop_value
         if not need_grad:
             return value, None
         grads = {"win_length": grad_win}
@@ -204,4 +234,6 @@ class Objective:
             grads["hop_length"] = frame_positions_vjp(grad_pos)
         elif self.model.hop_mode == "time":
             grads["hops"] = positions_from_hops_vjp(grad_pos)
+            if self.hop_smoothness:   # ∂/∂d = ∂/∂(log d) / d
+                grads["hops"] += self.hop_smoothness * grad_log_hops / hops
         return value, grads

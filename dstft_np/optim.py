@@ -51,8 +51,10 @@ class FitHistory:
         every evaluation: ``path["win_length"][i]`` goes with ``loss[i]``.
         Arrays are not recorded.
     scan : Scan or None
-        The global stage's grid and losses, when it ran (one window length,
-        method "l-bfgs-b").
+        The global stage's grid and losses, when it ran (method
+        "l-bfgs-b"). For a map the grid values fill the whole map, and its
+        evaluations follow the start's (``loss[1:1 + grid.size]``); for
+        one window length the start is on the grid.
     params : dict of str -> np.ndarray
         The parameters of the lowest loss evaluated, ``loss[best]``.
     best : int
@@ -173,15 +175,28 @@ class _Run:
 
 
 def _scan(run, params, name, bounds):
-    """The objective on a log-spaced grid of the scalar parameters[name] across its bounds, the start included.
+    """The objective on a log-spaced grid of parameters[name] across its bounds, after the start.
 
-    Returns the Scan and the parameters at its best point with the bracket
-    (the grid's neighbours of that point) as the bounds of `name`.
+    A scalar: the start joins the grid, and the fit refines from the best
+    point between its grid neighbours. An array (a map): every entry takes
+    each grid value in turn (a constant map), and the fit refines from the
+    best of these and the start, within the full bounds. Returns the Scan,
+    the parameters to refine from and their bounds.
     """
     low, high = (float(edge) for edge in bounds[name])
     count = max(3, int(np.ceil(_SCAN_PER_OCTAVE * np.log2(high / low))) + 1)
-    start = float(params[name])
     grid = np.geomspace(low, high, count)
+    shape = params[name].shape
+    if shape:
+        start_value = run.evaluate(params, need_grad=False)[0]   # evaluation 0 of the fit
+        values = np.array([run.evaluate(dict(params, **{name: np.full(shape, value)}), need_grad=False)[0]
+                           for value in grid])
+        best = int(np.argmin(values))
+        found = Scan(name, grid, values)
+        if start_value <= values[best]:
+            return found, params, bounds
+        return found, dict(params, **{name: np.full(shape, grid[best])}), bounds
+    start = float(params[name])
     grid = np.sort(np.append(grid[~np.isclose(grid, start, rtol=1e-9, atol=0)], start))
     values = np.empty(grid.size)
     # the start first: it is evaluation 0 of the fit, whatever the grid
@@ -328,11 +343,13 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
         minimum within `tol`. "adam": projected
         ``Adam`` with ``ReduceOnPlateau`` for max_evaluations - 1 updates.
     scan : str, optional
-        The name of a scalar parameter to scan first (method "l-bfgs-b"):
-        the objective's value on a log-spaced grid across its bounds, 3
-        points per octave, with the start among them; L-BFGS-B then refines
-        from the best point within its two neighbours. No start can trap
-        it in a local minimum that the grid resolves.
+        The name of a parameter to scan first (method "l-bfgs-b"): the
+        objective's value on a log-spaced grid across its bounds, 3 points
+        per octave. A scalar: with the start among them; L-BFGS-B then
+        refines from the best point within its two neighbours, so no start
+        can trap it in a local minimum that the grid resolves. An array:
+        filled with each grid value in turn, after the start; L-BFGS-B
+        refines from the best of them and the start, within the bounds.
     typical_step : dict of str -> float, optional
         A sensible first step per parameter, in its units: L-BFGS-B's
         first step moves the most-pushed parameter by it, and it is Adam's
@@ -405,8 +422,8 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
         given = [name for name, value in adam_options.items() if value is not None]
         if given:
             raise ValueError(f"{', '.join(given)} apply to method='adam' only, not {method!r}")
-        if scan is not None and (scan not in start or start[scan].ndim):
-            raise ValueError(f"scan must name a scalar parameter of {sorted(start)}, got {scan!r}")
+        if scan is not None and scan not in start:
+            raise ValueError(f"scan must name a parameter of {sorted(start)}, got {scan!r}")
 
     run = _Run(objective, start, max_evaluations, callback, progress)
     found = None
@@ -417,8 +434,9 @@ def minimize(objective, params, bounds, *, method="l-bfgs-b", scan=None, typical
             local_start, local_bounds, local_step = start, bounds, typical_step
             if scan is not None and bounds[scan][0] < bounds[scan][1]:
                 found, local_start, local_bounds = _scan(run, start, scan, bounds)
-                low, high = local_bounds[scan]
-                local_step = dict(typical_step, **{scan: (high - low) / 4})
+                if start[scan].ndim == 0:   # refined within the bracket
+                    low, high = local_bounds[scan]
+                    local_step = dict(typical_step, **{scan: (high - low) / 4})
             status, message = _lbfgsb(run, local_start, local_bounds, local_step, tol)
     except _Stop as stop:
         status, message = stop.status, str(stop)

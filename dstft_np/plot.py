@@ -638,17 +638,42 @@ def fit_report(x, model, initial, history, *, loss="entropy", path=None, scan=No
     if model.hop_mode != "fixed":
         _draw_hops(panels[1], model, initial, path, x.shape[-1])
 
-    loss_ax = panels[-1]
-    loss_ax.plot(np.arange(values.size), values, marker="." if values.size <= 60 else None)
-    loss_ax.xaxis.get_major_locator().set_params(integer=True)
-    loss_ax.set_xlabel("evaluation")
-    loss_ax.set_ylabel(f"loss ({loss_name})")
-    loss_ax.ticklabel_format(axis="y", useOffset=False)
-    loss_ax.set_title(f"loss per evaluation ({history.status})", fontsize=9)
+    _draw_loss_per_evaluation(panels[-1], values, history, loss_name, map_scan=model.win_mode != "constant")
     change = entropies["learned"] - entropies["initial"]
     figure.suptitle(f"{title + ': ' if title else ''}entropy of |S| {entropies['initial']:.4f} → "
                     f"{entropies['learned']:.4f} ({change:+.4f})", fontsize=11)
     return figure
+
+
+def _draw_loss_per_evaluation(ax, values, history, loss_name, map_scan):
+    """The loss of every evaluation, the scan's in grey, with the y-range of the refinement only.
+
+    The scan's far points and the line searches' probes can lie orders of
+    magnitude above the path to the optimum; drawn to scale they would
+    flatten it. The axis spans the lowest loss up to the loss where the
+    refinement starts (the best scan point, or the start), and points above
+    are clipped, as the title says.
+    """
+    # the scan's evaluations: the start and the grid (a map's start is not on the grid)
+    n_scan = 0 if history.scan is None else history.scan.grid.size + map_scan
+    steps = np.arange(values.size)
+    if n_scan:
+        ax.plot(steps[:n_scan], values[:n_scan], color="0.6", linestyle="none", marker=".", label="scan")
+    refined = values[n_scan:] if values.size > n_scan else values
+    ax.plot(steps[n_scan:], values[n_scan:], marker="." if values.size <= 60 else None, label="refinement")
+    ax.plot(steps, np.minimum.accumulate(values), color="0.2", linewidth=0.8, linestyle=":", label="lowest so far")
+    low, high = float(np.min(values)), float(refined[0])
+    clipped = bool(np.any(values > high))
+    if high > low:
+        margin = 0.08 * (high - low)
+        ax.set_ylim(low - margin, high + margin)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("evaluation")
+    ax.set_ylabel(f"loss ({loss_name})")
+    ax.ticklabel_format(axis="y", useOffset=False)
+    ax.legend(fontsize=7)
+    ax.set_title(f"loss per evaluation ({history.status})" + ("\nhigher points clipped" if clipped else ""),
+                 fontsize=9)
 
 
 def _length_unit(sample_rate):
@@ -734,7 +759,8 @@ def demo_report(x, single, single_initial, per_frame, *, path=None, history=None
         model.set_parameters(model_params)
     for ax, (what, win_length, entropy, S) in zip(top, rows):
         spectrogram(S, positions, sample_rate=rate, ax=ax, colorbar=False)
-        ax.set_title(f"{what}: {length_label(win_length, rate, short=True)}\nentropy {entropy:.4f}", fontsize=9)
+        # three lines: a map's span in samples and in ms is too long for one line beside the panel's title
+        ax.set_title(f"{what}\n{length_label(win_length, rate, short=True)}\nentropy {entropy:.4f}", fontsize=9)
     landscape_ax, map_ax = bottom
     loss_landscape(*_scan(single, x, "entropy"), sample_rate=rate, ax=landscape_ax,
                    ylabel="entropy of |S|", path=path,

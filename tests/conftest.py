@@ -14,7 +14,8 @@ the module it calls:
     losses              test_losses.py
     optim               test_optim.py
     model (DSTFT)       test_model.py, test_model_units.py, test_model_known_optima.py,
-                        test_model_adaptive.py, test_model_edge_cases.py, test_model_bad_input.py
+                        test_model_adaptive.py, test_model_edge_cases.py, test_model_bad_input.py,
+                        test_model_maps.py
     batch               test_batch.py
     _engine, objective  test_engine.py
     _kernels            test_kernels.py

@@ -83,6 +83,16 @@ def shannon_entropy(Y, per_frame=False):
     return sum(values) / len(values)
 
 
+def bin_entropy(Y):
+    """Mean over the rows (bins) of every (F, T) slice of -Σ_n P log P, P = Y[m, :] / Σ_n Y[m, :]."""
+    values = []
+    for spectrogram in np.asarray(Y, dtype=float).reshape((-1,) + np.shape(Y)[-2:]):
+        for row in spectrogram:
+            total = float(sum(row))
+            values.append(-sum(v / total * np.log(v / total) for v in row if v > 0) if total > 0 else 0.0)
+    return sum(values) / len(values)
+
+
 def renyi_entropy(Y, alpha, per_frame=False):
     """Mean over distributions of log(Σ P^α) / (1 - α)."""
     values = []

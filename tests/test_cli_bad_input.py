@@ -139,7 +139,7 @@ OPTIMIZE_CASES = [
     ("hop-mode-unknown", ["--hop-mode", "free"], 2, "argument --hop-mode: invalid choice: 'free' (choose from "
                                                     "'fixed', 'constant', 'time')"),
     ("loss-unknown", ["--loss", "l2"], 2, "argument --loss: invalid choice: 'l2' (choose from 'entropy', "
-                                          "'frame-entropy', 'renyi', 'kurtosis')"),
+                                          "'frame-entropy', 'bin-entropy', 'renyi', 'kurtosis')"),
     ("method-unknown", ["--method", "sgd"], 2, "argument --method: invalid choice: 'sgd' (choose from "
                                                "'l-bfgs-b', 'adam')"),
     ("lr-without-adam", ["--lr", "2"], 1, "lr apply to method='adam' only, not 'l-bfgs-b'"),

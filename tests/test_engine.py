@@ -175,3 +175,27 @@ def test_fused_work_arrays_hold_nothing_between_evaluations(rng):
             fresh = fused(x, theta, positions, losses.frame_entropy, 1.0, "center", n_fft)
             for a, b in zip(reused, fresh):
                 np.testing.assert_array_equal(a, b, err_msg=f"θ of shape {shape}")
+
+
+def test_objective_checks_nothing_per_evaluation(rng, monkeypatch):
+    """The regularisers of an Objective run unchecked: its inputs were checked once when it was built."""
+    n_samples = 300
+    model = dstft_np.DSTFT(N_FFT, 24, 40.0, win_mode="time", hop_mode="time", n_samples=n_samples)
+    model.win_length = rng.uniform(30.0, 60.0, model.win_length.shape)
+    model.hops = rng.uniform(20.0, 28.0, model.hops.shape)
+    x = rng.standard_normal(n_samples)
+    objective = Objective(model, x, smoothness=3.0, coverage=5.0)
+    params = model.parameters()
+    expected_value, expected_grads = objective.value_and_grad(params)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("an argument was checked again during an evaluation")
+
+    for name in ("check_real", "check_positive", "check_integer", "check_win_length"):
+        monkeypatch.setattr(losses, name, forbidden)
+    value, grads = objective.value_and_grad(params)
+    assert value == expected_value
+    for name, grad in expected_grads.items():
+        np.testing.assert_array_equal(grads[name], grad)
+    with pytest.raises(AssertionError, match="checked again"):   # the public regularisers do check
+        losses.smoothness(params["win_length"], scale=N_FFT)

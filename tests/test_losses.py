@@ -42,6 +42,7 @@ def spectrogram_losses():
                           lambda Y, a=alpha, pf=per_frame: losses.renyi_entropy(Y, a, per_frame=pf),
                           lambda Y, a=alpha, pf=per_frame: naive.renyi_entropy(Y, a, pf)))
     cases.append(("frame_entropy", losses.frame_entropy, lambda Y: naive.shannon_entropy(Y, per_frame=True)))
+    cases.append(("bin_entropy", losses.bin_entropy, naive.bin_entropy))
     return cases
 
 
@@ -199,9 +200,10 @@ def test_coverage_penalises_a_signal_end_left_uncovered():
 def test_get_loss_names_and_unknown_name():
     assert losses.get_loss("entropy") is losses.shannon_entropy
     assert losses.get_loss("frame-entropy") is losses.frame_entropy
+    assert losses.get_loss("bin-entropy") is losses.bin_entropy
     assert losses.get_loss("renyi") is losses.renyi_entropy
     assert losses.get_loss("kurtosis") is losses.kurtosis
-    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'"):
+    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'frame-entropy', 'bin-entropy', 'renyi', 'kurtosis'"):
         losses.get_loss("variance")
 
 
@@ -314,7 +316,7 @@ OTHER_LOSS_CASES = [
     ("coverage-reach", lambda: losses.coverage([0.0, 10.0], 12.0, 20, reach=1.5), ValueError,
      r"reach must be in \(0, 1\]"),
     ("get_loss-unknown", lambda: losses.get_loss("l2"), ValueError,
-     r"loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'; got 'l2'"),
+     r"loss must be one of 'entropy', 'frame-entropy', 'bin-entropy', 'renyi', 'kurtosis'; got 'l2'"),
     ("get_loss-None", lambda: losses.get_loss(None), ValueError, r"loss must be one of .*; got None"),
 ]
 

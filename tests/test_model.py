@@ -81,6 +81,7 @@ def test_chain_gradient_in_every_mode(rng, win_mode, hop_mode):
 
 LOSS_OPTIONS = {
     "entropy per frame": functools.partial(losses.shannon_entropy, per_frame=True),
+    "bin-entropy": "bin-entropy",
     "renyi 3": "renyi",
     "renyi 0.5": functools.partial(losses.renyi_entropy, alpha=0.5),
     "kurtosis": "kurtosis",
@@ -342,7 +343,7 @@ def test_bad_arguments_are_rejected():
         model.hop_length
     with pytest.raises(ValueError, match="smoothness must be a non-negative finite number"):
         model.value_and_grad(np.zeros(N_SAMPLES), smoothness=-1.0)
-    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'"):
+    with pytest.raises(ValueError, match="loss must be one of 'entropy', 'frame-entropy', 'bin-entropy', 'renyi', 'kurtosis'"):
         model.fit(np.zeros(N_SAMPLES), loss="l2")
     with pytest.raises(ValueError, match="method must be one of 'l-bfgs-b', 'adam'; got 'bfgs'"):
         model.fit(np.zeros(N_SAMPLES), method="bfgs")

@@ -106,7 +106,7 @@ MODEL_CALL_CASES = [
     ("x-strings", lambda m: m(["a"]), TypeError, r"x must be a real numeric array"),
     ("x-wrong-length", lambda m: m(X[:-1]), ValueError, r"x must have n_samples=300 samples along its last axis"),
     ("loss-unknown", lambda m: m.value_and_grad(X, loss="l2"), ValueError,
-     r"loss must be one of 'entropy', 'frame-entropy', 'renyi', 'kurtosis'; got 'l2'"),
+     r"loss must be one of 'entropy', 'frame-entropy', 'bin-entropy', 'renyi', 'kurtosis'; got 'l2'"),
     ("smoothness-negative", lambda m: m.value_and_grad(X, smoothness=-1.0), ValueError,
      r"smoothness must be a non-negative finite number"),
     ("coverage-nan", lambda m: m.value_and_grad(X, coverage=np.nan), ValueError, r"coverage must be finite"),

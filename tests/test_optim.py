@@ -171,6 +171,37 @@ def test_the_scan_finds_the_global_minimum_that_a_local_start_misses():
     assert abs(float(local.params["theta"]) - 30.0) < 0.1, "the test needs a start that traps a local search"
 
 
+def test_a_map_is_scanned_as_constant_maps_then_refined_entry_by_entry():
+    """Each entry of a map in its own double well, started in the local basin at 30: the constant scan
+    moves every entry to the global basin at 300 first; a start below every constant is kept."""
+    well = double_well()
+
+    def f(p):
+        return sum(well.f({"theta": value}) for value in p["theta"])
+
+    def grad(p):
+        return {"theta": np.array([float(well.grad({"theta": value})["theta"]) for value in p["theta"]])}
+
+    objective = Function(f, grad)
+    bounds = {"theta": (10.0, 1000.0)}
+    start = {"theta": np.array([31.0, 29.0, 32.0])}
+    scanned = minimize(objective, start, bounds, scan="theta", typical_step={"theta": 5.0})
+    n_grid = scanned.scan.grid.size
+    assert n_grid == 1 + int(np.ceil(3 * np.log2(100))) and scanned.status == "converged", scanned.message
+    np.testing.assert_allclose(scanned.scan.loss, [f({"theta": np.full(3, g)}) for g in scanned.scan.grid],
+                               rtol=1e-15, err_msg="the scan fills the whole map with each grid value")
+    np.testing.assert_array_equal(scanned.loss[1:1 + n_grid], scanned.scan.loss,
+                                  err_msg="the scan's evaluations follow the start's")
+    np.testing.assert_allclose(scanned.params["theta"], 300.0, rtol=0, atol=0.05)
+    local = minimize(objective, start, bounds, typical_step={"theta": 5.0})
+    np.testing.assert_allclose(local.params["theta"], 30.0, rtol=0, atol=0.1,
+                               err_msg="the test needs a start that traps a local search")
+    assert scanned.loss[1 + n_grid] == scanned.scan.loss.min(), "refined from the best constant map"
+    at_best = {"theta": np.full(3, 300.0)}   # lower than every grid value (316 is the nearest)
+    kept = minimize(objective, at_best, bounds, scan="theta", typical_step={"theta": 5.0})
+    assert kept.loss[0] < kept.scan.loss.min() and kept.loss[1 + n_grid] == kept.loss[0], "refined from the start"
+
+
 def test_status_stopped_not_finite_and_step_limit():
     objective = double_well()
     bounds = {"theta": (10.0, 1000.0)}
@@ -214,7 +245,7 @@ def test_minimize_rejects_bad_arguments():
         (dict(method="newton"), ValueError, "method must be one of 'l-bfgs-b', 'adam'; got 'newton'"),
         (dict(method="adam", scan="theta"), ValueError, "scan applies to method='l-bfgs-b' only"),
         (dict(lr=0.1), ValueError, "lr apply to method='adam' only"),
-        (dict(scan="phi"), ValueError, r"scan must name a scalar parameter of \['theta'\], got 'phi'"),
+        (dict(scan="phi"), ValueError, r"scan must name a parameter of \['theta'\], got 'phi'"),
         (dict(tol=-1.0), ValueError, "tol must be a positive finite number"),
         (dict(max_evaluations=0), ValueError, "max_evaluations must be an integer >= 1, got 0"),
         (dict(typical_step={"phi": 1.0}), ValueError, r"typical_step must give a value for each of \['theta'\]"),

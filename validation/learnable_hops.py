@@ -76,8 +76,9 @@ def main(argv=None):
     results, models = {"initial": start}, {}
     for name, (win_mode, theta_bounds, coverage, smoothness, lr) in FITS.items():
         model = model_for(win_mode, theta_bounds, x.size)
+        # hop_smoothness 0: this experiment shows what the coverage term alone does (docs/experiments.md §4)
         history, seconds = common.timed(model.fit, x, "entropy", method="adam", max_evaluations=steps + 1, lr=lr,
-                                        coverage=coverage, smoothness=smoothness)
+                                        coverage=coverage, smoothness=smoothness, hop_smoothness=0.0)
         found = describe(model, x, boundaries)
         found.update(loss_before=float(history.loss[0]), loss_after=float(history.loss[history.best]))
         results[name], models[name] = found, model

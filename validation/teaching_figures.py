@@ -286,21 +286,15 @@ def figure_fd_check(x, out, quick):
 # ---------------------------------------------------------------- fits
 
 
-#: How the maps of the figures are fitted: the entropy of the whole spectrogram (the figures' captions
-#: describe its maps) with smoothness 10, by 100 projected Adam steps of N/50 samples; with learnable
-#: hops the defaults (frame-mean entropy, L-BFGS-B) bunch the frames (docs/usage.md §3.4).
-MAP_FIT = dict(loss="entropy", smoothness=10.0, method="adam", max_evaluations=101)
-
-
 def fit_models(x, quick):
-    """One θ (the default fit), then a per-frame θ map and a per-frame θ map with learnable hops (MAP_FIT)."""
+    """One θ, a per-frame θ map, and a per-frame θ map with learnable hops: each by the library's default fit."""
     constant = dstft_np.DSTFT(N_FFT, HOP, 100.0)
     constant.fit(x)
     theta0 = float(constant.win_length)
     per_frame = dstft_np.DSTFT(N_FFT, HOP, theta0, win_mode="time", n_samples=x.size)
-    per_frame.fit(x, **MAP_FIT)
+    per_frame.fit(x)
     hops = dstft_np.DSTFT(N_FFT, 2 * HOP, theta0, win_mode="time", hop_mode="time", n_samples=x.size)
-    hops.fit(x, **MAP_FIT)
+    hops.fit(x)
     return theta0, per_frame, hops
 
 
@@ -312,8 +306,8 @@ def figure_per_frame(x, per_frame, hops, out):
     axes[0, 0].set_title("spectrogram with one learned θ_n per frame (hop 32)", fontsize=10)
     dstft_np.plot.win_length_map(per_frame.win_length, t, sample_rate=FS, ax=axes[1, 0])
     axes[0, 0].set_xlabel("")
-    axes[1, 0].set_title("the learned θ_n: long where the chirp turns slowly (0.5 s, 2.5 s), shorter on its "
-                         "fast sweeps and where it meets the tone (1.5 s)", fontsize=9)
+    axes[1, 0].set_title("the learned θ_n: long where the chirp turns slowly (0.5 s, 1.5 s, 2.5 s), shorter on "
+                         "its fast sweeps (1 s, 2 s)", fontsize=9)
     axes[1, 0].sharex(axes[0, 0])
     t_hops = hops.positions(x.size)
     ax = axes[2, 0]
