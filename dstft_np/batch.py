@@ -36,6 +36,7 @@ names (``FitOptions``); lengths are samples or durations (``"25ms"``,
 messages name them as the command line spells them (``--win-length``).
 """
 
+import contextlib
 import csv
 import dataclasses
 import glob
@@ -672,13 +673,43 @@ def _run_pool(sources, options, deliver, jobs):
     the others their fits.
     """
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
 
     n_threads = max(1, (os.cpu_count() or 1) // jobs)
     queue = list(reversed(sources))   # popped from the end: input order
-    attempts = {}
     context = multiprocessing.get_context("spawn")
+    with _native_threads_of_children(n_threads):
+        _pool_loop(queue, options, deliver, jobs, context, n_threads)
+
+
+#: The variables that size the BLAS/OpenMP thread pools numpy and scipy load (read once, at import).
+_NATIVE_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _native_threads_of_children(n_threads):
+    """Processes started inside get `n_threads` BLAS/OpenMP threads, unless the user chose a number.
+
+    Each worker otherwise loads a BLAS with one thread per core that spins
+    between calls: measured on 2 cores, 40 constant-θ fits in one process
+    take 178 ms of CPU a file with OpenBLAS's default threads and 110 ms
+    with one, so two workers with the default contend for the cores (docs/performance.md,
+    "Many recordings").
+    """
+    chosen = {name: os.environ.get(name) for name in _NATIVE_THREAD_VARIABLES}
+    os.environ.update({name: str(n_threads) for name, value in chosen.items() if value is None})
+    try:
+        yield
+    finally:
+        for name, value in chosen.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
+def _pool_loop(queue, options, deliver, jobs, context, n_threads):
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    attempts = {}
     while queue:
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(queue)), mp_context=context,
                                    initializer=_start_worker, initargs=(options, n_threads))
