@@ -132,6 +132,10 @@ def spectrogram(S, positions=None, *, sample_rate=None, db_range=80.0, ax=None, 
     db = 20.0 * np.log10(np.maximum(magnitude / peak if peak > 0 else magnitude, floor))
     ax = _new_axes(ax)
     mesh = ax.pcolormesh(_edges(times), _edges(freqs), db, cmap=cmap, vmin=-db_range, vmax=0.0)
+    from matplotlib.ticker import MaxNLocator
+
+    # at most 6 time ticks: the default locator put 8 five-digit sample indices on a half-width panel
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.set_xlabel(time_label)
     ax.set_ylabel(freq_label)
     if colorbar:
