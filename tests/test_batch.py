@@ -149,6 +149,7 @@ def run_cli_batch(folder, table, jobs, env=None, wait=True):
                             start_new_session=True)
 
 
+@pytest.mark.slow   # spawns processes or a cluster: seconds each
 @pytest.mark.parametrize("how, jobs", [("SIGKILL", 1), ("SIGINT", 2)])
 def test_an_interrupted_batch_resumes_with_every_file_exactly_once(tmp_path, rng, how, jobs):
     folder = tmp_path / "recordings"
@@ -231,6 +232,7 @@ def dask_cluster():
     return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
 
 
+@pytest.mark.slow   # spawns processes or a cluster: seconds each
 def test_dask_cluster_gives_the_serial_results_bit_for_bit(folder):
     files = sorted(str(path) for path in folder.iterdir())
     serial = batch.fit_many(files, jobs=1, **OPTIONS)
@@ -240,6 +242,7 @@ def test_dask_cluster_gives_the_serial_results_bit_for_bit(folder):
     assert all(row["status"] == "ok" for row in on_dask)
 
 
+@pytest.mark.slow   # spawns processes or a cluster: seconds each
 def test_a_worker_killed_mid_batch_costs_no_row(tmp_path, rng):
     folder = tmp_path / "recordings"
     folder.mkdir()
@@ -278,6 +281,7 @@ dstft_np.io.load = load
 """
 
 
+@pytest.mark.slow   # spawns processes or a cluster: seconds each
 def test_a_file_that_kills_its_worker_gets_an_error_row_and_the_others_their_fits(folder, tmp_path, monkeypatch):
     hooks = tmp_path / "hooks"
     hooks.mkdir()
