@@ -663,24 +663,6 @@ def _run_serial(sources, options, deliver):
         deliver(index, fit_file(source, options))
 
 
-def _run_pool(sources, options, deliver, jobs):
-    """At most 2·jobs files in flight on a spawned process pool (one running and one waiting per worker,
-    so that no worker waits for this process to hand it the next file).
-
-    When a worker dies the pool breaks and every file in flight fails with
-    it; those files are tried again, each alone in a new pool, so that the
-    one that kills its worker (MAX_ATTEMPTS times) gets the error row and
-    the others their fits.
-    """
-    import multiprocessing
-
-    n_threads = max(1, (os.cpu_count() or 1) // jobs)
-    queue = list(reversed(sources))   # popped from the end: input order
-    context = multiprocessing.get_context("spawn")
-    with _native_threads_of_children(n_threads):
-        _pool_loop(queue, options, deliver, jobs, context, n_threads)
-
-
 #: The variables that size the BLAS/OpenMP thread pools numpy and scipy load (read once, at import).
 _NATIVE_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -705,42 +687,55 @@ def _native_threads_of_children(n_threads):
                 os.environ.pop(name, None)
 
 
-def _pool_loop(queue, options, deliver, jobs, context, n_threads):
+def _run_pool(sources, options, deliver, jobs):
+    """At most 2·jobs files in flight on a spawned process pool (one running and one waiting per worker,
+    so that no worker waits for this process to hand it the next file).
+
+    When a worker dies the pool breaks and every file in flight fails with
+    it; those files are tried again, each alone in a new pool, so that the
+    one that kills its worker (MAX_ATTEMPTS times) gets the error row and
+    the others their fits.
+    """
+    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    attempts = {}
-    while queue:
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(queue)), mp_context=context,
-                                   initializer=_start_worker, initargs=(options, n_threads))
-        in_flight, broken = {}, False
-        try:
-            while (queue or in_flight) and not broken:
-                while queue and len(in_flight) < 2 * jobs and not (in_flight and queue[-1][0] in attempts):
-                    index, source = queue.pop()
-                    in_flight[pool.submit(fit_file, source, options)] = (index, source)
-                    if index in attempts:   # a suspect runs alone
-                        break
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    try:
-                        results = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    deliver(in_flight.pop(future)[0], results)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=not broken, cancel_futures=True)
-        for index, source in in_flight.values():   # the files the dead worker's pool held
-            attempts[index] = attempts.get(index, 0) + 1
-            if attempts[index] < MAX_ATTEMPTS:
-                queue.append((index, source))
-                continue
-            name = source[0] if isinstance(source, tuple) else str(source)
-            error = RuntimeError(f"the worker process died while fitting it ({MAX_ATTEMPTS} times)")
-            deliver(index, [(_error_row(name, options.channel, error, time.perf_counter()), None)])
+    n_threads = max(1, (os.cpu_count() or 1) // jobs)
+    queue = list(reversed(sources))   # popped from the end: input order
+    context = multiprocessing.get_context("spawn")
+    with _native_threads_of_children(n_threads):
+        attempts = {}
+        while queue:
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(queue)), mp_context=context,
+                                       initializer=_start_worker, initargs=(options, n_threads))
+            in_flight, broken = {}, False
+            try:
+                while (queue or in_flight) and not broken:
+                    while queue and len(in_flight) < 2 * jobs and not (in_flight and queue[-1][0] in attempts):
+                        index, source = queue.pop()
+                        in_flight[pool.submit(fit_file, source, options)] = (index, source)
+                        if index in attempts:   # a suspect runs alone
+                            break
+                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        try:
+                            results = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            continue
+                        deliver(in_flight.pop(future)[0], results)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=not broken, cancel_futures=True)
+            for index, source in in_flight.values():   # the files the dead worker's pool held
+                attempts[index] = attempts.get(index, 0) + 1
+                if attempts[index] < MAX_ATTEMPTS:
+                    queue.append((index, source))
+                    continue
+                name = source[0] if isinstance(source, tuple) else str(source)
+                error = RuntimeError(f"the worker process died while fitting it ({MAX_ATTEMPTS} times)")
+                deliver(index, [(_error_row(name, options.channel, error, time.perf_counter()), None)])
 
 
 def _run_dask(sources, options, deliver, client, retries):
