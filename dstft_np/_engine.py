@@ -444,14 +444,19 @@ def _for_each_chunk(func, n_frames, size):
 
     The kernels (nogil) and numpy.fft release the GIL, so the chunks run in
     parallel on one thread pool: the only parallelism of the transforms.
+    With one thread they run in the calling thread: handing each task to a
+    pool thread and waiting for it made a batch worker's constant-θ fit
+    of 5 s at 16 kHz 1.25 times as slow (docs/performance.md, "Many
+    recordings").
     """
     chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
-    if len(chunks) == 1:
-        func(*chunks[0])
+    n_threads = _thread_count[0] or os.cpu_count() or 1
+    if len(chunks) == 1 or n_threads == 1:
+        for chunk in chunks:
+            func(*chunk)
         return
     if not _pool:
-        _pool.append(ThreadPoolExecutor(max_workers=_thread_count[0] or os.cpu_count() or 1,
-                                        thread_name_prefix="dstft_np"))
+        _pool.append(ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="dstft_np"))
     for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
         pass
 

@@ -647,7 +647,8 @@ def _warm_up(options):
 
 def _start_worker(options, n_threads):
     """A pool worker's initializer: Ctrl-C is the parent's to handle; its share of the cores; the kernels
-    loaded once."""
+    loaded once; what is loaded by then kept out of the garbage collector's sight."""
+    import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -656,6 +657,9 @@ def _start_worker(options, n_threads):
         _warm_up(options)
     except Exception:  # a failed warm-up only costs the first fit its compilation
         pass
+    # Numba's and LLVM's objects made the interpreter's collections at exit take 0.3-0.5 s, which the
+    # batch waited for at its end; frozen objects are never collected (docs/performance.md, "Many recordings")
+    gc.freeze()
 
 
 def _run_serial(sources, options, deliver):
