@@ -457,7 +457,8 @@ def _run_optimize(args, log):
                 else plot.length_label(model.hop_length, sample_rate))
     print(f"input          {signal.describe(args.file)}")
     print(f"settings       {frames.describe()}, window {args.window}, window-mode {args.window_mode}, "
-          f"hop-mode {args.hop_mode}, loss {fit_settings['loss']} ({fit_settings['scaling']} scaling), "
+          f"hop-mode {args.hop_mode}, loss {fit_settings['loss']}"
+          f"{' (density scaling)' if fit_settings['scaling'] == 'density' else ''}, "
           f"{args.method}")
     print(f"window length  {plot.length_label(initial['win_length'], sample_rate)} -> "
           f"{plot.length_label(learned['win_length'], sample_rate)}")
