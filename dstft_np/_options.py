@@ -11,6 +11,7 @@ __all__ = [
     "NORMS",
     "LOSSES",
     "FIT_METHODS",
+    "SCALINGS",
     "WIN_MODES",
     "HOP_MODES",
     "CONVENTIONS",
@@ -43,6 +44,11 @@ LOSSES = ("entropy", "frame-entropy", "bin-entropy", "renyi", "kurtosis")
 
 #: Optimisers of ``DSTFT.fit``: scipy's L-BFGS-B (full-batch, bounded), projected Adam.
 FIT_METHODS = ("l-bfgs-b", "adam")
+
+#: What a fit's loss sees (``objective.Objective``): Y = |S|^p as the
+#: transform gives it, or each cell rescaled so that white noise has the same
+#: expected level whatever its window length (docs/experiments.md §9).
+SCALINGS = ("magnitude", "density")
 
 #: How θ varies in ``DSTFT``: one value, per frame, per bin, per cell.
 WIN_MODES = ("constant", "time", "frequency", "time-frequency")
@@ -87,7 +93,7 @@ def choices(allowed):
 
 
 #: The option tuples a docstring may name as "{WINDOWS}", "{NORMS}", ... (``document_choices``).
-_DOCUMENTED = ("WINDOWS", "PHASES", "NORMS", "LOSSES", "FIT_METHODS", "WIN_MODES", "HOP_MODES", "CONVENTIONS",
+_DOCUMENTED = ("WINDOWS", "PHASES", "NORMS", "LOSSES", "FIT_METHODS", "SCALINGS", "WIN_MODES", "HOP_MODES", "CONVENTIONS",
                "CONVENTION_WINDOWS", "PAD_MODES")
 
 

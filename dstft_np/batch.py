@@ -58,10 +58,10 @@ import numpy as np
 
 from . import io, plot
 from ._engine import set_thread_count
-from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS, option_code
+from ._options import FIT_METHODS, HOP_MODES, LOSSES, SCALINGS, WIN_MODES, WINDOWS, option_code
 from ._validation import check_integer, check_positive, check_sample_rate, check_scalar, is_integer
 from .model import DSTFT, seconds_to_samples
-from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_LOSS, DEFAULT_SMOOTHNESS
+from .objective import DEFAULT_HOP_SMOOTHNESS, DEFAULT_LOSS, DEFAULT_SCALING, DEFAULT_SMOOTHNESS
 
 __all__ = [
     "fit_many",
@@ -95,7 +95,7 @@ DEFAULT_N_FFT = 1024
 COLUMNS = (
     "file", "channel", "sample_rate", "start", "n_samples",                       # the input
     "n_fft", "hop_length_initial", "win_length_initial", "window", "win_mode",    # the settings
-    "hop_mode", "loss", "method", "max_evaluations", "smoothness", "lr",
+    "hop_mode", "loss", "scaling", "method", "max_evaluations", "smoothness", "lr",
     "win_length", "win_length_min", "win_length_max", "win_length_seconds",      # what was learned
     "hop_length", "hop_length_seconds", "maps",
     "loss_before", "loss_after", "n_evaluations", "fit_status", "seconds",        # how it went
@@ -187,6 +187,7 @@ class FitOptions:
     window_mode: str = "constant"
     hop_mode: str = "fixed"
     loss: Optional[str] = None
+    scaling: Optional[str] = None
     method: str = "l-bfgs-b"
     steps: Optional[int] = None
     lr: Optional[float] = None
@@ -206,8 +207,9 @@ class FitOptions:
                               ("method", FIT_METHODS)):
             if name in options:
                 option_code(name, options[name], allowed)
-        if options.get("loss") is not None:
-            option_code("loss", options["loss"], LOSSES)
+        for name, allowed in (("loss", LOSSES), ("scaling", SCALINGS)):
+            if options.get(name) is not None:
+                option_code(name, options[name], allowed)
         for name in ("start", "duration", "hop", "win_length"):
             value = options.get(name)
             if value is None or isinstance(value, Length):
@@ -365,7 +367,8 @@ def fit_arguments(options, frames, n_samples, sample_rate):
     model = {"n_fft": frames.n_fft, "hop_length": frames.hop, "win_length": frames.win_length,
              "window": options.window, "win_mode": options.window_mode, "hop_mode": options.hop_mode,
              "n_samples": n_samples, "sample_rate": sample_rate}
-    fit = {"loss": options.loss or DEFAULT_LOSS[options.window_mode], "method": options.method,
+    fit = {"loss": options.loss or DEFAULT_LOSS[options.window_mode],
+           "scaling": options.scaling or DEFAULT_SCALING[options.window_mode], "method": options.method,
            "max_evaluations": options.steps, "lr": options.lr,
            "smoothness": DEFAULT_SMOOTHNESS[options.window_mode] if options.smoothness is None
            else options.smoothness}
@@ -407,7 +410,7 @@ def _fit_channel(x, excerpt, options, row, started):
     row.update(sample_rate=sample_rate, start=excerpt.start, n_samples=x.shape[-1], n_fft=frames.n_fft,
                hop_length_initial=frames.hop, win_length_initial=frames.win_length, window=options.window,
                win_mode=options.window_mode, hop_mode=options.hop_mode, loss=settings["loss"],
-               method=options.method, max_evaluations=options.steps, smoothness=settings["smoothness"],
+               scaling=settings["scaling"], method=options.method, max_evaluations=options.steps, smoothness=settings["smoothness"],
                lr=options.lr, win_length=float(np.median(win_length)), win_length_min=float(win_length.min()),
                win_length_max=float(win_length.max()), hop_length=hop,
                loss_before=float(history.loss[0]), loss_after=float(history.loss[history.best]),
@@ -644,7 +647,8 @@ def _warm_up(options):
                   hop_mode=options.hop_mode, n_samples=x.size)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(x, loss=options.loss or DEFAULT_LOSS[options.window_mode], method=options.method,
+        model.fit(x, loss=options.loss or DEFAULT_LOSS[options.window_mode],
+                  scaling=options.scaling or DEFAULT_SCALING[options.window_mode], method=options.method,
                   max_evaluations=3)
 
 

@@ -56,7 +56,7 @@ import warnings
 import numpy as np
 
 from . import __version__, io, losses, plot, tracking
-from ._options import FIT_METHODS, HOP_MODES, LOSSES, WIN_MODES, WINDOWS
+from ._options import FIT_METHODS, HOP_MODES, LOSSES, SCALINGS, WIN_MODES, WINDOWS
 from .axes import frame_times
 from .batch import (DEFAULT_N_FFT, FitOptions, Length, check_fit_bounds, fit_arguments, fit_many, frame_settings,
                     one_line, parse_length, read_excerpt)
@@ -370,7 +370,11 @@ def _optimize(parser):
                         help="fixed hop, one learnable hop, or one per frame (default fixed)")
     parser.add_argument("--loss", choices=LOSSES,
                         help="spectrogram loss on |S| (default entropy with --window-mode constant, "
-                             "bin-entropy per bin, frame-entropy per frame and per cell)")
+                             "frame-entropy for the maps)")
+    parser.add_argument("--scaling", choices=SCALINGS,
+                        help="what the loss sees: |S| as transformed (magnitude), or each cell rescaled so that "
+                             "white noise has the same level whatever the window length (density; the default "
+                             "per bin, magnitude otherwise)")
     parser.add_argument("--method", choices=FIT_METHODS, default="l-bfgs-b",
                         help="optimiser (default l-bfgs-b; adam for comparison)")
     parser.add_argument("--steps", type=_positive_int,
@@ -381,7 +385,7 @@ def _optimize(parser):
                              "for hops)")
     parser.add_argument("--smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
-                             "window length, 10 per frame and per bin, 10000 per cell)")
+                             "window length, 10 per frame, 100 per bin, 10000 per cell)")
     parser.add_argument("--hop-smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δ log d)² on the hops d of --hop-mode time "
                              f"(default {DEFAULT_HOP_SMOOTHNESS:g})")
@@ -444,7 +448,8 @@ def _run_optimize(args, log):
         history, interrupted = error.history, True
     seconds = history.seconds
     log(f"{history.message}: {history.n_evaluations} evaluations in {seconds:.2f} s")
-    rounded = model.to_fixed(x, loss=fit_settings["loss"], smoothness=fit_settings["smoothness"],
+    rounded = model.to_fixed(x, loss=fit_settings["loss"], scaling=fit_settings["scaling"],
+                             smoothness=fit_settings["smoothness"],
                              hop_smoothness=fit_settings.get("hop_smoothness"))
 
     learned = model.parameters()
@@ -452,7 +457,9 @@ def _run_optimize(args, log):
                 else plot.length_label(model.hop_length, sample_rate))
     print(f"input          {signal.describe(args.file)}")
     print(f"settings       {frames.describe()}, window {args.window}, window-mode {args.window_mode}, "
-          f"hop-mode {args.hop_mode}, loss {fit_settings['loss']}, {args.method}")
+          f"hop-mode {args.hop_mode}, loss {fit_settings['loss']}"
+          f"{' (density scaling)' if fit_settings['scaling'] == 'density' else ''}, "
+          f"{args.method}")
     print(f"window length  {plot.length_label(initial['win_length'], sample_rate)} -> "
           f"{plot.length_label(learned['win_length'], sample_rate)}")
     print(f"hop            {plot.length_label(frames.hop, sample_rate)} -> {hop_text}" if model.hop_mode != "fixed"

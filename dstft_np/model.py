@@ -412,7 +412,7 @@ class DSTFT:
     # ------------------------------------------------------------------ objective
 
     @document_choices
-    def value_and_grad(self, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
+    def value_and_grad(self, x, loss=None, *, scaling=None, smoothness=None, coverage=None, hop_smoothness=None):
         """The objective at the current parameters and its gradient per learnable array.
 
         Parameters
@@ -423,11 +423,17 @@ class DSTFT:
             Y -> (value, dL_dY) such as
             ``functools.partial(dstft_np.losses.renyi_entropy, alpha=2)``.
             Default: "entropy" (of the whole spectrogram) for win_mode
-            "constant", "bin-entropy" for "frequency", "frame-entropy" for
-            "time" and "time-frequency".
+            "constant", "frame-entropy" for the maps.
+        scaling : {SCALINGS}, optional
+            What the loss sees: Y = |S|^p ("magnitude") or each cell
+            rescaled by its θ so that white noise has one level whatever the
+            window length ("density": Y (θ/N)^(p/2) with norm "area");
+            default "density" for win_mode "frequency", else "magnitude"
+            (``objective.Objective``; docs/experiments.md §9).
         smoothness : float >= 0, optional
             λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``; default 0
-            for win_mode "constant", 10 per frame and per bin, 10000 per cell.
+            for win_mode "constant", 10 per frame, 100 per bin, 10000 per
+            cell.
         coverage : float >= 0, optional
             λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
             default 10 with a learnable hop (gaps of a few percent of n_fft
@@ -462,13 +468,13 @@ class DSTFT:
         ``dstft_np.objective.Objective`` is the same function of the
         parameters, for many evaluations on one signal.
         """
-        value, grads = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+        value, grads = Objective(self, x, loss, scaling=scaling, smoothness=smoothness, coverage=coverage,
                                  hop_smoothness=hop_smoothness).value_and_grad(self._params)
         if grads is None:
             raise FloatingPointError("the loss or its gradient with respect to Y is not finite")
         return value, grads
 
-    def to_fixed(self, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
+    def to_fixed(self, x, loss=None, *, scaling=None, smoothness=None, coverage=None, hop_smoothness=None):
         """Round the parameters to whole samples, as a fixed-parameter STFT needs them, and price it.
 
         Parameters
@@ -504,7 +510,7 @@ class DSTFT:
         >>> rounded.win_length, rounded.hop_length, rounded.model.hop_length
         (151, 64, 64.0)
         """
-        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+        objective = Objective(self, x, loss, scaling=scaling, smoothness=smoothness, coverage=coverage,
                               hop_smoothness=hop_smoothness)
         win_length = _round_samples(self.win_length)
         if self.hop_mode == "time":
@@ -534,8 +540,8 @@ class DSTFT:
     # ------------------------------------------------------------------ fitting
 
     @document_choices
-    def fit(self, x, loss=None, *, method="l-bfgs-b", max_evaluations=None, tol=0.01, smoothness=None,
-            coverage=None, hop_smoothness=None, lr=None, factor=None, patience=None, min_lr=None, callback=None,
+    def fit(self, x, loss=None, *, method="l-bfgs-b", max_evaluations=None, tol=0.01, scaling=None,
+            smoothness=None, coverage=None, hop_smoothness=None, lr=None, factor=None, patience=None, min_lr=None, callback=None,
             progress=False):
         """Fit the learnable parameters to x: the lowest objective found, set on the model.
 
@@ -543,13 +549,13 @@ class DSTFT:
         ----------
         x : array_like [shape=(..., K)], real
             Checked once; leading batch axes share the parameters.
-        loss, smoothness, coverage, hop_smoothness
+        loss, scaling, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad``. Defaults by win_mode:
             one window length minimises the entropy of the whole
-            spectrogram (the papers'); per-frame and per-cell maps the
-            frame-mean entropy ("frame-entropy"), per-bin maps the bin-mean
-            entropy over time ("bin-entropy"), with smoothness 10 (per cell 10000)
-            (docs/experiments.md §3, §8); per-frame hops get
+            spectrogram (the papers'); maps the frame-mean entropy
+            ("frame-entropy"), per bin of the "density" scaling, with
+            smoothness 10 per frame, 100 per bin, 10000 per cell
+            (docs/experiments.md §3, §8, §9); per-frame hops get
             hop_smoothness 30.
         method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
@@ -626,7 +632,7 @@ class DSTFT:
         >>> round(float(model.win_length)), history.status, history.n_evaluations <= 40
         (496, 'converged', True)
         """
-        objective = Objective(self, x, loss, smoothness=smoothness, coverage=coverage,
+        objective = Objective(self, x, loss, scaling=scaling, smoothness=smoothness, coverage=coverage,
                               hop_smoothness=hop_smoothness)
         scalar_only = self.win_mode == "constant" and self.hop_mode != "time"
         if max_evaluations is None:
@@ -683,9 +689,9 @@ class DSTFT:
             if name == "win_length" and value.ndim and objective.loss == "entropy":
                 fixes.append("use loss='frame-entropy' (the entropy of the whole spectrogram rewards moving energy "
                              "between frames)")
-            if name == "win_length" and self.win_mode == "frequency" and objective.loss == "frame-entropy":
-                fixes.append("use loss='bin-entropy' (the frame-mean entropy rewards lowering the level of bins "
-                             "that hold only noise)")
+            if name == "win_length" and self.win_mode == "frequency" and objective.scaling == "magnitude":
+                fixes.append("use scaling='density' (a measure across bins rewards lowering the level of bins "
+                             "that hold only noise, which a longer window does under the 'area' norm)")
             if value.ndim == 0:
                 side, edge = ("upper", high) if near_high else ("lower", low)
                 messages.append(f"the fitted {name} {float(value):g} is at its {side} bound {edge:g}: the loss "

@@ -22,29 +22,40 @@ plus the gradients of the regularisers.
 import numpy as np
 
 from . import _engine, losses
-from ._options import VALUE, document_choices
+from ._options import SCALINGS, VALUE, document_choices, option_code
 from ._validation import all_finite, check_pair, check_positive, check_real
 from .positions import frame_positions_vjp, positions_from_hops_vjp
 
-__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE", "DEFAULT_HOP_SMOOTHNESS"]
+__all__ = ["Objective", "DEFAULT_LOSS", "DEFAULT_SCALING", "DEFAULT_SMOOTHNESS", "DEFAULT_COVERAGE",
+           "DEFAULT_HOP_SMOOTHNESS"]
 
 
 def __dir__():  # dir(module) and tab completion show the public names only
     return __all__
 
 #: The loss of each win_mode when none is given. One window length: the
-#: papers' entropy of the whole spectrogram. Per frame and per cell: the
-#: frame-mean entropy, whose optimum keeps θ inside its bounds
-#: (docs/experiments.md §3). Per bin: the bin-mean entropy over time, which
-#: does not reward lowering the level of noise-only bins (§8).
-DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "bin-entropy",
+#: papers' entropy of the whole spectrogram. Maps: the frame-mean entropy,
+#: whose optimum keeps θ inside its bounds (docs/experiments.md §3), per bin
+#: of the "density" scaling (``DEFAULT_SCALING``, §9).
+DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "frame-entropy",
                 "time-frequency": "frame-entropy"}
 
-#: λ_s of each win_mode when none is given (docs/experiments.md §3, §8). Per
-#: cell it is much larger: each cell's θ sets that cell's |S| alone, so any
-#: concentration measure pays each cell for an extreme θ, and only the
-#: smoothness ties a cell to its neighbours.
-DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 10.0, "time-frequency": 10000.0}
+#: What the loss of each win_mode sees when not given. Per bin the
+#: "density" scaling: under the "area" norm a longer window lowers the level
+#: of a bin that holds only noise (as θ^(-p/2)), which any measure across
+#: bins rewards; rescaled, a bin's window length changes only how its energy
+#: is spread (docs/experiments.md §9). Elsewhere one scale multiplies a
+#: whole frame, which the entropies ignore, so Y is taken as it is.
+DEFAULT_SCALING = {"constant": "magnitude", "time": "magnitude", "frequency": "density",
+                   "time-frequency": "magnitude"}
+
+#: λ_s of each win_mode when none is given (docs/experiments.md §3, §8, §9).
+#: Per bin 100: with 10 the bins of a tone alternate between short and long
+#: windows and more of them reach a bound. Per cell it is much larger: each
+#: cell's θ sets that cell's |S| alone, so any concentration measure pays
+#: each cell for an extreme θ, and only the smoothness ties a cell to its
+#: neighbours.
+DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 100.0, "time-frequency": 10000.0}
 
 #: λ_c with a learnable hop when none is given: gaps of a few percent of
 #: n_fft then cost more than the entropy they save (docs/experiments.md §4).
@@ -89,12 +100,11 @@ class Objective:
     loss : {LOSSES} or callable, optional
         A name from ``dstft_np.losses`` (default options) or any function
         Y -> (value, dL_dY). Default ``DEFAULT_LOSS[model.win_mode]``:
-        "entropy" for one window length, "bin-entropy" per bin,
-        "frame-entropy" per frame and per cell.
+        "entropy" for one window length, "frame-entropy" for maps.
     smoothness : float >= 0, optional
         λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``. Default
         ``DEFAULT_SMOOTHNESS[model.win_mode]``: 0 for one window length, 10
-        per frame and per bin, 10000 per cell.
+        per frame, 100 per bin, 10000 per cell.
     coverage : float >= 0, optional
         λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``; default
         10 with a learnable hop; never applied with hop_mode "fixed".
@@ -103,10 +113,18 @@ class Objective:
         hop_mode "time" (mean squared difference of neighbouring log-hops,
         scale free); default ``DEFAULT_HOP_SMOOTHNESS``, 30; never applied
         otherwise.
+    scaling : {SCALINGS}, optional
+        What the loss sees. "magnitude": Y = |S|^p. "density":
+        Y = |S|^p (θ/N)^(p/2) with norm "area", |S|^p (N/θ)^(p/2) with
+        norm None, each cell by its own θ: the power spectral density's
+        scaling (a window of θ-independent energy), under which white
+        noise has the same expected level whatever the window length.
+        Default ``DEFAULT_SCALING[model.win_mode]``: "density" per bin,
+        "magnitude" otherwise.
 
     Attributes
     ----------
-    loss, smoothness, coverage, hop_smoothness
+    loss, scaling, smoothness, coverage, hop_smoothness
         As resolved from the arguments (loss: the name or the callable).
     n_samples : int
         K.
@@ -114,8 +132,8 @@ class Objective:
     Raises
     ------
     TypeError, ValueError
-        Bad x (not real, not finite, wrong length), an unknown loss name,
-        negative or non-finite weights.
+        Bad x (not real, not finite, wrong length), an unknown loss name or
+        scaling, negative or non-finite weights.
 
     Notes
     -----
@@ -137,7 +155,7 @@ class Objective:
     ('entropy', ())
     """
 
-    def __init__(self, model, x, loss=None, *, smoothness=None, coverage=None, hop_smoothness=None):
+    def __init__(self, model, x, loss=None, *, scaling=None, smoothness=None, coverage=None, hop_smoothness=None):
         self.model = model
         self._signal = _engine.prepare_signal(x, n_fft=model.n_fft, window=model.window, norm=model.norm,
                                               phase=model.phase, n_samples=model.n_samples)
@@ -148,6 +166,10 @@ class Objective:
         # the loss functions of dstft_np.losses that have one carry the form a fit fuses with the
         # transform (per-frame sums); its work arrays serve every evaluation of this objective
         self._frame_sums = getattr(self._loss_fn, "frame_sums", None)
+        self.scaling = DEFAULT_SCALING[model.win_mode] if scaling is None else scaling
+        # Y·(θ/N)^e: white noise has E|S|² ∝ Σ_u ω(u)² ∝ c(θ)² θ, i.e. ∝ 1/θ with c = N/θ, ∝ θ with c = 1
+        self._density_exponent = (None if option_code("scaling", self.scaling, SCALINGS) == 0
+                                  else model.p / 2 * (1 if model.norm == "area" else -1))
         self._work = _engine.Workspace()
         self.smoothness = check_positive(DEFAULT_SMOOTHNESS[model.win_mode] if smoothness is None else smoothness,
                                          "smoothness", allow_zero=True)
@@ -177,39 +199,54 @@ class Objective:
         """L and ∂L/∂(each parameter), shaped like the parameters; grads None when not finite."""
         return self._evaluate(params, need_grad=True)
 
-    def _spectrogram_loss(self, plan, need_grad):
-        """(value, grad_win, grad_pos, finite) of the loss of Y = |S|^p, gradients in the kernels' layout.
+    def _spectrogram_loss(self, plan, theta, positions, need_grad):
+        """(value, ∂/∂θ, ∂/∂t, finite) of the loss of Y, gradients shaped like theta and positions.
 
-        Through the per-frame sums of the loss's form when it has one and
-        they are in range (``_engine.loss_value_and_grad``: no Y, ∂L/∂Y or G
-        is formed), else through Y and the loss function. finite is False
-        when the loss or ∂L/∂Y is not finite (the gradients are then None).
+        Through the per-frame sums of the loss's form when it has one, Y is
+        taken as it is and they are in range (``_engine.loss_value_and_grad``:
+        no Y, ∂L/∂Y or G is formed), else through Y and the loss function.
+        finite is False when the loss or ∂L/∂Y is not finite (the gradients
+        are then None).
         """
         p = self.model.p
-        if self._frame_sums is not None:
+        fused = None
+        if self._frame_sums is not None and self._density_exponent is None:
             fused = _engine.loss_value_and_grad(plan, self._frame_sums, p, self._work, need_grad)
-            if fused is not None:
-                return (*fused, True)
-        S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
-        Y = _engine.raised_magnitude(S, p)
-        value, dL_dY = _check_loss_result(self._loss_fn(Y), Y.shape)
-        if not (np.isfinite(value) and all_finite(dL_dY)):
-            return value, None, None, False
+        if fused is not None:
+            value, grad_win, grad_pos = fused
+            grad_level = None
+        else:
+            S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
+            Y = _engine.raised_magnitude(S, p)
+            if self._density_exponent is not None:
+                level = (theta / self.model.n_fft) ** self._density_exponent
+                Y *= level
+            value, dL_dY = _check_loss_result(self._loss_fn(Y), Y.shape)
+            if not (np.isfinite(value) and all_finite(dL_dY)):
+                return value, None, None, False
+            if not need_grad:
+                return value, None, None, True
+            grad_level = None
+            if self._density_exponent is not None:
+                # ∂Y'/∂θ = Y' e/θ for Y' = Y (θ/N)^e, and ∂L/∂Y = ∂L/∂Y' (θ/N)^e
+                grad_level = _engine.sum_to_shape(dL_dY * Y * (self._density_exponent / theta), theta.shape)
+                dL_dY = dL_dY * level
+            grad_win, grad_pos = _engine.vjp(plan, _engine.raised_magnitude_vjp(S, dL_dY, p))
         if not need_grad:
             return value, None, None, True
-        return (value, *_engine.vjp(plan, _engine.raised_magnitude_vjp(S, dL_dY, p)), True)
+        grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
+        if grad_level is not None:
+            grad_win += grad_level
+        return value, grad_win, _engine.reduce_to(grad_pos, plan, positions.shape), True
 
     def _evaluate(self, params, need_grad):
         theta = params["win_length"]
         positions = self.positions(params)
         # per cell only for the VJP: a forward with equal rows takes the frame path
         plan = _engine.set_frames(self._signal, theta, positions, keep_cells=need_grad)
-        value, grad_win, grad_pos, finite = self._spectrogram_loss(plan, need_grad)
+        value, grad_win, grad_pos, finite = self._spectrogram_loss(plan, theta, positions, need_grad)
         if not finite:   # also an S that overflowed
             return value, None
-        if need_grad:
-            grad_win = _engine.reduce_to(grad_win, plan, theta.shape)
-            grad_pos = _engine.reduce_to(grad_pos, plan, positions.shape)
         if self.smoothness:
             smooth_value, smooth_grad = _engine.smoothness_penalty(theta, self.model.n_fft)
             value += self.smoothness * smooth_value

@@ -74,7 +74,8 @@ def test_optimize_stereo_wav_writes_json_consistent_with_the_library_and_a_figur
     assert report["input"]["n_channels"] == 2 and report["input"]["sample_rate"] == rate
     assert report["input"]["start"] == 0 and report["input"]["n_samples"] == 3000
     assert settings["hop_length"] == 64.0 and settings["win_length"] == 80.0, "8 ms and 10 ms at 8 kHz"
-    assert fit == {"loss": "entropy", "method": "l-bfgs-b", "max_evaluations": 40, "lr": None, "smoothness": 0.0}
+    assert fit == {"loss": "entropy", "scaling": "magnitude", "method": "l-bfgs-b", "max_evaluations": 40,
+                   "lr": None, "smoothness": 0.0}
 
     x = pcm.T / 32768.0
     model = dstft_np.DSTFT(**settings)

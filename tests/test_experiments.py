@@ -16,6 +16,7 @@ from validation import (
     joint_training_numpy,
     joint_training_torch,
     learnable_hops,
+    per_bin_maps,
     single_window,
 )
 from validation.common import TwoToneTask
@@ -93,6 +94,15 @@ def test_fan_flutter_maps_quick(tmp_path, data_dir):
     text = written(tmp_path, "fan_flutter_maps")
     assert f"θ* = {results['single_theta']}" in text
     assert f"| {results['cell_entropy']:.5f} |" in text
+
+
+@pytest.mark.slow
+def test_per_bin_maps_quick(tmp_path, data_dir):
+    results = per_bin_maps.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
+    text = written(tmp_path, "per_bin_maps")
+    assert set(results) == set(per_bin_maps.SIGNALS)
+    for found in results.values():
+        assert f"| {found['measure']:.5f} | {found['single']:.5f} at θ = " in text
 
 
 @pytest.mark.slow

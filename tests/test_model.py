@@ -102,6 +102,44 @@ def test_chain_gradient_with_other_conventions(rng, phase, norm, window):
     check_chain(model, x, rng, f"{phase}/{norm}/{window}")
 
 
+@pytest.mark.parametrize("win_mode, norm, p", [("frequency", "area", 1.0), ("time-frequency", "area", 2.0),
+                                                ("frequency", None, 0.5), ("time", "area", 1.0)])
+def test_chain_gradient_of_the_density_scaling(rng, win_mode, norm, p):
+    """The loss of Y·(θ/N)^(±p/2): the chain through the level of each cell as well as through S."""
+    x = rng.standard_normal((2, N_SAMPLES))
+    model = random_model(rng, win_mode, "constant", norm=norm, p=p)
+    check_chain(model, x, rng, f"density, {win_mode}/{norm}/p={p}", loss="frame-entropy", scaling="density")
+
+
+@pytest.mark.parametrize("norm, sign", [("area", 1), (None, -1)])
+def test_density_scaling_is_the_loss_of_the_rescaled_spectrogram(rng, norm, sign):
+    """Written out here: each cell of |S|^p times (θ_m/N)^(p/2) ("area") or (N/θ_m)^(p/2) (None)."""
+    x = rng.standard_normal(N_SAMPLES)
+    model = random_model(rng, "frequency", "fixed", norm=norm, p=1.5)
+    rescaled = model.spectrogram(x) * (model.win_length / N_FFT) ** (sign * 1.5 / 2)
+    value, _ = model.value_and_grad(x, "kurtosis", scaling="density", smoothness=0.0)
+    assert value == pytest.approx(losses.kurtosis(rescaled)[0], rel=1e-12)
+    assert value != pytest.approx(model.value_and_grad(x, "kurtosis", scaling="magnitude", smoothness=0.0)[0],
+                                  rel=1e-4)   # θ from 30 to 60: a 0.06 % change
+
+
+@pytest.mark.parametrize("norm", ["area", None])
+def test_density_scaling_gives_white_noise_one_level_whatever_the_window_length(rng, norm):
+    """The claim behind the scaling: E|S|² ∝ Σ_u ω(u)², so (θ/N)^(±1)·|S|² has the same mean for every θ.
+
+    White noise of 2¹⁶ samples, N = 512: the mean over 64 × 257 cells has a
+    relative spread of about 1 %; the levels at θ = 32 and 512 differ by a
+    factor 16 (norm "area") before rescaling, and by less than 5 % after.
+    """
+    x = rng.standard_normal(2 ** 16)
+    levels = {}
+    for theta in (32.0, 128.0, 512.0):
+        model = dstft_np.DSTFT(512, 1024, theta, norm=norm, p=2.0, n_samples=x.size)
+        power = model.spectrogram(x)[8:-8]   # away from DC and Nyquist, where real noise has twice the power
+        levels[theta] = power.mean() * (theta / 512) ** (1 if norm == "area" else -1)
+    assert max(levels.values()) / min(levels.values()) < 1.05, levels
+
+
 def test_call_and_spectrogram_match_the_core_transform(rng):
     x = rng.standard_normal(N_SAMPLES)
     model = random_model(rng, "frequency", "time", p=2.0)
