@@ -446,7 +446,7 @@ def _for_each_chunk(func, n_frames, size):
     parallel on one thread pool: the only parallelism of the transforms.
     With one thread they run in the calling thread: handing each task to a
     pool thread and waiting for it made a batch worker's constant-θ fit
-    of 5 s at 16 kHz 1.25 times as slow (docs/performance.md, "Many
+    of 5 s at 16 kHz 1.1-1.3 times as slow (docs/performance.md, "Many
     recordings").
     """
     chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
