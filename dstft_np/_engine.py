@@ -445,8 +445,8 @@ def _for_each_chunk(func, n_frames, size):
     The kernels (nogil) and numpy.fft release the GIL, so the chunks run in
     parallel on one thread pool: the only parallelism of the transforms.
     With one thread they run in the calling thread: handing each task to a
-    pool thread and waiting for it made a batch worker's constant-θ fit
-    of 5 s at 16 kHz 1.1-1.3 times as slow (docs/performance.md, "Many
+    pool thread and waiting for it made the constant-θ fits of 5 s at
+    16 kHz in two batch workers 5-10 % slower (docs/performance.md, "Many
     recordings").
     """
     chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
