@@ -94,8 +94,11 @@ A fit's step, with x validated once:
     grad_pos = reduce_to(grad_pos, plan, positions.shape)
 """
 
+import itertools
+import math
 import os
 import threading
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Optional
 
@@ -396,11 +399,13 @@ def _residuals(plan):
 #: between the kernel that fills it and the FFT that reads it.
 TASK_SAMPLES = 2**17
 
-#: The thread pool of the frame path, created at first use (and dropped in forked children).
+#: The helper threads of the transforms (the calling thread works too), created at first
+#: use (and dropped in forked children).
 _pool = []
 os.register_at_fork(after_in_child=_pool.clear)
 
-#: Threads of that pool; None: one per core (``set_thread_count``).
+#: Threads that work on one transform, the caller's included; None: one per core
+#: (``set_thread_count``).
 _thread_count = [None]
 
 
@@ -413,6 +418,11 @@ def set_thread_count(n_threads):
     _thread_count[0] = n_threads
     if _pool:
         _pool.pop().shutdown(wait=False)
+
+
+def _threads():
+    """Threads per transform, the calling thread included (``set_thread_count``)."""
+    return _thread_count[0] or os.cpu_count() or 1
 
 #: numpy.fft takes out= from NumPy 2.0 on.
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
@@ -431,7 +441,7 @@ def _scratch(name, shape, dtype):
     grown when a larger one is asked for.
     """
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape)) * dtype.itemsize
+    size = math.prod(shape) * dtype.itemsize
     buffers = _thread_scratch.__dict__
     buffer = buffers.get(name)
     if buffer is None or buffer.size < size:
@@ -442,18 +452,45 @@ def _scratch(name, shape, dtype):
 def _for_each_chunk(func, n_frames, size):
     """func(first, last) for consecutive chunks of `size` frames, spread over the CPU cores.
 
-    The kernels (nogil) and numpy.fft release the GIL, so the chunks run in
-    parallel on one thread pool: the only parallelism of the transforms.
+    The kernels (nogil) and the FFTs release the GIL, so the chunks run in
+    parallel: the only parallelism of the transforms. The calling thread and
+    ``_threads() - 1`` helpers of one pool each take the next chunk not yet
+    taken until none is left: one hand-over per helper and call rather than
+    one per chunk (a future per chunk cost about 16 µs of the GIL each, and
+    the caller sat idle), and a thread slowed down by other work on the
+    machine takes fewer chunks.
     """
     chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
-    if len(chunks) == 1:
-        func(*chunks[0])
+    n_helpers = min(_threads(), len(chunks)) - 1
+    if n_helpers <= 0:
+        for chunk in chunks:
+            func(*chunk)
         return
     if not _pool:
-        _pool.append(ThreadPoolExecutor(max_workers=_thread_count[0] or os.cpu_count() or 1,
-                                        thread_name_prefix="dstft_np"))
-    for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
-        pass
+        _pool.append(ThreadPoolExecutor(max_workers=_threads() - 1, thread_name_prefix="dstft_np"))
+    taken = itertools.count()   # next() on it holds the GIL: each index goes to one thread
+    failed = []
+
+    def work():
+        for index in taken:
+            if index >= len(chunks) or failed:
+                return
+            try:
+                func(*chunks[index])
+            except BaseException:
+                failed.append(True)   # the other threads stop at their next chunk
+                raise
+
+    helpers = [_pool[0].submit(work) for _ in range(n_helpers)]
+    try:
+        work()
+    finally:
+        # the chunks write into the caller's arrays: wait for every helper that started (one that has
+        # not, the pool busy with another caller's chunks, is cancelled: nothing is left for it)
+        started = [helper for helper in helpers if not helper.cancel()]
+        futures.wait(started)
+    for helper in started:
+        helper.result()   # raises a helper's error
 
 
 def _frame_chunk_size(plan):
