@@ -424,6 +424,7 @@ def _threads():
     """Threads per transform, the calling thread included (``set_thread_count``)."""
     return _thread_count[0] or os.cpu_count() or 1
 
+
 #: numpy.fft takes out= from NumPy 2.0 on.
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 

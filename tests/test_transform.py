@@ -134,6 +134,7 @@ def test_float32_agrees_with_float64_for_any_n_fft(rng, n_fft):
         assert_close(S32, S64, tolerance("reference", np.float32) * n_fft / N_FFT, f"{n_fft=}, θ {np.shape(theta)}")
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")   # the scaled attempt, redone unscaled
 def test_float32_near_its_maximum_is_transformed_unscaled(rng):
     """A float32 spike of 1e37: N times the frame (the scaled FFT's input) would overflow, S itself does not."""
     x = np.zeros(4 * N_FFT, dtype=np.float32)
