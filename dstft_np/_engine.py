@@ -94,8 +94,11 @@ A fit's step, with x validated once:
     grad_pos = reduce_to(grad_pos, plan, positions.shape)
 """
 
+import itertools
+import math
 import os
 import threading
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Optional
 
@@ -396,11 +399,13 @@ def _residuals(plan):
 #: between the kernel that fills it and the FFT that reads it.
 TASK_SAMPLES = 2**17
 
-#: The thread pool of the frame path, created at first use (and dropped in forked children).
+#: The helper threads of the transforms (the calling thread works too), created at first
+#: use (and dropped in forked children).
 _pool = []
 os.register_at_fork(after_in_child=_pool.clear)
 
-#: Threads of that pool; None: one per core (``set_thread_count``).
+#: Threads that work on one transform, the caller's included; None: one per core
+#: (``set_thread_count``).
 _thread_count = [None]
 
 
@@ -413,6 +418,12 @@ def set_thread_count(n_threads):
     _thread_count[0] = n_threads
     if _pool:
         _pool.pop().shutdown(wait=False)
+
+
+def _threads():
+    """Threads per transform, the calling thread included (``set_thread_count``)."""
+    return _thread_count[0] or os.cpu_count() or 1
+
 
 #: numpy.fft takes out= from NumPy 2.0 on.
 _FFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
@@ -431,7 +442,7 @@ def _scratch(name, shape, dtype):
     grown when a larger one is asked for.
     """
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape)) * dtype.itemsize
+    size = math.prod(shape) * dtype.itemsize
     buffers = _thread_scratch.__dict__
     buffer = buffers.get(name)
     if buffer is None or buffer.size < size:
@@ -442,23 +453,45 @@ def _scratch(name, shape, dtype):
 def _for_each_chunk(func, n_frames, size):
     """func(first, last) for consecutive chunks of `size` frames, spread over the CPU cores.
 
-    The kernels (nogil) and numpy.fft release the GIL, so the chunks run in
-    parallel on one thread pool: the only parallelism of the transforms.
-    With one thread they run in the calling thread: handing each task to a
-    pool thread and waiting for it made the constant-θ fits of 5 s at
-    16 kHz in two batch workers 5-10 % slower (docs/performance.md, "Many
-    recordings").
+    The kernels (nogil) and the FFTs release the GIL, so the chunks run in
+    parallel: the only parallelism of the transforms. The calling thread and
+    ``_threads() - 1`` helpers of one pool each take the next chunk not yet
+    taken until none is left: one hand-over per helper and call rather than
+    one per chunk (a future per chunk cost about 16 µs of the GIL each, and
+    the caller sat idle), and a thread slowed down by other work on the
+    machine takes fewer chunks.
     """
     chunks = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
-    n_threads = _thread_count[0] or os.cpu_count() or 1
-    if len(chunks) == 1 or n_threads == 1:
+    n_helpers = min(_threads(), len(chunks)) - 1
+    if n_helpers <= 0:
         for chunk in chunks:
             func(*chunk)
         return
     if not _pool:
-        _pool.append(ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="dstft_np"))
-    for _ in _pool[0].map(lambda chunk: func(*chunk), chunks):
-        pass
+        _pool.append(ThreadPoolExecutor(max_workers=_threads() - 1, thread_name_prefix="dstft_np"))
+    taken = itertools.count()   # next() on it holds the GIL: each index goes to one thread
+    failed = []
+
+    def work():
+        for index in taken:
+            if index >= len(chunks) or failed:
+                return
+            try:
+                func(*chunks[index])
+            except BaseException:
+                failed.append(True)   # the other threads stop at their next chunk
+                raise
+
+    helpers = [_pool[0].submit(work) for _ in range(n_helpers)]
+    try:
+        work()
+    finally:
+        # the chunks write into the caller's arrays: wait for every helper that started (one that has
+        # not, the pool busy with another caller's chunks, is cancelled: nothing is left for it)
+        started = [helper for helper in helpers if not helper.cancel()]
+        futures.wait(started)
+    for helper in started:
+        helper.result()   # raises a helper's error
 
 
 def _frame_chunk_size(plan):
@@ -481,29 +514,64 @@ def _cell_chunk_size(plan):
     return max(1, min(32, -(-n_frames // (4 * (os.cpu_count() or 1)))))
 
 
-def _fft(name, a, out=None, **kwargs):
-    """rfft or irfft (`name`) of `a` along its last axis, into `out` when given; returns the result.
+def _transformed_frames(plan, which, first, out):
+    """The rfft of the frames first .. first+L-1 of the term `which` into out (B, L, F), via the thread's
+    scratch "frames" (B, L, N).
 
-    float64: numpy.fft, straight into out (no temporary from NumPy 2.0 on).
-    float32: scipy.fft (copied into out when given): its single-precision
-    transforms are 1.4-1.8 times as fast as NumPy 2.4's, which run no
-    faster than its float64 ones (docs/performance.md). Overflow is not
-    warned about here: the public functions check their results and raise
-    a clear error instead (``check_finite_output``).
+    Returns ``fill_frames``' bound on |out| (the caller's overflow check).
+    float64: numpy.fft, straight into out. float32: numpy.fft with
+    norm="forward" on frames filled N times larger. NumPy 2's rfft runs in
+    single precision only when its normalisation factor is a float32, and
+    norm="backward" passes the Python int 1, which selects the
+    double-precision loop: float32 frames converted, the result cast back,
+    4-7 times the time of the float32 loop. norm="forward" passes the
+    float32 1/N, which undoes the N of the frames (exactly when N is a
+    power of two; within a rounding otherwise). Frames so large that N
+    times them might overflow where they do not are filled and transformed
+    unscaled (scipy.fft, copied into out), as is float32 before NumPy 2.
     """
+    frames = _scratch("frames", out.shape[:2] + (plan.n_fft,), plan.dtype)
+    limit = 0.5 * np.finfo(plan.dtype).max   # half: room for the FFT's rounding
+    scale = float(plan.n_fft) if plan.dtype == np.float32 and _FFT_HAS_OUT else 1.0
+    bound = _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which, plan.code,
+                                 plan.area, scale, first, frames)
+    if scale != 1.0 and not bound < limit:
+        scale = 1.0
+        bound = _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which, plan.code,
+                                     plan.area, scale, first, frames)
+    # overflow is not warned about here: the public functions check their results (check_finite_output)
     with np.errstate(over="ignore", invalid="ignore"):
-        if a.dtype == np.float32 or a.dtype == np.complex64:
+        if scale != 1.0:
+            np.fft.rfft(frames, axis=-1, norm="forward", out=out)
+        elif frames.dtype == np.float32:
             import scipy.fft   # not at import time: `import dstft_np` stays light
 
-            result = getattr(scipy.fft, name)(a, axis=-1, **kwargs)
-            if out is None:
-                return result
-            out[...] = result
-        elif _FFT_HAS_OUT or out is None:
-            return getattr(np.fft, name)(a, axis=-1, out=out, **kwargs)
+            out[...] = scipy.fft.rfft(frames, axis=-1)
+        elif _FFT_HAS_OUT:
+            np.fft.rfft(frames, axis=-1, out=out)
         else:
-            out[...] = getattr(np.fft, name)(a, axis=-1, **kwargs)
-    return out
+            out[...] = np.fft.rfft(frames, axis=-1)
+    return bound
+
+
+def _irfft(spectra, n_fft):
+    """irfft(spectra, n=n_fft, norm="forward") along the last axis: float64 into the thread's scratch "g",
+    float32 a fresh array from scipy.fft.
+
+    NumPy 2's float32 irfft with norm="forward" takes its double-precision
+    loop (see ``_transformed_frames``), and copying scipy.fft's fresh result
+    into a work array cost as much as the transform: the result is used as
+    it is.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if spectra.dtype == np.complex64:
+            import scipy.fft
+
+            return scipy.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward")
+        if _FFT_HAS_OUT:
+            out = _scratch("g", spectra.shape[:-1] + (n_fft,), np.float64)
+            return np.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward", out=out)
+        return np.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward")
 
 
 def _twiddles(n_fft):
@@ -546,13 +614,10 @@ def transform(plan, which, check=None):
     spectra = np.empty((n_batch, n_frames, 1, n_bins), dtype=_complex_dtype(plan))
 
     def chunk(first, last):
-        frames = _scratch("frames", (n_batch, last - first, plan.n_fft), plan.dtype)
-        bound = _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which,
-                                     plan.code, plan.area, first, frames)
-        _fft("rfft", frames, spectra[:, first:last, 0])
+        bound = _transformed_frames(plan, which, first, spectra[:, first:last, 0])
         if plan.residual is not None:
             _kernels.rotate_bins(spectra, plan.residual, 1.0, first, last)
-        if check and not bound < 0.5 * np.finfo(plan.dtype).max:   # half: room for the FFT's rounding
+        if check and not bound < 0.5 * np.finfo(plan.dtype).max:   # as in _transformed_frames
             check_finite_output(spectra[:, first:last], check)
 
     _for_each_chunk(chunk, n_frames, _frame_chunk_size(plan))
@@ -612,8 +677,7 @@ def vjp(plan, G):
     def chunk(first, last):
         spectra = _scratch("cotangent", (n_batch, last - first, n_channels, G.shape[-2]), G.dtype)
         _kernels.cotangent_frames(G, residual, with_phase, first, spectra)
-        g = _fft("irfft", spectra, _scratch("g", (n_batch, last - first, n_channels, plan.n_fft), plan.dtype),
-                 n=plan.n_fft, norm="forward")
+        g = _irfft(spectra, plan.n_fft)
         _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code,
                             plan.area, first, g, grad_win[:, 0, :], grad_pos)
 
@@ -745,11 +809,8 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
         chunk_size = _cell_chunk_size(plan)
     else:
         def first_pass(first, last):
-            frames = _scratch("frames", (n_batch, last - first, plan.n_fft), real)
-            _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, VALUE, plan.code,
-                                 plan.area, first, frames)
             spectra = task_array("spectra", first, last, complex_)
-            _fft("rfft", frames, spectra)
+            _transformed_frames(plan, VALUE, first, spectra)
             Y = _scratch("Y", (n_batch, last - first, plan.n_bins), real)
             _kernels.raised_magnitudes(spectra, p, Y)
             _kernels.frame_sums(Y, form.terms(Y, task_array("terms", first, last, real)), first, sums)
@@ -777,8 +838,7 @@ def loss_value_and_grad(plan, form, p, work=None, need_grad=True):
             _kernels.magnitude_cotangent_frames(task_array("spectra", first, last, complex_),
                                                 task_array("terms", first, last, real), slope, offset, p,
                                                 first, cotangent)
-            g = _fft("irfft", cotangent, _scratch("g", (n_batch, last - first, 1, plan.n_fft), real),
-                     n=plan.n_fft, norm="forward")
+            g = _irfft(cotangent, plan.n_fft)
             _kernels.frames_vjp(plan.x, plan.positions, plan.win_length, plan.shift, plan.code, plan.area,
                                 first, g, grad_win[:, 0, :], grad_pos)
 

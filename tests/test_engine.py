@@ -11,6 +11,9 @@ magnitude_vjp, stft_vjp; its fallback where the sums leave their range; its
 work arrays reused between evaluations.
 """
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -218,3 +221,50 @@ def test_objective_checks_nothing_per_evaluation(rng, monkeypatch):
         np.testing.assert_array_equal(grads[name], grad)
     with pytest.raises(AssertionError, match="checked again"):   # the public regularisers do check
         losses.smoothness(params["win_length"], scale=N_FFT)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_chunks_each_run_once_on_the_calling_thread_and_the_helpers(n_threads):
+    """_for_each_chunk: every chunk of [0, T) exactly once, whatever the threads and the chunk count."""
+    try:
+        _engine.set_thread_count(n_threads)
+        for n_frames, size in ((1, 4), (7, 1), (10, 3), (64, 5)):
+            seen, lock, threads = [], threading.Lock(), set()
+
+            def record(first, last):
+                with lock:
+                    seen.append((first, last))
+                    threads.add(threading.get_ident())
+
+            _engine._for_each_chunk(record, n_frames, size)
+            expected = [(first, min(first + size, n_frames)) for first in range(0, n_frames, size)]
+            assert sorted(seen) == expected, (n_frames, size)
+            assert len(threads) <= n_threads
+            if n_threads == 1:
+                assert threads == {threading.get_ident()}
+    finally:
+        _engine.set_thread_count(None)
+
+
+def test_a_failing_chunk_raises_after_every_started_chunk_finished():
+    """An error in one chunk reaches the caller; no chunk still runs when it does; later chunks are skipped."""
+    running, finished, lock = set(), [], threading.Lock()
+
+    def chunk(first, last):
+        with lock:
+            running.add(first)
+        time.sleep(0.002)
+        with lock:
+            running.discard(first)
+            finished.append(first)
+        if first == 2:
+            raise RuntimeError("chunk 2 failed")
+
+    try:
+        _engine.set_thread_count(2)
+        with pytest.raises(RuntimeError, match="chunk 2 failed"):
+            _engine._for_each_chunk(chunk, 200, 1)
+        assert not running
+        assert 2 in finished and len(finished) < 200
+    finally:
+        _engine.set_thread_count(None)

@@ -122,6 +122,30 @@ def test_float32_agrees_with_float64(rng):
             assert_close(S32, S64, tolerance("reference", np.float32), f"float32, {label} θ, {phase=}")
 
 
+@pytest.mark.parametrize("n_fft", [64, 100, 1000], ids=lambda n: f"n_fft={n}")
+def test_float32_agrees_with_float64_for_any_n_fft(rng, n_fft):
+    """float32 frames go through the FFT N times larger with norm="forward": exact for N a power of two,
+    one rounding more otherwise; the float32 tolerance of N terms either way."""
+    x = rng.standard_normal(3 * n_fft)
+    positions = np.arange(0.0, 3 * n_fft, n_fft / 4) + 0.3
+    for theta in (0.83 * n_fft, float(n_fft), rng.uniform(n_fft / 4, n_fft, positions.size)):
+        S64 = dstft_np.stft(x, theta, positions, n_fft=n_fft, phase="center")
+        S32 = dstft_np.stft(x.astype(np.float32), theta, positions, n_fft=n_fft, phase="center")
+        assert_close(S32, S64, tolerance("reference", np.float32) * n_fft / N_FFT, f"{n_fft=}, θ {np.shape(theta)}")
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")   # the scaled attempt, redone unscaled
+def test_float32_near_its_maximum_is_transformed_unscaled(rng):
+    """A float32 spike of 1e37: N times the frame (the scaled FFT's input) would overflow, S itself does not."""
+    x = np.zeros(4 * N_FFT, dtype=np.float32)
+    x[250] = 1e37   # the centre of the frame at t = 250: ω = 1 there
+    S32 = dstft_np.stft(x, float(N_FFT), POSITIONS, n_fft=N_FFT)
+    S64 = dstft_np.stft(x.astype(np.float64), float(N_FFT), POSITIONS, n_fft=N_FFT)
+    assert np.abs(S64).max() < np.finfo(np.float32).max < N_FFT * np.abs(S64).max()
+    assert np.all(np.isfinite(S32))
+    assert_close(S32, S64, tolerance("reference", np.float32), "spike of 1e37")
+
+
 def test_integer_signal_is_converted_to_float64(rng):
     x = rng.integers(-100, 100, 300)
     S = dstft_np.stft(x, 33.3, POSITIONS, n_fft=N_FFT)

@@ -68,14 +68,15 @@ def _fold(w, x, k_lo, j0, j1, slot0, frame):
 
 
 @njit(cache=True, nogil=True)
-def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
-    """out[b, n - first, (k - s_n) mod N] = Σ w(k - t_n; θ_n) x[b, k]; w = ω, ∂ω/∂θ or -∂ω/∂u.
+def fill_frames(x, positions, win_length, shift, which, code, area, scale, first, out):
+    """out[b, n - first, (k - s_n) mod N] = scale · Σ w(k - t_n; θ_n) x[b, k]; w = ω, ∂ω/∂θ or -∂ω/∂u.
 
     x (B, K); positions, win_length (B, T) float64; shift (B, T) int64;
     out (B, L, N) of the float type of x for the frames first .. first+L-1,
-    every element written (zeros where no sample lands). Returns the
-    largest Σ |w x| of the frames, a bound on |S| (NaN if some value is):
-    the overflow check of the caller.
+    every element written (zeros where no sample lands); scale a float64
+    folded into the window values (the caller's FFT normalisation, 1 for
+    none). Returns the largest Σ |scale w x| of the frames, a bound on the
+    frames' |rfft| (NaN if some value is): the overflow check of the caller.
     """
     n_batch, n_samples = x.shape
     n_fft = out.shape[2]
@@ -103,7 +104,9 @@ def fill_frames(x, positions, win_length, shift, which, code, area, first, out):
             if theta != last_theta or offset != last_offset or count != last_count:
                 _base_run(code, offset, theta, count, h, dh)
                 alpha, beta, gamma = _term_weights(which, area, theta, n_fft)
-                beta /= theta
+                alpha *= scale
+                beta = beta * scale / theta
+                gamma *= scale
                 for j in range(count):
                     w[j] = alpha * h[j] + (beta * (offset + j) + gamma) * dh[j]
                 last_theta = theta
