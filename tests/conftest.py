@@ -91,3 +91,14 @@ def memory_limit():
     previous = dstft_np.get_memory_limit()
     yield
     dstft_np.set_memory_limit(previous)
+
+
+@pytest.fixture
+def thread_count(request):
+    """The transforms' threads set to the test's parameter (1: a batch worker's setting, the tasks run in the
+    calling thread), then back to one per core."""
+    from dstft_np import _engine
+
+    _engine.set_thread_count(request.param)
+    yield request.param
+    _engine.set_thread_count(None)

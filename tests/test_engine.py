@@ -180,6 +180,25 @@ def test_fused_work_arrays_hold_nothing_between_evaluations(rng):
                 np.testing.assert_array_equal(a, b, err_msg=f"θ of shape {shape}")
 
 
+def test_fused_value_and_gradient_on_one_thread_equal_those_of_the_thread_pool(rng):
+    """T = 1201 frames of N = 256, three tasks: run in the calling thread (one thread, a batch worker's
+    setting) they give the thread pool's numbers exactly, every task writing its own frames."""
+    n_fft = 256
+    x = rng.standard_normal(1200)
+    positions = np.arange(x.size + 1) + 0.375
+    assert positions.size > 2 * (_engine.TASK_SAMPLES // n_fft)
+    for shape in ((), (1, positions.size), (n_fft // 2 + 1, positions.size)):
+        theta = rng.uniform(20.0, n_fft, shape)
+        pooled = fused(x, theta, positions, losses.frame_entropy, 1.0, "center", n_fft)
+        _engine.set_thread_count(1)
+        try:
+            alone = fused(x, theta, positions, losses.frame_entropy, 1.0, "center", n_fft)
+        finally:
+            _engine.set_thread_count(None)
+        for a, b in zip(alone, pooled):
+            np.testing.assert_array_equal(a, b, err_msg=f"θ of shape {shape}")
+
+
 def test_objective_checks_nothing_per_evaluation(rng, monkeypatch):
     """The regularisers of an Objective run unchecked: its inputs were checked once when it was built."""
     n_samples = 300

@@ -3,8 +3,9 @@
 - Rotation recurrences (cosine-sum windows, Fourier factors of the per-cell
   kernels) against tests/naive.py at a realistic n_fft (1024), where their
   rounding error, at most about (N + 1)·ε per run, would show first.
-- The frame path split into chunks on a thread pool, against naive.py and
-  stft_partials frame by frame (each frame is independent).
+- The frame path split into chunks on a thread pool (and on one thread, in
+  the calling thread), against naive.py and stft_partials frame by frame
+  (each frame is independent).
 - The VJP for every window, norm and θ shape, by the dot-product identity
   against stft_partials (which test_transform_derivatives checks by finite
   differences), and float32 against float64.
@@ -42,8 +43,10 @@ def test_large_n_fft_matches_naive(rng, window):
         assert_close(S, reference, RTOL, f"{label} θ, {window}, N={n_fft}")
 
 
-def test_frame_path_in_several_chunks_matches_naive(rng):
-    """T = 1201 frames of N = 256: more frames than one task holds (2**17 samples)."""
+@pytest.mark.parametrize("thread_count", [None, 1], indirect=True)
+def test_frame_path_in_several_chunks_matches_naive(rng, thread_count):
+    """T = 1201 frames of N = 256: more frames than one task holds (2**17 samples); the tasks on the thread
+    pool, and in the calling thread (one thread)."""
     n_fft, n_samples = 256, 1200
     positions = np.arange(n_samples + 1) + 0.375
     n_chunk = _engine.TASK_SAMPLES // n_fft
