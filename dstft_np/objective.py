@@ -209,12 +209,11 @@ class Objective:
         are then None).
         """
         p = self.model.p
-        fused = None
+        fused, grad_level = None, None
         if self._frame_sums is not None and self._density_exponent is None:
             fused = _engine.loss_value_and_grad(plan, self._frame_sums, p, self._work, need_grad)
         if fused is not None:
             value, grad_win, grad_pos = fused
-            grad_level = None
         else:
             S = _engine.unbatch(_engine.transform(plan, VALUE), plan)
             Y = _engine.raised_magnitude(S, p)
@@ -226,7 +225,6 @@ class Objective:
                 return value, None, None, False
             if not need_grad:
                 return value, None, None, True
-            grad_level = None
             if self._density_exponent is not None:
                 # ∂Y'/∂θ = Y' e/θ for Y' = Y (θ/N)^e, and ∂L/∂Y = ∂L/∂Y' (θ/N)^e
                 grad_level = _engine.sum_to_shape(dL_dY * Y * (self._density_exponent / theta), theta.shape)
