@@ -93,8 +93,8 @@ def choices(allowed):
 
 
 #: The option tuples a docstring may name as "{WINDOWS}", "{NORMS}", ... (``document_choices``).
-_DOCUMENTED = ("WINDOWS", "PHASES", "NORMS", "LOSSES", "FIT_METHODS", "SCALINGS", "WIN_MODES", "HOP_MODES", "CONVENTIONS",
-               "CONVENTION_WINDOWS", "PAD_MODES")
+_DOCUMENTED = ("WINDOWS", "PHASES", "NORMS", "LOSSES", "FIT_METHODS", "SCALINGS", "WIN_MODES", "HOP_MODES",
+               "CONVENTIONS", "CONVENTION_WINDOWS", "PAD_MODES")
 
 
 def document_choices(documented):

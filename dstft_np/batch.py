@@ -362,14 +362,18 @@ def check_fit_bounds(frames, options):
                          "a larger --n-fft")
 
 
+def _objective_of(options):
+    """The loss and scaling a fit of these options minimises, their defaults resolved by window mode."""
+    return {"loss": options.loss or DEFAULT_LOSS[options.window_mode],
+            "scaling": options.scaling or DEFAULT_SCALING[options.window_mode]}
+
+
 def fit_arguments(options, frames, n_samples, sample_rate):
     """(the DSTFT's arguments, DSTFT.fit's) for a signal of n_samples samples."""
     model = {"n_fft": frames.n_fft, "hop_length": frames.hop, "win_length": frames.win_length,
              "window": options.window, "win_mode": options.window_mode, "hop_mode": options.hop_mode,
              "n_samples": n_samples, "sample_rate": sample_rate}
-    fit = {"loss": options.loss or DEFAULT_LOSS[options.window_mode],
-           "scaling": options.scaling or DEFAULT_SCALING[options.window_mode], "method": options.method,
-           "max_evaluations": options.steps, "lr": options.lr,
+    fit = {**_objective_of(options), "method": options.method, "max_evaluations": options.steps, "lr": options.lr,
            "smoothness": DEFAULT_SMOOTHNESS[options.window_mode] if options.smoothness is None
            else options.smoothness}
     if options.hop_mode == "time":
@@ -410,7 +414,8 @@ def _fit_channel(x, excerpt, options, row, started):
     row.update(sample_rate=sample_rate, start=excerpt.start, n_samples=x.shape[-1], n_fft=frames.n_fft,
                hop_length_initial=frames.hop, win_length_initial=frames.win_length, window=options.window,
                win_mode=options.window_mode, hop_mode=options.hop_mode, loss=settings["loss"],
-               scaling=settings["scaling"], method=options.method, max_evaluations=options.steps, smoothness=settings["smoothness"],
+               scaling=settings["scaling"], method=options.method, max_evaluations=options.steps,
+               smoothness=settings["smoothness"],
                lr=options.lr, win_length=float(np.median(win_length)), win_length_min=float(win_length.min()),
                win_length_max=float(win_length.max()), hop_length=hop,
                loss_before=float(history.loss[0]), loss_after=float(history.loss[history.best]),
@@ -647,9 +652,7 @@ def _warm_up(options):
                   hop_mode=options.hop_mode, n_samples=x.size)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(x, loss=options.loss or DEFAULT_LOSS[options.window_mode],
-                  scaling=options.scaling or DEFAULT_SCALING[options.window_mode], method=options.method,
-                  max_evaluations=3)
+        model.fit(x, **_objective_of(options), method=options.method, max_evaluations=3)
 
 
 def _start_worker(options, n_threads):

@@ -481,7 +481,7 @@ class DSTFT:
         ----------
         x : array_like [shape=(..., K)], real
             The signal the loss is measured on (normally the one fitted).
-        loss, smoothness, coverage, hop_smoothness
+        loss, scaling, smoothness, coverage, hop_smoothness
             The objective, as in ``value_and_grad`` (same defaults as
             ``fit``).
 

@@ -167,7 +167,8 @@ class Objective:
         # transform (per-frame sums); its work arrays serve every evaluation of this objective
         self._frame_sums = getattr(self._loss_fn, "frame_sums", None)
         self.scaling = DEFAULT_SCALING[model.win_mode] if scaling is None else scaling
-        # Y·(θ/N)^e: white noise has E|S|² ∝ Σ_u ω(u)² ∝ c(θ)² θ, i.e. ∝ 1/θ with c = N/θ, ∝ θ with c = 1
+        # Y·(θ/N)^e: white noise has E|S|² ∝ Σ_u ω(u)² ∝ c(θ)² θ,
+        # i.e. ∝ 1/θ with c = N/θ and ∝ θ with c = 1 (docs/derivation.md §8.8)
         self._density_exponent = (None if option_code("scaling", self.scaling, SCALINGS) == 0
                                   else model.p / 2 * (1 if model.norm == "area" else -1))
         self._work = _engine.Workspace()
