@@ -23,7 +23,9 @@ threads): on a shared machine the last two are the cross-checks. References:
   pad_mode="constant";
 - our own forward for the value and gradient of a loss, measured through
   ``Objective.value_and_grad``, the call a fit makes at every step;
-- float64 for float32;
+- float64 for float32, and for what float32 can gain at most, the rfft
+  (and irfft) of one task's frames in float64, in the CPU cache as the
+  transforms run them;
 - for per-cell window lengths, ``yardstick_forward`` and ``yardstick_vjp``:
   plain Numba loops that evaluate every term (m, n, k) afresh (the
   window's cos and sin, the Fourier factor from a table of 2π i/N), in
@@ -64,6 +66,7 @@ import dstft_np
 import dstft_np.batch
 from dstft_np import losses
 from dstft_np.objective import Objective
+from dstft_np._engine import TASK_SAMPLES
 
 __all__ = [
     "Timing",
@@ -268,6 +271,42 @@ def _signal(rng, n_samples):
 # --------------------------------------------------------------------------- cases
 
 
+def _task_fft_floor(frames, repeat, inverse):
+    """Row: the FFTs of one task's frames in float32 against float64, the frames in the CPU cache.
+
+    What float32 can gain where the transforms run: each thread fills and
+    transforms TASK_SAMPLES samples at a time, and they stay in the cache
+    (the batched floor's float64 frames do not, which flatters float32).
+    The forward's rfft, or the rfft and the VJP's irfft of a value and
+    gradient, called as _engine calls them.
+    """
+    n_fft = frames.shape[-1]
+    task = frames[:max(1, TASK_SAMPLES // n_fft)]
+    n_frames = task.shape[0]
+
+    def transforms(dtype):
+        real = task.astype(dtype)
+        spectra = np.empty((n_frames, n_fft // 2 + 1), np.result_type(dtype, np.complex64))
+        back = np.empty_like(real)
+        # float32 as _engine._transformed_frames and _irfft run it: numpy's float32 loop needs a float32 factor
+        forward_norm = "forward" if dtype == np.float32 else "backward"
+
+        def call():
+            np.fft.rfft(real, axis=-1, norm=forward_norm, out=spectra)
+            if inverse:
+                if dtype == np.float32:
+                    scipy.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward")
+                else:
+                    np.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward", out=back)
+        return call
+
+    t64, t32 = timings([transforms(np.float64), transforms(np.float32)], 10 * repeat)
+    what = "rfft and irfft" if inverse else "rfft"
+    return _row(f"  the floor in cache, float32: {what} of one task's {n_frames} frames", t32, "float64", t64, None,
+                note=f"what float32 can gain where the transforms run: the {what} of frames that stay in the CPU "
+                     "cache, as each thread transforms them")
+
+
 def case_forward(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
     """Constant θ = N: ours against the rfft floor, scipy ShortTimeFFT, torch.stft; float32 against float64."""
     x = _signal(rng, n_samples)
@@ -312,6 +351,7 @@ def case_forward(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
              note=f"max |S32 - S64| / max |S64| = {error32:.1e} (float32 tolerance 1e-5, tests/tolerance.py)"),
         _row("  the floor, float32 frames", t_floor32, "float64 frames", t_floor, None,
              note="what float32 can gain: the rfft alone (scipy.fft, pocketfft), same frames"),
+        _task_fft_floor(windowed_frames, repeat, inverse=False),
     ]
     try:
         import torch
@@ -390,7 +430,8 @@ def case_value_and_grad(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
         rows.append(_row(f"  entropy, {label}, float32 x", t32, "float64 x", t64, ("ratio", 0.6),
                          note=f"value and ∂L/∂θ within {error:.1e} of float64 (float32 tolerance 1e-4, "
                               "tests/tolerance.py)"))
-    return rows
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop][:TASK_SAMPLES // n_fft + 1]
+    return rows + [_task_fft_floor(frames, repeat, inverse=True)]
 
 
 def _per_cell_problem(rng, n_samples, n_fft, hop):
