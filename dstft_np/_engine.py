@@ -539,9 +539,16 @@ def _transformed_frames(plan, which, first, out):
         scale = 1.0
         bound = _kernels.fill_frames(plan.x, plan.positions, plan.win_length, plan.shift, which, plan.code,
                                      plan.area, scale, first, frames)
+    _rfft(frames, out, scaled=scale != 1.0)
+    return bound
+
+
+def _rfft(frames, out, scaled):
+    """rfft(frames) along the last axis into out; scaled: the frames are N times larger, norm="forward"
+    undoes it (float32 only, see ``_transformed_frames``)."""
     # overflow is not warned about here: the public functions check their results (check_finite_output)
     with np.errstate(over="ignore", invalid="ignore"):
-        if scale != 1.0:
+        if scaled:
             np.fft.rfft(frames, axis=-1, norm="forward", out=out)
         elif frames.dtype == np.float32:
             import scipy.fft   # not at import time: `import dstft_np` stays light
@@ -551,7 +558,6 @@ def _transformed_frames(plan, which, first, out):
             np.fft.rfft(frames, axis=-1, out=out)
         else:
             out[...] = np.fft.rfft(frames, axis=-1)
-    return bound
 
 
 def _irfft(spectra, n_fft):

@@ -66,6 +66,7 @@ import dstft_np
 import dstft_np.batch
 from dstft_np import losses
 from dstft_np.objective import Objective
+from dstft_np import _engine
 from dstft_np._engine import TASK_SAMPLES
 
 __all__ = [
@@ -278,7 +279,7 @@ def _task_fft_floor(frames, repeat, inverse):
     transforms TASK_SAMPLES samples at a time, and they stay in the cache
     (the batched floor's float64 frames do not, which flatters float32).
     The forward's rfft, or the rfft and the VJP's irfft of a value and
-    gradient, called as _engine calls them.
+    gradient, through the functions the transforms call.
     """
     n_fft = frames.shape[-1]
     task = frames[:max(1, TASK_SAMPLES // n_fft)]
@@ -286,18 +287,14 @@ def _task_fft_floor(frames, repeat, inverse):
 
     def transforms(dtype):
         real = task.astype(dtype)
+        if dtype == np.float32:   # filled N times larger, as the transforms fill float32 frames
+            real *= n_fft
         spectra = np.empty((n_frames, n_fft // 2 + 1), np.result_type(dtype, np.complex64))
-        back = np.empty_like(real)
-        # float32 as _engine._transformed_frames and _irfft run it: numpy's float32 loop needs a float32 factor
-        forward_norm = "forward" if dtype == np.float32 else "backward"
 
         def call():
-            np.fft.rfft(real, axis=-1, norm=forward_norm, out=spectra)
+            _engine._rfft(real, spectra, scaled=dtype == np.float32)
             if inverse:
-                if dtype == np.float32:
-                    scipy.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward")
-                else:
-                    np.fft.irfft(spectra, n=n_fft, axis=-1, norm="forward", out=back)
+                _engine._irfft(spectra, n_fft)
         return call
 
     t64, t32 = timings([transforms(np.float64), transforms(np.float32)], 10 * repeat)
