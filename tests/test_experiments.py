@@ -17,6 +17,7 @@ from validation import (
     joint_training_torch,
     learnable_hops,
     per_bin_maps,
+    per_cell_maps,
     single_window,
 )
 from validation.common import TwoToneTask
@@ -103,6 +104,27 @@ def test_per_bin_maps_quick(tmp_path, data_dir):
     assert set(results) == set(per_bin_maps.SIGNALS)
     for found in results.values():
         assert f"| {found['measure']:.5f} | {found['single']:.5f} at θ = " in text
+
+
+def test_tone_share_of_a_line_and_of_a_flat_spectrum():
+    """One bin holding all the power: share 1; power 1 in every bin but 4 at the peak: (4 + 4) / (4 + 80)."""
+    positions = np.arange(10) * 100.0
+    line = np.zeros((200, 10))
+    line[120] = 3.0
+    assert per_cell_maps.tone_share(line, positions, (-1, None)) == 1.0
+    flat = np.ones((200, 10))
+    flat[100] = 2.0   # |S|² = 4
+    assert (per_cell_maps.TONE_BINS, per_cell_maps.AROUND_BINS) == (2, 40)
+    assert per_cell_maps.tone_share(flat, positions, (-1, 450)) == pytest.approx(8 / 84, rel=1e-12)   # frames 0..4
+
+
+@pytest.mark.slow
+def test_per_cell_maps_quick(tmp_path, data_dir):
+    results = per_cell_maps.main(["--quick", "--out", str(tmp_path), "--data", str(data_dir)])
+    text = written(tmp_path, "per_cell_maps")
+    assert len(results) == 1 + len(per_cell_maps.FITS)
+    for label, found in results.items():
+        assert f"| {label} | {found['near']:.1%} | {found['measure']:.5f} | {found['early']:.3f} | " in text
 
 
 @pytest.mark.slow
