@@ -374,7 +374,7 @@ def _optimize(parser):
     parser.add_argument("--scaling", choices=SCALINGS,
                         help="what the loss sees: |S| as transformed (magnitude), or each cell rescaled so that "
                              "white noise has the same level whatever the window length (density; the default "
-                             "per bin, magnitude otherwise)")
+                             "per bin and per cell, magnitude otherwise)")
     parser.add_argument("--method", choices=FIT_METHODS, default="l-bfgs-b",
                         help="optimiser (default l-bfgs-b; adam for comparison)")
     parser.add_argument("--steps", type=_positive_int,
@@ -385,7 +385,7 @@ def _optimize(parser):
                              "for hops)")
     parser.add_argument("--smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δθ/N)² on θ maps (default 0 for one "
-                             "window length, 10 per frame, 100 per bin, 10000 per cell)")
+                             "window length, 10 per frame, 100 per bin and per cell)")
     parser.add_argument("--hop-smoothness", type=_non_negative,
                         help="weight of the smoothness penalty mean (Δ log d)² on the hops d of --hop-mode time "
                              f"(default {DEFAULT_HOP_SMOOTHNESS:g})")

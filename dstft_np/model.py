@@ -428,11 +428,12 @@ class DSTFT:
             What the loss sees: Y = |S|^p ("magnitude") or each cell
             rescaled by its θ so that white noise has one level whatever the
             window length ("density": Y (θ/N)^(p/2) with norm "area");
-            default "density" for win_mode "frequency", else "magnitude"
-            (``objective.Objective``; docs/experiments.md §9).
+            default "density" for win_mode "frequency" and "time-frequency",
+            else "magnitude" (``objective.Objective``; docs/experiments.md
+            §9, §10).
         smoothness : float >= 0, optional
             λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``; default 0
-            for win_mode "constant", 10 per frame, 100 per bin, 10000 per
+            for win_mode "constant", 10 per frame, 100 per bin and per
             cell.
         coverage : float >= 0, optional
             λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``;
@@ -553,9 +554,9 @@ class DSTFT:
             The objective, as in ``value_and_grad``. Defaults by win_mode:
             one window length minimises the entropy of the whole
             spectrogram (the papers'); maps the frame-mean entropy
-            ("frame-entropy"), per bin of the "density" scaling, with
-            smoothness 10 per frame, 100 per bin, 10000 per cell
-            (docs/experiments.md §3, §8, §9); per-frame hops get
+            ("frame-entropy"), per bin and per cell of the "density"
+            scaling, with smoothness 10 per frame, 100 per bin and per cell
+            (docs/experiments.md §3, §8, §9, §10); per-frame hops get
             hop_smoothness 30.
         method : {FIT_METHODS}
             "l-bfgs-b" (default): scipy's L-BFGS-B within the bounds, for
@@ -689,7 +690,8 @@ class DSTFT:
             if name == "win_length" and value.ndim and objective.loss == "entropy":
                 fixes.append("use loss='frame-entropy' (the entropy of the whole spectrogram rewards moving energy "
                              "between frames)")
-            if name == "win_length" and self.win_mode == "frequency" and objective.scaling == "magnitude":
+            if name == "win_length" and self.win_mode in ("frequency", "time-frequency") and \
+                    objective.scaling == "magnitude":
                 fixes.append("use scaling='density' (a measure across bins rewards lowering the level of bins "
                              "that hold only noise, which a longer window does under the 'area' norm)")
             if value.ndim == 0:

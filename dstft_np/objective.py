@@ -36,26 +36,25 @@ def __dir__():  # dir(module) and tab completion show the public names only
 #: The loss of each win_mode when none is given. One window length: the
 #: papers' entropy of the whole spectrogram. Maps: the frame-mean entropy,
 #: whose optimum keeps θ inside its bounds (docs/experiments.md §3), per bin
-#: of the "density" scaling (``DEFAULT_SCALING``, §9).
+#: and per cell of the "density" scaling (``DEFAULT_SCALING``, §9, §10).
 DEFAULT_LOSS = {"constant": "entropy", "time": "frame-entropy", "frequency": "frame-entropy",
                 "time-frequency": "frame-entropy"}
 
-#: What the loss of each win_mode sees when not given. Per bin the
-#: "density" scaling: under the "area" norm a longer window lowers the level
-#: of a bin that holds only noise (as θ^(-p/2)), which any measure across
-#: bins rewards; rescaled, a bin's window length changes only how its energy
-#: is spread (docs/experiments.md §9). Elsewhere one scale multiplies a
-#: whole frame, which the entropies ignore, so Y is taken as it is.
+#: What the loss of each win_mode sees when not given. Per bin and per cell
+#: the "density" scaling: under the "area" norm a shorter window raises the
+#: level of noise (as θ^(-p/2)), and a measure across bins rewards raising
+#: the strong cells (those around a tone: wider tones) and lowering the
+#: rest; rescaled, a window length changes only how its energy is spread
+#: (docs/experiments.md §9, §10). Per frame one scale multiplies a whole
+#: frame, which the entropies ignore, so Y is taken as it is.
 DEFAULT_SCALING = {"constant": "magnitude", "time": "magnitude", "frequency": "density",
-                   "time-frequency": "magnitude"}
+                   "time-frequency": "density"}
 
-#: λ_s of each win_mode when none is given (docs/experiments.md §3, §8, §9).
-#: Per bin 100: with 10 the bins of a tone alternate between short and long
-#: windows and more of them reach a bound. Per cell it is much larger: each
-#: cell's θ sets that cell's |S| alone, so any concentration measure pays
-#: each cell for an extreme θ, and only the smoothness ties a cell to its
-#: neighbours.
-DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 100.0, "time-frequency": 10000.0}
+#: λ_s of each win_mode when none is given (docs/experiments.md §3, §8, §9,
+#: §10). Per bin and per cell 100: with 10 the bins of a tone alternate
+#: between short and long windows and more of them reach a bound; with 1000
+#: a map flattens and gains less.
+DEFAULT_SMOOTHNESS = {"constant": 0.0, "time": 10.0, "frequency": 100.0, "time-frequency": 100.0}
 
 #: λ_c with a learnable hop when none is given: gaps of a few percent of
 #: n_fft then cost more than the entropy they save (docs/experiments.md §4).
@@ -104,7 +103,7 @@ class Objective:
     smoothness : float >= 0, optional
         λ_s, weight of ``losses.smoothness(θ, scale=n_fft)``. Default
         ``DEFAULT_SMOOTHNESS[model.win_mode]``: 0 for one window length, 10
-        per frame, 100 per bin, 10000 per cell.
+        per frame, 100 per bin and per cell.
     coverage : float >= 0, optional
         λ_c, weight of ``losses.coverage(t, θ, K, scale=n_fft)``; default
         10 with a learnable hop; never applied with hop_mode "fixed".
@@ -119,8 +118,8 @@ class Objective:
         norm None, each cell by its own θ: the power spectral density's
         scaling (a window of θ-independent energy), under which white
         noise has the same expected level whatever the window length.
-        Default ``DEFAULT_SCALING[model.win_mode]``: "density" per bin,
-        "magnitude" otherwise.
+        Default ``DEFAULT_SCALING[model.win_mode]``: "density" per bin and
+        per cell, "magnitude" otherwise.
 
     Attributes
     ----------

@@ -1,9 +1,10 @@
-"""Per-cell window lengths θ[m, n] on fan_flutter.mat: the fits lower their loss by widening the tones.
+"""Per-cell window lengths θ[m, n] on fan_flutter.mat: how much each objective widens the tones.
 
 fan_flutter.mat (whole, N = 1000, hop 50, θ0 = 300) fitted per cell three
-ways: the defaults (the frame-mean entropy of |S|, smoothness 10000), and
-the frame-mean entropy of the "density" scaling |S| (θ/N)^(1/2) with
-smoothness 100 and 1000 (the per-bin default, docs/experiments.md §9). For
+ways: the defaults (the frame-mean entropy of the "density" scaling
+|S| (θ/N)^(1/2), smoothness 100, as per bin: docs/experiments.md §9), the
+same with smoothness 1000, and the defaults of earlier versions (the
+frame-mean entropy of |S|, smoothness 10000). For
 each fit and for the best single θ (a grid search of the frame-mean entropy)
 the report gives the share of cells within 1 % of the range from a bound,
 the fit's measure (its loss without the smoothness) and how sharp the
@@ -33,9 +34,9 @@ from dstft_np import losses  # noqa: E402
 NAME = "per_cell_maps"
 N_FFT, HOP, START = 1000, 50, 300.0
 #: label -> DSTFT.fit's keyword arguments (None: the defaults)
-FITS = {"defaults (magnitude, smoothness 10000)": {},
-        "density, smoothness 100": {"scaling": "density", "smoothness": 100.0},
-        "density, smoothness 1000": {"scaling": "density", "smoothness": 1000.0}}
+FITS = {"magnitude, smoothness 10000 (the earlier defaults)": {"scaling": "magnitude", "smoothness": 10000.0},
+        "density, smoothness 100 (the defaults)": {},
+        "density, smoothness 1000": {"smoothness": 1000.0}}
 #: (first, last) sample of the frame centres over which one tone holds still
 STEADY = {"early": (500, 4500), "late": (8000, None)}
 #: bins either side of a frame's peak counted as the tone, and as its surroundings
@@ -83,7 +84,7 @@ def main(argv=None):
         model = dstft_np.DSTFT(N_FFT, HOP, START, win_mode="time-frequency", n_samples=x.size)
         history, seconds = common.timed(model.fit, x, max_evaluations=5 if args.quick else None, **options)
         print(f"{label}: {history.status} after {history.n_evaluations} evaluations, {seconds:.0f} s", file=sys.stderr)
-        results[label] = describe(model, x, model(x), options.get("scaling"), positions)
+        results[label] = describe(model, x, model(x), options.get("scaling", "density"), positions)
         results[label].update(theta=model.win_length, history=history, seconds=seconds)
 
     report = common.Report("Per-cell window lengths on fan_flutter.mat: tone sharpness")
