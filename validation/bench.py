@@ -65,9 +65,8 @@ import scipy.signal
 import dstft_np
 import dstft_np.batch
 from dstft_np import losses
-from dstft_np.objective import Objective
 from dstft_np import _engine
-from dstft_np._engine import TASK_SAMPLES
+from dstft_np.objective import Objective
 
 __all__ = [
     "Timing",
@@ -282,7 +281,7 @@ def _task_fft_floor(frames, repeat, inverse):
     gradient, through the functions the transforms call.
     """
     n_fft = frames.shape[-1]
-    task = frames[:max(1, TASK_SAMPLES // n_fft)]
+    task = frames[:max(1, _engine.TASK_SAMPLES // n_fft)]
     n_frames = task.shape[0]
 
     def transforms(dtype):
@@ -427,8 +426,7 @@ def case_value_and_grad(rng, repeat, n_samples=480_000, n_fft=1024, hop=256):
         rows.append(_row(f"  entropy, {label}, float32 x", t32, "float64 x", t64, ("ratio", 0.6),
                          note=f"value and ∂L/∂θ within {error:.1e} of float64 (float32 tolerance 1e-4, "
                               "tests/tolerance.py)"))
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop][:TASK_SAMPLES // n_fft + 1]
-    return rows + [_task_fft_floor(frames, repeat, inverse=True)]
+    return rows + [_task_fft_floor(np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop], repeat, inverse=True)]
 
 
 def _per_cell_problem(rng, n_samples, n_fft, hop):

@@ -27,13 +27,14 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from validation import common  # noqa: E402
+from validation.per_bin_maps import density_frame_entropy  # noqa: E402
 
 import dstft_np  # noqa: E402
 from dstft_np import losses  # noqa: E402
 
 NAME = "per_cell_maps"
 N_FFT, HOP, START = 1000, 50, 300.0
-#: label -> DSTFT.fit's keyword arguments (None: the defaults)
+#: label -> DSTFT.fit's keyword arguments beside x (none: the defaults)
 FITS = {"magnitude, smoothness 10000 (the earlier defaults)": {"scaling": "magnitude", "smoothness": 10000.0},
         "density, smoothness 100 (the defaults)": {},
         "density, smoothness 1000": {"smoothness": 1000.0}}
@@ -58,10 +59,7 @@ def tone_share(S, positions, span):
 
 def measure(model, x, scaling):
     """The fit's loss without the smoothness: the frame-mean entropy of |S|, rescaled for "density"."""
-    Y = model.spectrogram(x)
-    if scaling == "density":
-        Y = Y * np.sqrt(model.win_length / model.n_fft)
-    return losses.frame_entropy(Y)[0]
+    return density_frame_entropy(model, x) if scaling == "density" else losses.frame_entropy(model.spectrogram(x))[0]
 
 
 def describe(model, x, S, scaling, positions):
@@ -99,7 +97,8 @@ def main(argv=None):
         history = found.get("history")
         rows.append((label, f"{found['near']:.1%}", f"{found['measure']:.5f}", f"{found['early']:.3f}",
                      f"{found['late']:.3f}",
-                     "–" if history is None else f"{history.n_evaluations} ({history.status}, {found['seconds']:.0f} s)"))
+                     "–" if history is None
+                     else f"{history.n_evaluations} ({history.status}, {found['seconds']:.0f} s)"))
     report.table(["θ", "near a bound", "measure", "tone share, early", "tone share, late", "evaluations"], rows)
     fig, axes = common.new_figure(2, len(results), figsize=(4.5 * len(results), 7))
     for column, (label, found) in enumerate(results.items()):
